@@ -1,0 +1,41 @@
+# The two commands that matter: `make run` (a ready-to-click demo) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app webapp
+HTMX := static/vendor/htmx.min.js
+
+.PHONY: install run test test-fast bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# htmx comes from its npm package (version pinned in package.json), never from a CDN.
+$(HTMX): package.json
+	npm install --no-audit --no-fund --no-package-lock --silent
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+install: $(VENV)/.installed $(HTMX)
+
+run: install
+	APP_ENV=development $(FLASK) db upgrade
+	APP_ENV=development $(FLASK) demo seed
+	@echo "Serving on http://127.0.0.1:5000  (development mailbox: http://127.0.0.1:5000/dev/mailbox)"
+	APP_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(PY) -m pytest
+
+# Everything but the browser tests, for a quick loop.
+test-fast: install
+	$(PY) -m pytest -m "not browser"
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance/webapp.sqlite3*

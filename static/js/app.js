@@ -1,0 +1,44 @@
+// Small enhancements on top of htmx; every page works without this file.
+(function () {
+  "use strict";
+
+  function toast(message) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(function () { box.hidden = true; }, 5000);
+  }
+
+  // An htmx request that failed (no swap) tells the user instead of doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = (xhr && xhr.responseText) || "";
+    var holder = document.createElement("div");
+    holder.innerHTML = text;
+    toast((holder.textContent || "").trim().slice(0, 200) || "请求失败，请稍后重试。");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("网络连接失败，请检查网络后重试。");
+  });
+
+  // Copy buttons: <button data-copy="#target-id">复制</button>
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var target = document.querySelector(button.getAttribute("data-copy"));
+    if (!target || !navigator.clipboard) return;
+    navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+      toast("已复制");
+    });
+  });
+
+  // Confirm before dangerous submits: <button data-confirm="确定？">
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var message = (button && button.getAttribute("data-confirm")) ||
+      event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+})();

@@ -1,0 +1,257 @@
+"""Fixtures: an app per test on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set),
+schemas built by running the migrations, and factories for orders, admins and staff."""
+import os
+import re
+import uuid
+
+import pytest
+from cryptography.fernet import Fernet
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from webapp import create_app
+from webapp.extensions import db
+
+CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = ["sqlite"] + (["postgres"] if PG_URL else [])
+PASSWORD = "secret-pass-1"
+
+if CI and not PG_URL:
+    raise pytest.UsageError("CI=true needs TEST_DATABASE_URL: the suite must run on PostgreSQL too")
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "APP_ENV": "testing",
+    "SECRET_KEY": "test-secret-key",
+    "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "MAIL_SERVER": None,
+    "OUTBOX_SENDER": "off",
+    "DEV_MAILBOX": False,
+    "PUBLIC_BASE_URL": "http://portal.test",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "REDIS_URL": None,
+    "MAIL_TIMEOUT": 2,
+    # Forms post without tokens in most tests; tests/test_security.py turns CSRF back on.
+    "WTF_CSRF_ENABLED": False,
+}
+
+
+def needs(part: str, why: str):
+    """Skip for a missing part on a laptop; under CI=true a missing part fails the run."""
+    if CI:
+        pytest.fail(f"{part} is required under CI=true: {why}")
+    pytest.skip(f"{part} not available: {why}")
+
+
+def _create_pg_database() -> tuple[str, str]:
+    name = f"webapp_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, re.sub(r"/[^/?]+(\?|$)", rf"/{name}\1", PG_URL, count=1)
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory):
+    """One migrated database per kind for the whole run."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        name = None
+    else:
+        name, url = _create_pg_database()
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if name:
+        _drop_pg_database(name)
+
+
+def _empty_tables():
+    keep = {"product", "alembic_version"}
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in keep]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.session.execute(text("DELETE FROM product WHERE code NOT IN "
+                                "('issue', 'receive', 'image', 'archive')"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.execute(text("DELETE FROM product WHERE code NOT IN "
+                                "('issue', 'receive', 'image', 'archive')"))
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url):
+    """A factory for apps on this run's database, with extra config on top."""
+    apps = []
+
+    def factory(**config):
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        stop = app.extensions.get("outbox_stop")
+        if stop:
+            stop.set()
+    if apps:
+        with apps[0].app_context():
+            _empty_tables()
+            db.session.remove()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_client(make_app):
+    """A client of an app with CSRF enforced as in production, and helpers for tokens."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    return app.test_client()
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form at `url` (as a browser would read it)."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_order(app):
+    """Create (and by default deliver) an order; returns (order, key)."""
+    from webapp.services import orders
+
+    counter = iter(range(1, 10_000))
+
+    def factory(order_no=None, customer="苏州示例科技有限公司", email="buyer@example.com",
+                lines=(("issue", 3), ("receive", 2)), delivered=True, **kw):
+        with app.app_context():
+            order = orders.create_order(
+                order_no=order_no or f"SO-{next(counter)}", customer=customer, email=email,
+                lines=list(lines), **kw)
+            key = orders.deliver(order) if delivered else None
+            db.session.commit()
+            order_id = order.id
+        return order_id, key
+
+    return factory
+
+
+@pytest.fixture
+def make_staff(app):
+    from webapp.services import accounts
+
+    def factory(role="support", email=None):
+        email = email or f"{role}-{uuid.uuid4().hex[:6]}@staff.test"
+        with app.app_context():
+            accounts.create_staff(email, role, PASSWORD)
+            db.session.commit()
+        return email
+
+    return factory
+
+
+def login(client, email, password=PASSWORD):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def make_admin(app, make_order):
+    """An activated order and its tenant admin; returns a dict of ids and the login email."""
+    from webapp.models import Order
+    from webapp.services import activation
+
+    def factory(customer="苏州示例科技有限公司", email="buyer@example.com", **kw):
+        order_id, _ = make_order(customer=customer, email=email, **kw)
+        with app.app_context():
+            order = db.session.get(Order, order_id)
+            activation.choose_erp(order, "xingkong", "public")
+            user = activation.activate(order, password=PASSWORD, confirm=PASSWORD)
+            db.session.commit()
+            return {"order_id": order_id, "email": user.email, "tenant_id": user.tenant_id,
+                    "user_id": user.id}
+
+    return factory
+
+
+# --- a real SMTP server on loopback ---------------------------------------------------------
+
+class Inbox:
+    """What the loopback SMTP server received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real aiosmtpd server on 127.0.0.1; `.inbox.messages` holds what it received."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.inbox = inbox
+    yield controller
+    controller.stop()
+
+
+def text_of(message) -> str:
+    """The text/plain part of a received email."""
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content()
+
+
+def html_of(message) -> str:
+    part = message.get_body(preferencelist=("html",))
+    return part.get_content()

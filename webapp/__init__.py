@@ -1,0 +1,78 @@
+"""发票云激活中心: the application factory."""
+from flask import Flask
+
+from webapp import config as app_config
+from webapp.config import ROOT
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, then `config` on top; no side effects."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(app_config.INSTANCE),
+    )
+    app.config.from_object(app_config.Defaults)
+    app.config.from_mapping(app_config.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    _check_secrets(app)
+    app.config.setdefault("DEV_MAILBOX", not app.config.get("MAIL_SERVER")
+                          and app.config["APP_ENV"] == "development")
+    if app.config.get("MAIL_SERVER") is None:
+        app.config["MAIL_SUPPRESS_SEND"] = True
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    from webapp import cli, errors, templating
+
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _check_secrets(app: Flask) -> None:
+    missing = [name for name in app_config.REQUIRED_SECRETS if not app.config.get(name)]
+    if missing:
+        raise RuntimeError(
+            "Missing required configuration: " + ", ".join(missing)
+            + " (set them in the environment or .env; `make run` generates them for development)"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from webapp import database
+    from webapp.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from webapp.services import crypto, ratelimit
+
+    db.init_app(app)
+    database.configure(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    crypto.init_app(app)
+    ratelimit.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.activation import bp as activation_bp
+    from webapp.auth import bp as auth_bp
+    from webapp.dev import bp as dev_bp
+    from webapp.main import bp as main_bp
+
+    for bp in (main_bp, auth_bp, activation_bp, dev_bp):
+        app.register_blueprint(bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from webapp import security
+    from webapp.services import outbox
+
+    security.register(app)
+    outbox.register_background_sender(app)

@@ -1,0 +1,46 @@
+"""HTMX-aware error pages: a full page for browsers, a small fragment for htmx."""
+from flask import Flask, make_response, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp.htmx import is_htmx
+
+MESSAGES = {
+    400: "请求无效，请刷新页面后重试。",
+    403: "没有权限访问此页面。",
+    404: "页面不存在，或您无权查看。",
+    405: "不支持该操作。",
+    410: "链接已失效。",
+    413: "上传的内容过大。",
+    422: "提交的内容有误，请检查后重试。",
+    429: "操作过于频繁，请稍后再试。",
+    500: "系统繁忙，请稍后再试。如问题持续，请联系售后。",
+}
+
+
+def _error_response(code: int, message: str | None = None):
+    message = message or MESSAGES.get(code, MESSAGES[500])
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
+    return make_response(render_template(template, code=code, message=message), code)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        response = _error_response(400, "页面已过期或表单无效（CSRF 校验失败），请刷新页面后重试。")
+        if is_htmx():
+            response.headers["HX-Refresh"] = "true"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code in (301, 302, 303, 307, 308) or error.code is None:
+            return error
+        # A description given to abort() is meant for the user; the class default is not.
+        description = error.description if error.description != type(error).description else None
+        return _error_response(error.code, description)
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):
+        app.logger.exception("Unhandled error")
+        return _error_response(500)

@@ -1,0 +1,16 @@
+"""All models, imported so the metadata (and Alembic) sees every table."""
+from webapp.models.allocation import Allocation, AllocationBatch, AllocationDraft
+from webapp.models.audit import AuditEntry
+from webapp.models.credential import Credential
+from webapp.models.enterprise import Enterprise, RegistryCompany
+from webapp.models.order import Order, OrderLine, Product
+from webapp.models.outbox import OutboxEmail
+from webapp.models.request import ChangeRequest, RequestEvent
+from webapp.models.tenant import Tenant
+from webapp.models.user import User
+
+__all__ = [
+    "Allocation", "AllocationBatch", "AllocationDraft", "AuditEntry", "ChangeRequest",
+    "Credential", "Enterprise", "OrderLine", "Order", "OutboxEmail", "Product",
+    "RegistryCompany", "RequestEvent", "Tenant", "User",
+]

@@ -1,0 +1,41 @@
+"""授权信息: client id, client secret and EncryKey, per tenant or per enterprise."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.orm import utcnow
+
+SCOPE_TENANT = "tenant"
+SCOPE_ENTERPRISE = "enterprise"
+SCOPE_LABELS = {SCOPE_TENANT: "租户授权", SCOPE_ENTERPRISE: "企业授权"}
+
+
+class Credential(db.Model):
+    __tablename__ = "credential"
+    __table_args__ = (
+        CheckConstraint(
+            "(scope = 'tenant' AND enterprise_id IS NULL)"
+            " OR (scope = 'enterprise' AND enterprise_id IS NOT NULL)",
+            name="scope_matches",
+        ),
+        Index(
+            "uq_credential_tenant_scope",
+            "tenant_id",
+            unique=True,
+            sqlite_where=text("enterprise_id IS NULL"),
+            postgresql_where=text("enterprise_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # Fernet tokens (DATA_ENCRYPTION_KEY); never stored or logged in clear.
+    client_secret_enc: Mapped[str] = mapped_column(Text)
+    encry_key_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rotated_at: Mapped[datetime | None]

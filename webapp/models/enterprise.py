@@ -1,0 +1,70 @@
+"""Enterprises (one tax ID, bound to exactly one tenant) and the 工商 registry."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.orm import utcnow
+
+SOURCE_REGISTRY = "registry"
+SOURCE_MANUAL = "manual"
+SOURCE_LABELS = {SOURCE_REGISTRY: "工商自动获取", SOURCE_MANUAL: "手动填写"}
+
+# The 工商信息 fields, in form order, with their UI labels.
+BUSINESS_FIELDS = [
+    ("legal_rep", "法定代表人"),
+    ("registered_capital", "注册资本"),
+    ("established_on", "成立日期"),
+    ("reg_status", "登记状态"),
+    ("company_type", "企业类型"),
+    ("address", "注册地址"),
+    ("authority", "登记机关"),
+    ("business_scope", "经营范围"),
+]
+
+
+class BusinessInfo:
+    """The 工商信息 columns shared by enterprises and registry companies."""
+
+    legal_rep: Mapped[str | None] = mapped_column(String(100))
+    registered_capital: Mapped[str | None] = mapped_column(String(100))
+    established_on: Mapped[str | None] = mapped_column(String(20))
+    reg_status: Mapped[str | None] = mapped_column(String(50))
+    company_type: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+    authority: Mapped[str | None] = mapped_column(String(200))
+    business_scope: Mapped[str | None] = mapped_column(Text)
+
+
+class Enterprise(BusinessInfo, db.Model):
+    __tablename__ = "enterprise"
+    __table_args__ = (
+        Index("ix_enterprise_tenant_name", "tenant_id", "name"),
+        CheckConstraint("source IN ('registry', 'manual')", name="source_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    tax_id: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(10), default=SOURCE_MANUAL)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    tenant = relationship("Tenant")
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+
+class RegistryCompany(BusinessInfo, db.Model):
+    """A registered company in the local 工商 registry (filled by `registry import`)."""
+
+    __tablename__ = "registry_company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tax_id: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

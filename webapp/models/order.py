@@ -1,0 +1,91 @@
+"""Products, orders and order lines (entitlements)."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.orm import utcnow
+
+ERP_CHOICES = [("xinghan", "星瀚"), ("xingkong", "星空"), ("eas", "EAS"), ("other", "其他")]
+DEPLOYMENT_CHOICES = [("public", "公有云"), ("private", "私有化部署")]
+
+
+class Product(db.Model):
+    """A catalogue entry: 发票云开票 (issue), 发票云收票 (receive), … ; ops can add more."""
+
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sort: Mapped[int] = mapped_column(default=0)
+
+
+class Order(db.Model):
+    __tablename__ = "order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    sales_person: Mapped[str | None] = mapped_column(String(100))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)
+    delivered_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    activated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    erp: Mapped[str | None] = mapped_column(String(20))
+    deployment: Mapped[str | None] = mapped_column(String(20))
+    # Keyed hash (HMAC) of the 操作密钥; the key itself only ever travels in the email.
+    key_hash: Mapped[str | None] = mapped_column(String(128))
+    key_issued_at: Mapped[datetime | None]
+    # Changes with every resend, so older activation links stop working.
+    link_nonce: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tenant = relationship("Tenant")
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.delivered_at is not None
+
+    @property
+    def is_activated(self) -> bool:
+        return self.activated_at is not None
+
+    @property
+    def erp_label(self) -> str | None:
+        return dict(ERP_CHOICES).get(self.erp)
+
+    @property
+    def deployment_label(self) -> str | None:
+        return dict(DEPLOYMENT_CHOICES).get(self.deployment)
+
+
+class OrderLine(db.Model):
+    """One entitlement: product × quantity × validity; `allocated` is the quota taken."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("allocated >= 0 AND allocated <= quantity", name="allocated_within_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    quantity: Mapped[int]
+    allocated: Mapped[int] = mapped_column(default=0)
+    valid_from: Mapped[date | None]
+    valid_until: Mapped[date | None]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship(lazy="joined")
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.allocated

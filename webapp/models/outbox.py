@@ -1,0 +1,52 @@
+"""The outbox: emails written in the same transaction as the change that causes them."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.orm import utcnow
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+STATUS_LABELS = {PENDING: "待发送", SENT: "已发送", FAILED: "发送失败"}
+KIND_LABELS = {
+    "activation": "激活邮件",
+    "authorization": "授权邮件",
+    "reminder": "到期提醒",
+}
+
+
+class OutboxEmail(db.Model):
+    __tablename__ = "outbox_email"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
+        Index("ix_outbox_email_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    # Bodies can hold an 操作密钥 or credentials: encrypted, and cleared once delivered.
+    text_enc: Mapped[str | None] = mapped_column(Text)
+    html_enc: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)

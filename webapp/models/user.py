@@ -1,0 +1,58 @@
+"""Users: tenant admins (customers) and staff (support, approver, ops)."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.extensions import db
+from webapp.orm import utcnow
+
+TENANT_ADMIN = "tenant_admin"
+SUPPORT = "support"
+APPROVER = "approver"
+OPS = "ops"
+STAFF_ROLES = (SUPPORT, APPROVER, OPS)
+ROLES = (TENANT_ADMIN, *STAFF_ROLES)
+ROLE_LABELS = {TENANT_ADMIN: "租户管理员", SUPPORT: "客服", APPROVER: "审批人", OPS: "运营"}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('tenant_admin', 'support', 'approver', 'ops')", name="role_known"
+        ),
+        CheckConstraint(
+            "(role = 'tenant_admin') = (tenant_id IS NOT NULL)", name="admin_has_tenant"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tenant = relationship("Tenant")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,1 @@
+"""Business rules. Services take explicit arguments, never read `request`, and only flush."""

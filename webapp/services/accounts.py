@@ -1,0 +1,50 @@
+"""Signing in and staff accounts."""
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import User
+from webapp.models.user import STAFF_ROLES
+from webapp.services import audit
+from webapp.services.activation import validate_password
+from webapp.services.errors import ServiceError
+from webapp.services.orders import normalise_email
+from webapp.services.ratelimit import FailureLimit
+
+
+def _failures() -> FailureLimit:
+    cfg = current_app.config
+    return FailureLimit("login", cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"])
+
+
+def authenticate(email: str, password: str, ip: str) -> User:
+    """The user for these credentials; failures are counted per email and per address."""
+    email = (email or "").strip().lower()
+    keys = (f"email:{email}", f"ip:{ip}")
+    wait = _failures().blocked(*keys)
+    if wait:
+        audit.record("auth.login_blocked", actor_label=email[:254], ip=ip)
+        raise ServiceError(f"登录失败次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试。", code=429)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.check_password(password) or not user.active:
+        _failures().fail(*keys)
+        audit.record("auth.login_failed", actor_label=email[:254], ip=ip)
+        raise ServiceError("邮箱或密码错误。")
+    audit.record("auth.login", actor=user, tenant_id=user.tenant_id, ip=ip)
+    return user
+
+
+def create_staff(email: str, role: str, password: str, *, actor_label: str = "cli") -> User:
+    """Create a support / approver / ops account."""
+    email = normalise_email(email)
+    if role not in STAFF_ROLES:
+        raise ServiceError(f"角色必须是 {' / '.join(STAFF_ROLES)} 之一", field="role")
+    validate_password(password, password)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise ServiceError(f"账号 {email} 已存在", field="email")
+    user = User(email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor_label=actor_label, target=user, role=role)
+    return user

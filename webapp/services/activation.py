@@ -1,0 +1,173 @@
+"""产品激活: the 操作密钥, the signed link, the ERP choice and the first tenant admin."""
+import base64
+import secrets
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from webapp.extensions import db
+from webapp.models import Order, Tenant, User
+from webapp.orm import utcnow
+from webapp.models.order import DEPLOYMENT_CHOICES, ERP_CHOICES
+from webapp.models.user import TENANT_ADMIN
+from webapp.services import audit, outbox
+from webapp.services.crypto import hash_matches, keyed_hash
+from webapp.services.errors import ServiceError
+from webapp.services.ratelimit import FailureLimit
+
+KEY_PURPOSE = "activation-key"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="activation-link")
+
+
+def _wrong_keys() -> FailureLimit:
+    cfg = current_app.config
+    return FailureLimit("activation-key", cfg["ACTIVATION_MAX_WRONG_KEYS"],
+                        cfg["ACTIVATION_WRONG_KEY_WINDOW"])
+
+
+def normalise_key(key: str) -> str:
+    """What the user pasted, without spaces, dashes or case."""
+    return "".join(ch for ch in (key or "").upper() if ch.isalnum())[:64]
+
+
+def issue_key(order: Order) -> str:
+    """A fresh 160-bit 操作密钥 (old key and old links stop working); only its hash is kept."""
+    raw = base64.b32encode(secrets.token_bytes(20)).decode()  # 32 characters
+    order.key_hash = keyed_hash(raw, KEY_PURPOSE)
+    order.key_issued_at = utcnow()
+    order.link_nonce = secrets.token_hex(8)
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def link_token(order: Order) -> str:
+    return _serializer().dumps({"o": order.id, "n": order.link_nonce})
+
+
+def activation_url(order: Order) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/activate/{link_token(order)}"
+
+
+def load_link(token: str) -> Order:
+    """The order a link points to; refused when tampered, expired or superseded by a resend."""
+    max_age = current_app.config["ACTIVATION_LINK_MAX_AGE"]
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ServiceError("激活链接已过期，请联系在线客服重新推送激活邮件。", code=410) from None
+    except BadSignature:
+        raise ServiceError("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。",
+                           code=404) from None
+    order = db.session.get(Order, data.get("o")) if isinstance(data, dict) else None
+    if order is None or not order.is_delivered:
+        raise ServiceError("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。", code=404)
+    if data.get("n") != order.link_nonce:
+        raise ServiceError("此激活链接已被新的激活邮件取代，请使用最新邮件中的链接。", code=410)
+    return order
+
+
+def send_activation_email(order: Order, *, actor: User | None = None,
+                          actor_label: str | None = None) -> str:
+    """Issue a new key and queue the activation email with it; returns the key."""
+    key = issue_key(order)
+    ctx = dict(order=order, url=activation_url(order), key=key,
+               expires_days=current_app.config["ACTIVATION_LINK_MAX_AGE"] // 86400)
+    outbox.queue(
+        "activation", order.contact_email,
+        f"【发票云】订单 {order.order_no} 激活邮件",
+        render_template("email/activation.txt", **ctx),
+        render_template("email/activation.html", **ctx),
+        order_id=order.id, tenant_id=order.tenant_id,
+    )
+    audit.record("order.activation_email_queued", actor=actor, actor_label=actor_label,
+                 target=order, tenant_id=order.tenant_id, to=order.contact_email)
+    return key
+
+
+def check_key(order: Order, key: str, ip: str) -> None:
+    """Accept the right 操作密钥; count a wrong one per order and per client address."""
+    limit = _wrong_keys()
+    keys = (f"order:{order.id}", f"ip:{ip}")
+    wait = limit.blocked(*keys)
+    if wait:
+        audit.record("activation.key_blocked", target=order, ip=ip, actor_label="anonymous")
+        raise ServiceError(
+            f"操作密钥错误次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试。", field="key", code=429)
+    if not hash_matches(normalise_key(key), order.key_hash, KEY_PURPOSE):
+        limit.fail(*keys)
+        audit.record("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
+        left = min(limit.remaining(k) for k in keys)
+        hint = f"还可尝试 {left} 次。" if left else "请 15 分钟后再试。"
+        raise ServiceError(f"操作密钥不正确，请复制邮件中的操作密钥后重试。{hint}", field="key")
+    audit.record("activation.key_accepted", target=order, ip=ip, actor_label="anonymous",
+                 tenant_id=order.tenant_id)
+
+
+def choose_erp(order: Order, erp: str, deployment: str, *, ip: str | None = None,
+               actor: User | None = None) -> None:
+    """Save 选择对接ERP及部署方式."""
+    if erp not in dict(ERP_CHOICES) or deployment not in dict(DEPLOYMENT_CHOICES):
+        raise ServiceError("请选择对接ERP及部署方式")
+    order.erp, order.deployment = erp, deployment
+    audit.record("activation.erp_chosen", actor=actor, actor_label=None if actor else order.contact_email,
+                 target=order, tenant_id=order.tenant_id, ip=ip,
+                 erp=order.erp_label, deployment=order.deployment_label)
+
+
+def validate_password(password: str, confirm: str) -> None:
+    if len(password or "") < 8 or len(password) > 128:
+        raise ServiceError("密码长度需为 8–128 位", field="password")
+    if password.isdigit() or password.isalpha():
+        raise ServiceError("密码需同时包含字母和数字", field="password")
+    if password != confirm:
+        raise ServiceError("两次输入的密码不一致", field="confirm")
+
+
+def activate(order: Order, *, user: User | None = None, password: str | None = None,
+             confirm: str | None = None, ip: str | None = None) -> User:
+    """Complete 产品激活: join the signed-in admin's tenant, or create the first admin.
+
+    The tenant is the one named 下单企业全称, created if new. Raises ServiceError when the
+    order is already activated or the contact already has an account (they sign in first).
+    """
+    if order.is_activated:
+        raise ServiceError("该订单已激活，请登录后查看。", code=409)
+    if not order.erp or not order.deployment:
+        raise ServiceError("请先选择对接ERP及部署方式并点击【确认】")
+    if user is not None:
+        if user.role != TENANT_ADMIN:
+            raise ServiceError("内部员工账号不能激活客户订单，请退出后再打开激活链接。", code=403)
+        tenant = user.tenant
+    else:
+        existing = db.session.scalar(select(User).where(User.email == order.contact_email))
+        if existing is not None:
+            raise ServiceError("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。", code=409)
+        validate_password(password or "", confirm or "")
+        tenant = db.session.scalar(select(Tenant).where(Tenant.name == order.customer_name))
+        if tenant is None:
+            tenant = Tenant(name=order.customer_name)
+            db.session.add(tenant)
+            db.session.flush()
+            audit.record("tenant.created", actor_label=order.contact_email, target=tenant,
+                         tenant_id=tenant.id, ip=ip)
+        user = User(email=order.contact_email, role=TENANT_ADMIN, tenant=tenant)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user.created", actor=user, target=user, tenant_id=tenant.id, ip=ip,
+                     role=TENANT_ADMIN)
+    # Conditional update: of two concurrent activations exactly one wins.
+    won = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.activated_at.is_(None))
+        .values(activated_at=utcnow(), activated_by_id=user.id, tenant_id=tenant.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise ServiceError("该订单已激活，请登录后查看。", code=409)
+    db.session.refresh(order)
+    audit.record("order.activated", actor=user, target=order, tenant_id=tenant.id, ip=ip,
+                 erp=order.erp_label, deployment=order.deployment_label)
+    return user

@@ -1,0 +1,31 @@
+"""The demo `make run` serves: staff accounts and a delivered order waiting in the mailbox."""
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Order, User
+from webapp.services import accounts, orders
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_STAFF = [("support@demo.local", "support"), ("approver@demo.local", "approver"),
+              ("ops@demo.local", "ops")]
+DEMO_ORDER = dict(order_no="DEMO-0001", customer="苏州示例科技有限公司",
+                  email="contact@demo.local", sales="王销售")
+
+
+def seed() -> list[str]:
+    """Create what is missing of the demo; returns lines telling what to click."""
+    for email, role in DEMO_STAFF:
+        if not db.session.scalar(select(User.id).where(User.email == email)):
+            accounts.create_staff(email, role, DEMO_PASSWORD, actor_label="demo")
+    if not db.session.scalar(select(Order.id).where(Order.order_no == DEMO_ORDER["order_no"])):
+        order = orders.create_order(
+            lines=[("issue", 3), ("receive", 2), ("image", 1), ("archive", 1)],
+            actor_label="demo", **DEMO_ORDER)
+        orders.deliver(order, actor_label="demo")
+    return [
+        "Demo ready.",
+        "  1. Open http://127.0.0.1:5000/dev/mailbox and open the activation email of DEMO-0001.",
+        "  2. Click its link, paste its 操作密钥, choose ERP and 部署方式, 【确认】, set a password.",
+        f"  Staff logins (password {DEMO_PASSWORD}): "
+        + ", ".join(f"{email} ({role})" for email, role in DEMO_STAFF),
+    ]

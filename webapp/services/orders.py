@@ -1,0 +1,96 @@
+"""Creating and delivering orders; delivering one queues its activation email."""
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Order, OrderLine, Product, User
+from webapp.orm import utcnow
+from webapp.services import activation, audit
+from webapp.services.errors import ServiceError
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+ORDER_NO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def normalise_email(email: str) -> str:
+    """Trimmed, lower-cased, and refused when it is not a plausible address."""
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email):
+        raise ServiceError(f"邮箱地址无效：{email[:60] or '（空）'}", field="email")
+    return email
+
+
+def parse_line(spec: str) -> tuple[str, int]:
+    """`issue=3` → ("issue", 3)."""
+    code, sep, qty = (spec or "").partition("=")
+    if not sep or not code.strip():
+        raise ServiceError(f"订单行格式应为 产品=数量，例如 issue=3：{spec}", field="lines")
+    try:
+        quantity = int(qty)
+    except ValueError:
+        raise ServiceError(f"数量必须是整数：{spec}", field="lines") from None
+    return code.strip(), quantity
+
+
+def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[str, int]],
+                 valid_until: date | None = None, sales: str | None = None,
+                 actor: User | None = None, actor_label: str | None = None) -> Order:
+    """Create an order with its lines; every input is checked before anything is written."""
+    order_no = (order_no or "").strip()
+    customer = " ".join((customer or "").split())
+    if not ORDER_NO_RE.match(order_no):
+        raise ServiceError("订单号只能包含字母、数字、点、横线和下划线，最长 64 位", field="order_no")
+    if not customer or len(customer) > 200:
+        raise ServiceError("下单企业全称不能为空，且不超过 200 字", field="customer")
+    if sales and len(sales) > 100:
+        raise ServiceError("销售人员姓名不超过 100 字", field="sales")
+    email = normalise_email(email)
+    if not lines:
+        raise ServiceError("订单至少需要一个产品行", field="lines")
+    products = {p.code: p for p in db.session.scalars(select(Product))}
+    seen = set()
+    for code, quantity in lines:
+        if code not in products:
+            raise ServiceError(
+                f"未知产品：{code}（可选：{', '.join(sorted(products))}）", field="lines")
+        if quantity <= 0:
+            raise ServiceError(f"产品 {code} 的数量必须大于 0", field="lines")
+        if code in seen:
+            raise ServiceError(f"产品 {code} 重复出现", field="lines")
+        seen.add(code)
+    if valid_until is not None and valid_until < date.today():
+        raise ServiceError("有效期不能早于今天", field="valid_until")
+    if db.session.scalar(select(Order.id).where(Order.order_no == order_no)):
+        raise ServiceError(f"订单号 {order_no} 已存在", field="order_no")
+
+    order = Order(order_no=order_no, customer_name=customer, contact_email=email,
+                  sales_person=(sales or "").strip() or None)
+    order.lines = [
+        OrderLine(product=products[code], quantity=quantity, valid_from=date.today(),
+                  valid_until=valid_until)
+        for code, quantity in lines
+    ]
+    db.session.add(order)
+    db.session.flush()
+    audit.record("order.created", actor=actor, actor_label=actor_label, target=order,
+                 order_no=order_no)
+    return order
+
+
+def get_by_number(order_no: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.order_no == (order_no or "").strip()))
+    if order is None:
+        raise ServiceError(f"订单号 {order_no} 不存在", code=404)
+    return order
+
+
+def deliver(order: Order, *, actor: User | None = None, actor_label: str | None = None) -> str:
+    """Mark the order 已交付 and queue its activation email; returns the new 操作密钥."""
+    if order.is_delivered:
+        raise ServiceError(f"订单 {order.order_no} 已交付")
+    order.delivered_at = utcnow()
+    audit.record("order.delivered", actor=actor, actor_label=actor_label, target=order,
+                 tenant_id=order.tenant_id)
+    return activation.send_activation_email(order, actor=actor, actor_label=actor_label)
