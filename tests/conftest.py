@@ -255,3 +255,77 @@ def text_of(message) -> str:
 def html_of(message) -> str:
     part = message.get_body(preferencelist=("html",))
     return part.get_content()
+
+
+# --- a live server and a real browser ------------------------------------------------------
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run once, on SQLite: they test the pages, not the database."""
+    keep, drop = [], []
+    for item in items:
+        param = getattr(getattr(item, "callspec", None), "params", {}).get("database_url")
+        (drop if item.get_closest_marker("browser") and param == "postgres" else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def live_server(make_app):
+    """Serve an app (CSRF on, as in production) on a free loopback port; `.url`, `.app`."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    servers = []
+
+    def start(**config):
+        app = make_app(WTF_CSRF_ENABLED=True, **config)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server.url = f"http://127.0.0.1:{server.server_port}"
+        server.app = app
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        needs("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser page; `page.shot(name)` keeps a screenshot under test-results/<test>/."""
+    from pathlib import Path
+
+    context = browser.new_context(locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    out = Path(__file__).resolve().parent.parent / "test-results" / re.sub(
+        r"[^\w.-]+", "_", request.node.name)
+    out.mkdir(parents=True, exist_ok=True)
+    pg.shot = lambda name: pg.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    yield pg
+    context.close()

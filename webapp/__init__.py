@@ -20,8 +20,8 @@ def create_app(config: dict | None = None) -> Flask:
     _check_secrets(app)
     app.config.setdefault("DEV_MAILBOX", not app.config.get("MAIL_SERVER")
                           and app.config["APP_ENV"] == "development")
-    if app.config.get("MAIL_SERVER") is None:
-        app.config["MAIL_SUPPRESS_SEND"] = True
+    # Flask-Mail suppresses sending under TESTING; our tests talk to a real SMTP server.
+    app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")
 
     register_extensions(app)
     register_blueprints(app)
@@ -61,13 +61,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.activation import bp as activation_bp
-    from webapp.auth import bp as auth_bp
-    from webapp.dev import bp as dev_bp
-    from webapp.main import bp as main_bp
+    from webapp import (activation, allocation, api, auth, credentials, dev, enterprises, main,
+                        registry, requests, support, entitlements)
 
-    for bp in (main_bp, auth_bp, activation_bp, dev_bp):
-        app.register_blueprint(bp)
+    for feature in (main, auth, activation, dev, enterprises, registry, allocation, credentials,
+                    support, entitlements, requests, api):
+        app.register_blueprint(feature.bp)
 
 
 def register_hooks(app: Flask) -> None:

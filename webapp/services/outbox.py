@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask_mail import Connection, Message
 from sqlalchemy import or_, select, update
 
-from webapp.extensions import db, mail
+from webapp.extensions import db
 from webapp.orm import utcnow
 from webapp.models.outbox import FAILED, PENDING, SENT, OutboxEmail
 from webapp.services import audit, crypto
@@ -136,7 +136,7 @@ def send_due(now: datetime | None = None, limit: int = 50) -> SendReport:
     db.session.rollback()
     pending = dict(messages)
     try:
-        with _TimeoutConnection(mail) as conn:
+        with _TimeoutConnection(current_app.extensions["mail"]) as conn:
             for email_id, message in messages:
                 try:
                     conn.send(message)
