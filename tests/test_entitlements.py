@@ -165,6 +165,7 @@ def test_hostile_names_are_escaped(app, client, world):
 def _pages(client, url):
     """Walk every page; returns (enterprise names in order, statements per page)."""
     names, statements, next_url = [], [], url
+    COUNTER.clear()
     while next_url:
         html = client.get(next_url).get_data(as_text=True)
         names += [row[0] for row in _cells(html, "ent-enterprises")]
