@@ -9,7 +9,7 @@ from sqlalchemy import select
 import ent_data
 from conftest import PASSWORD, login
 from webapp.extensions import db
-from webapp.models import Allocation, Enterprise, Order, OrderLine, Product
+from webapp.models import Allocation, AuditEntry, Enterprise, Order, OrderLine, Product
 from webapp.services import entitlements
 from webapp.services.csvexport import safe_cell
 
@@ -99,6 +99,12 @@ def test_staff_exports_any_tenant(app, client, make_staff):
         lines = ent_data.order(tenant, "SO-S", {"receive": (2, None)})
         ent_data.allocate(lines["receive"], ent_data.enterprises(tenant, 2))
         db.session.commit()
-    login(client, make_staff("support"))
-    rows = _read(client.get(f"/entitlements/tenants/{tenant}/export.csv"))
+    staff = make_staff("support")
+    login(client, staff)
+    rows = _read(client.get(f"/entitlements/tenants/{tenant}/export.csv?product=receive"))
     assert sorted(tuple(r[:4]) for r in rows) == _allocations(app, tenant)
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "entitlements.exported")).one()
+        assert (entry.actor_label, entry.tenant_id) == (staff, tenant)
+        assert entry.detail == {"product": "receive", "q": None}

@@ -90,6 +90,8 @@ def export(tenant_id: int):
     form, filters = _query_form()
     if filters is None:
         return _tenant_view(tenant)
+    entitlements.record_export(current_user, tenant, filters, ip=request.remote_addr)
+    db.session.commit()
     rows = entitlements.export_rows(tenant.id, filters)
     chunks = csvexport.csv_chunks(entitlements.EXPORT_HEADER, rows)
     response = Response(stream_with_context(chunks), mimetype="text/csv")

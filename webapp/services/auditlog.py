@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "email.failed": "邮件发送失败",
     "user.created": "创建用户",
     "reminder.sent": "到期提醒",
+    "entitlements.exported": "导出权益",
 }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant
-from webapp.services import taxid
+from webapp.services import audit, taxid
 from webapp.templating import CST
 
 SOON_DAYS = 30
@@ -167,6 +167,12 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
                 Holding(product, order_no, since, valid_until, status_of(valid_until, on)))
     page = list(rows.values())
     return EnterprisePage(page, page[-1].id if has_more and page else None)
+
+
+def record_export(actor, tenant: Tenant, filters: Filters, ip: str | None = None) -> None:
+    """Audit a CSV export: the tenant's data leaves the system, so who took it is kept."""
+    audit.record("entitlements.exported", actor=actor, tenant_id=tenant.id, target=tenant, ip=ip,
+                 q=filters.q or None, product=filters.product)
 
 
 EXPORT_HEADER = ("企业名称", "企业税号", "产品", "订单号", "分配时间", "有效期至", "状态")
