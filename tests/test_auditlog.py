@@ -37,6 +37,7 @@ def log(app):
                               detail={"kind": "activation", "note": "<b>粗体</b>",
                                       "client_secret": "S3CR3T-VALUE"}),
             "a_late": _entry(tenant_id=a, actor_label="Log-A@example.com", action="credential.revealed",
+                             target_type="order", target_id=42, detail={"reason": None},
                              at=datetime(2026, 3, 20, 4, 0, tzinfo=timezone.utc)),
             "b_order": _entry(tenant_id=b, actor_label="ops@staff.test", action="order.created",
                               at=datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)),
@@ -103,6 +104,12 @@ def test_detail_is_escaped_and_secrets_never_shown(client, make_staff, log):
     assert "S3CR3T-VALUE" not in html and "client_secret" in html and "******" in html
     # times are shown in China Standard Time
     assert "2026-03-10 07:30:00" in html
+
+
+def test_target_and_empty_detail(client, log):
+    login(client, "log-a@example.com")
+    html = client.get("/entitlements/audit", query_string={"action": "credential."}).get_data(as_text=True)
+    assert "订单 #42" in html and "reason" not in html
 
 
 def test_keyset_pages(app, client, make_staff, log):

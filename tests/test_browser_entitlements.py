@@ -1,5 +1,6 @@
 """In Chromium: a tenant admin opens 权益查询 from the menu, filters with htmx, pages, and reads 操作日志."""
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -47,11 +48,20 @@ def test_query_filter_and_audit_in_the_browser(live_server, page):
     assert page.locator("#ent-lines tbody tr").count() == 1
     page.shot("filtered")
 
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 CSV").click()
+    data = Path(download.value.path()).read_bytes().decode("utf-8")
+    assert data.startswith("\ufeff企业名称,企业税号,产品")
+    assert data.count("发票云收票") == 2 and "发票云开票" not in data  # the filter carried over
+
     # the field itself stops at 100 characters (maxlength from the form's Length rule)
     assert page.get_by_label("企业名称或税号").get_attribute("maxlength") == "100"
 
     page.get_by_role("link", name="操作日志").click()
     page.get_by_role("heading", name="操作日志 · 浏览器权益有限公司").wait_for()
+    entries = page.locator("#audit-entries").inner_text()
+    assert "entitlements.exported" in entries and "导出权益" in entries and "web@example.com" in entries
+    page.shot("audit-entries")
     page.get_by_label("开始日期").fill("2026-03-10")
     page.get_by_label("结束日期").fill("2026-03-01")
     page.get_by_role("button", name="筛选").click()

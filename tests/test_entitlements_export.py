@@ -107,4 +107,4 @@ def test_staff_exports_any_tenant(app, client, make_staff):
         entry = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "entitlements.exported")).one()
         assert (entry.actor_label, entry.tenant_id) == (staff, tenant)
-        assert entry.detail == {"product": "receive", "q": None}
+        assert entry.detail == {"product": "receive"}

@@ -125,4 +125,5 @@ def audit():
     return render("entitlements/audit.html", "entitlements/_audit_entries.html", status,
                   form=form, log_page=page, first_url=_page_url(),
                   next_url=page and page.next_before and _page_url(before=page.next_before),
-                  detail=auditlog.visible_detail, action_label=auditlog.action_label)
+                  detail=auditlog.visible_detail, action_label=auditlog.action_label,
+                  target=auditlog.target_label)

@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "user.created": "创建用户",
     "reminder.sent": "到期提醒",
     "entitlements.exported": "导出权益",
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
 }
 
 
@@ -71,6 +73,8 @@ def visible_detail(detail: dict | None) -> list[tuple[str, str]]:
     """The detail as (key, value) pairs for display, secret-looking keys masked."""
     pairs = []
     for key, value in sorted((detail or {}).items()):
+        if value is None:
+            continue
         shown = "******" if any(m in key.lower() for m in SECRET_MARKERS) else str(value)
         pairs.append((key, shown[:300]))
     return pairs
@@ -78,3 +82,17 @@ def visible_detail(detail: dict | None) -> list[tuple[str, str]]:
 
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, "")
+
+
+TARGET_LABELS = {
+    "tenant": "租户", "order": "订单", "order_line": "订单行", "enterprise": "企业",
+    "allocation": "分配", "allocation_batch": "分配批次", "credential": "授权信息",
+    "change_request": "申请", "outbox_email": "邮件", "user": "用户",
+}
+
+
+def target_label(target_type: str | None, target_id: int | None) -> str:
+    """`订单 #12` for display; '—' when the entry has no target."""
+    if not target_type:
+        return "—"
+    return f"{TARGET_LABELS.get(target_type, target_type)} #{target_id}"

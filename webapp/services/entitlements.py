@@ -174,8 +174,9 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
 
 def record_export(actor, tenant: Tenant, filters: Filters, ip: str | None = None) -> None:
     """Audit a CSV export: the tenant's data leaves the system, so who took it is kept."""
+    narrowed = {k: v for k, v in (("q", filters.q), ("product", filters.product)) if v}
     audit.record("entitlements.exported", actor=actor, tenant_id=tenant.id, target=tenant, ip=ip,
-                 q=filters.q or None, product=filters.product)
+                 **narrowed)
 
 
 EXPORT_HEADER = ("企业名称", "企业税号", "产品", "订单号", "分配时间", "有效期至", "状态")
