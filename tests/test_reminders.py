@@ -1,13 +1,15 @@
 """`flask --app webapp reminders send`: tenant admins are emailed once per line and threshold."""
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 import ent_data
 from conftest import PASSWORD, text_of
 from helpers import count
 from webapp.extensions import db
-from webapp.models import OutboxEmail, ReminderSent
+from webapp.models import OutboxEmail, ReminderSent, User
 from webapp.services import outbox, reminders
 
 DAY = date(2026, 6, 1)
@@ -28,6 +30,8 @@ def _world(app):
                 ent_data.allocate(line_id, ents[:2])
         ent_data.tenant_admin(t, "admin1@example.com", PASSWORD)
         ent_data.tenant_admin(t, "admin2@example.com", PASSWORD)
+        gone_admin = ent_data.tenant_admin(t, "left@example.com", PASSWORD)
+        db.session.get(User, gone_admin).active = False
         orphan = ent_data.tenant("无管理员有限公司")
         o_line = ent_data.order(orphan, "SO-ORPHAN", {"issue": (1, DAY + timedelta(days=3))})
         ent_data.allocate(o_line["issue"], ent_data.enterprises(orphan, 1, start=900))
@@ -99,3 +103,14 @@ def test_a_real_smtp_server_receives_the_reminder(make_app, smtp_server):
 def test_bad_date_option_is_refused(app):
     result = app.test_cli_runner().invoke(args=["reminders", "send", "--date", "2026-13-01"])
     assert result.exit_code != 0 and "Invalid value" in result.output
+
+
+def test_the_schema_refuses_a_second_record_for_a_line_and_threshold(app):
+    world = _world(app)
+    _run(app, DAY)
+    with app.app_context():
+        db.session.add(ReminderSent(line_id=world["soon"]["issue"], threshold=30,
+                                    tenant_id=world["tenant"]))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
