@@ -196,3 +196,22 @@ def test_contact_email_of_an_activated_order_is_not_changed(app, client, make_ad
     assert response.status_code == 409
     with app.app_context():
         assert db.session.get(Order, admin["order_id"]).contact_email == "buyer@example.com"
+
+
+def test_resend_withdraws_an_activation_email_still_waiting(make_app, make_order, make_staff,
+                                                            smtp_server):
+    """While SMTP is down the first email waits; after a resend only the new key is mailed."""
+    down = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    order_id, _ = make_order(order_no="SO-810")
+    assert _send(down).failed == 1
+    staff = _staff_client(down, make_staff)
+    assert staff.post(f"/support/orders/{order_id}/resend",
+                      data={"reason": REASON}).status_code == 303
+    history = _history(staff, order_id)
+    assert "发送失败" in history and support.SUPERSEDED in history and "待发送" in history
+
+    up = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    assert _send(up, now=utcnow() + timedelta(hours=2)).sent == 1
+    assert len(smtp_server.inbox.messages) == 1
+    link, key = link_and_key(text_of(smtp_server.inbox.messages[0]))
+    assert up.test_client().post(f"{link}/key", data={"key": key}).status_code == 303

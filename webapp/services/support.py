@@ -7,11 +7,12 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
+from webapp.models.outbox import FAILED, PENDING
 from webapp.orm import utcnow
 from webapp.services import activation, audit
 from webapp.services.errors import ServiceError
@@ -24,6 +25,7 @@ NOT_DELIVERED = "订单尚未交付，请联系销售人员确认"
 ALREADY_ACTIVATED = ("该订单已激活，激活邮件中的操作密钥已无用途，无需重新推送。"
                      "请客户使用联系邮箱登录后继续配置；如忘记密码，请走账号找回流程。")
 NOT_FOUND = "未找到该订单：请核对下单企业全称和订单号（两者都需与订单一致）。"
+SUPERSEDED = "已被新的激活邮件取代，未发送（其中的操作密钥已失效）"
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
 _SPACES = re.compile(r"\s+")
 
@@ -137,10 +139,25 @@ def resend_activation(order: Order, *, reason: str, actor: User, ip: str | None 
         raise ServiceError(
             f"该订单 1 小时内已重新推送 {RESENDS_PER_HOUR} 次，请稍后再试；"
             "如客户仍未收到，请先核对联系邮箱并查看下方邮件记录中的发送错误。", code=429)
+    _supersede_pending(order, now or utcnow())
     key = activation.send_activation_email(order, actor=actor)
     audit.record(RESEND_ACTION, actor=actor, target=order, tenant_id=order.tenant_id, ip=ip,
                  reason=reason, to=order.contact_email)
     return key
+
+
+def _supersede_pending(order: Order, now: datetime) -> int:
+    """Withdraw activation emails still waiting (e.g. while SMTP was down): their key is about
+    to stop working, and mailing it later would only confuse the customer. A row a sender holds
+    right now is left alone; it is delivered, harmlessly, with a dead key."""
+    return db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.order_id == order.id, OutboxEmail.kind == "activation",
+               OutboxEmail.status == PENDING,
+               or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now))
+        .values(status=FAILED, last_error=SUPERSEDED, text_enc=None, html_enc=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def change_contact_email(order: Order, new_email: str, *, reason: str, actor: User,
