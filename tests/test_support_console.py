@@ -176,3 +176,21 @@ def test_console_forms_carry_csrf_and_refuse_without_it(make_app, make_order, ma
     assert client.post(f"/support/orders/{order_id}/resend",
                        data={"reason": "有令牌", "csrf_token": token}).status_code == 303
     assert count(app, OutboxEmail) == 2
+
+
+def test_find_when_order_numbers_differ_only_in_case(client, make_order, make_staff):
+    make_order(order_no="so-77", customer="甲公司")
+    wanted, _ = make_order(order_no="SO-77", customer="乙公司")
+    login(client, make_staff("support"))
+    response = client.get("/support/find", query_string={"customer": "乙公司", "order_no": "So-77"})
+    assert response.status_code == 303 and response.location.endswith(f"/support/orders/{wanted}")
+
+
+def test_normalise_name():
+    from webapp.services.support import normalise_name
+
+    same = ["苏州示例科技（集团）有限公司", "苏州示例科技 (集团) 有限公司", "苏州示例科技【集团】有限公司",
+            "　苏州示例科技（集团）有限公司　", "苏州示例科技［集团］有限公司"]
+    assert len({normalise_name(name) for name in same}) == 1
+    assert normalise_name("ＡＢＣ　Ｌｔｄ．") == normalise_name("abc ltd.")
+    assert normalise_name("苏州示例科技有限公司") != normalise_name("苏州示例科技集团有限公司")

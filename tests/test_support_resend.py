@@ -215,3 +215,16 @@ def test_resend_withdraws_an_activation_email_still_waiting(make_app, make_order
     assert len(smtp_server.inbox.messages) == 1
     link, key = link_and_key(text_of(smtp_server.inbox.messages[0]))
     assert up.test_client().post(f"{link}/key", data={"key": key}).status_code == 303
+
+
+def test_hostile_reason_is_stored_as_text_and_shown_escaped(app, client, make_order, make_staff):
+    order_id, _ = make_order()
+    login(client, make_staff("support"))
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    assert client.post(f"/support/orders/{order_id}/resend",
+                       data={"reason": hostile}).status_code == 303
+    page = client.get(f"/support/orders/{order_id}").get_data(as_text=True)
+    assert hostile not in page and "&lt;script&gt;alert(" in page
+    with app.app_context():
+        entry = db.session.query(AuditEntry).filter_by(action=support.RESEND_ACTION).one()
+        assert entry.detail["reason"] == hostile

@@ -47,10 +47,13 @@ def find_order(customer: str, order_no: str) -> Order:
     wanted = normalise_name(customer)
     if not number or not wanted:
         raise ServiceError("请同时填写下单企业全称和订单号", code=422)
-    order = db.session.scalar(select(Order).where(func.lower(Order.order_no) == number))
-    if order is None or normalise_name(order.customer_name) != wanted:
-        raise ServiceError(NOT_FOUND, code=404)
-    return order
+    # 订单号 is unique as stored; "so-1" and "SO-1" could both exist, so check every candidate.
+    candidates = db.session.scalars(
+        select(Order).where(func.lower(Order.order_no) == number).limit(10))
+    for order in candidates:
+        if normalise_name(order.customer_name) == wanted:
+            return order
+    raise ServiceError(NOT_FOUND, code=404)
 
 
 def _escape_like(text: str) -> str:

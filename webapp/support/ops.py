@@ -13,6 +13,7 @@ from webapp.services import orders
 from webapp.services.errors import ServiceError
 from webapp.support import bp
 from webapp.support.forms import DeliverForm, order_form
+from webapp.support.routes import load_order, order_page
 
 # Service field names → form field names (the service calls the contact email "email").
 FIELD_MAP = {"email": "contact_email", "lines": None}
@@ -64,17 +65,15 @@ def new_order():
 @roles_required(OPS)
 def deliver(order_id: int):
     """【标记已交付】: queues the activation email to the contact."""
-    from webapp.support.routes import _order_or_404, _order_page
-
-    order = _order_or_404(order_id, lock=True)
+    order = load_order(order_id, lock=True)
     if not DeliverForm().validate_on_submit():
         db.session.rollback()
-        return _order_page(order, 400, error="表单无效，请刷新页面后重试。")
+        return order_page(order, 400, error="表单无效，请刷新页面后重试。")
     try:
         orders.deliver(order, actor=current_user)
     except ServiceError as exc:
         db.session.rollback()
-        return _order_page(order, 409, error=exc.message)
+        return order_page(order, 409, error=exc.message)
     db.session.commit()
     flash(f"订单 {order.order_no} 已标记为已交付，激活邮件已进入发送队列（{order.contact_email}）。",
           "success")

@@ -52,14 +52,16 @@ def find():
                   orders=orders, next_after=next_after, error=error)
 
 
-def _order_or_404(order_id: int, lock: bool = False) -> Order:
+def load_order(order_id: int, lock: bool = False) -> Order:
+    """The order or 404; `lock` takes its row for a change (one resend at a time)."""
     order = support.lock_order(order_id) if lock else db.session.get(Order, order_id)
     if order is None:
         abort(404)
     return order
 
 
-def _order_page(order: Order, status: int = 200, **forms):
+def order_page(order: Order, status: int = 200, **forms):
+    """The order page (or, for htmx, `fragment`) with any submitted form and its errors."""
     ctx = dict(
         order=order,
         emails=support.email_history(order),
@@ -79,14 +81,14 @@ def _order_page(order: Order, status: int = 200, **forms):
 @roles_required(*VIEWERS)
 def order(order_id: int):
     """交付状态, 激活状态, 联系邮箱, lines and the email history of one order."""
-    return _order_page(_order_or_404(order_id))
+    return order_page(load_order(order_id))
 
 
 @bp.get("/orders/<int:order_id>/emails")
 @roles_required(*VIEWERS)
 def emails(order_id: int):
     """The email history alone (htmx refreshes it while mail is pending)."""
-    order = _order_or_404(order_id)
+    order = load_order(order_id)
     return render("support/_emails.html", emails=support.email_history(order), order=order)
 
 
@@ -94,11 +96,11 @@ def emails(order_id: int):
 @roles_required(*ACTORS)
 def resend(order_id: int):
     """【重新推送激活邮件】 with a required 原因."""
-    order = _order_or_404(order_id, lock=True)
+    order = load_order(order_id, lock=True)
     form = ResendForm()
     if not form.validate_on_submit():
         db.session.rollback()
-        return _order_page(order, 422, resend_form=form, fragment="support/_resend.html")
+        return order_page(order, 422, resend_form=form, fragment="support/_resend.html")
     try:
         support.resend_activation(order, reason=form.reason.data, actor=current_user,
                                   ip=request.remote_addr)
@@ -106,7 +108,7 @@ def resend(order_id: int):
         db.session.rollback()
         if exc.field == "reason":
             form.reason.errors.append(exc.message)
-        return _order_page(order, exc.code, resend_form=form, fragment="support/_resend.html",
+        return order_page(order, exc.code, resend_form=form, fragment="support/_resend.html",
                            resend_error=None if exc.field else exc.message)
     db.session.commit()
     flash(f"已重新推送激活邮件至 {order.contact_email}：新的操作密钥已生成，旧密钥和旧链接已失效。",
@@ -118,7 +120,7 @@ def resend(order_id: int):
 @roles_required(*ACTORS)
 def contact_email(order_id: int):
     """Correct the 联系邮箱 (audited old → new) before resending."""
-    order = _order_or_404(order_id, lock=True)
+    order = load_order(order_id, lock=True)
     form = ContactEmailForm()
     if form.validate_on_submit():
         old = order.contact_email
@@ -137,7 +139,4 @@ def contact_email(order_id: int):
     else:
         status = 422
     db.session.rollback()
-    return _order_page(order, status, email_form=form, fragment="support/_contact_email.html")
-
-
-from webapp.support import ops  # noqa: E402,F401  (the ops pages share this blueprint)
+    return order_page(order, status, email_form=form, fragment="support/_contact_email.html")
