@@ -178,3 +178,27 @@ def test_openapi_description(api):
     schema = spec["components"]["schemas"]["OrderIn"]
     assert set(schema["required"]) == {"order_no", "customer", "contact_email", "lines"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_a_sales_system_pushes_an_order_over_real_http(live_server):
+    """A real HTTP client against a real server (CSRF enforced): the bearer token is enough."""
+    import urllib.error
+    import urllib.request
+
+    server = live_server(API_TOKEN=TOKEN)
+
+    def post(body: bytes, headers: dict):
+        request = urllib.request.Request(server.url + "/api/orders", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    body = json.dumps({**GOOD, "delivered": True}).encode()
+    assert post(body, {})[0] == 401
+    status, answer = post(body, AUTH)
+    assert status == 201 and answer["delivered"] is True
+    assert post(body, AUTH)[0] == 409
+    assert count(server.app, Order) == 1 and count(server.app, OutboxEmail) == 1
