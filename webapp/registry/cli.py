@@ -1,5 +1,6 @@
 """`flask --app webapp registry import FILE.csv` and `registry demo --count N`."""
 import os
+import sys
 
 import click
 
@@ -18,7 +19,7 @@ def import_command(path):
     size = os.path.getsize(path)
     try:
         with open(path, "rb") as binary, click.progressbar(
-                length=size, label="导入工商信息", file=click.get_text_stream("stderr")) as bar:
+                length=size, label="导入工商信息", file=sys.stderr) as bar:
             report = registry_import.import_csv(binary, progress=lambda pos: bar.update(pos - bar.pos))
             bar.update(size - bar.pos)
     except ServiceError as exc:
@@ -42,7 +43,7 @@ def import_command(path):
 def demo_command(count, seed):
     """Add realistic synthetic companies (valid check characters) to the local registry."""
     with click.progressbar(length=count, label="生成演示工商数据",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         registry.generate_demo(count, seed=seed, progress=bar.update)
     db.session.commit()
     click.echo(f"已生成 {count} 家演示企业；工商库共 {registry_local.count()} 家。")

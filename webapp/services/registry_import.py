@@ -129,7 +129,8 @@ def import_csv(binary, progress=None) -> ImportReport:
     `progress(position)` is called with the byte offset reached, now and then.
     """
     report = ImportReport()
-    reader = csv.reader(open_text(binary))
+    stream = open_text(binary)
+    reader = csv.reader(stream)
     try:
         columns = _columns(next(reader, []), report)
         chunk: list[dict] = []
@@ -151,4 +152,6 @@ def import_csv(binary, progress=None) -> ImportReport:
                            ) from exc
     except csv.Error as exc:
         raise ServiceError(f"CSV 格式错误：第 {reader.line_num} 行：{exc}") from exc
+    finally:
+        stream.detach()  # the caller owns (and closes) the binary file
     return report
