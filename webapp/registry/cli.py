@@ -26,6 +26,8 @@ def import_command(path):
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
     db.session.commit()
+    registry_local.optimize()
+    db.session.commit()
     for line, message in report.errors[:MAX_LISTED_ERRORS]:
         click.echo(f"第 {line} 行：{message}（已跳过）", err=True)
     if len(report.errors) > MAX_LISTED_ERRORS:
@@ -45,5 +47,7 @@ def demo_command(count, seed):
     with click.progressbar(length=count, label="生成演示工商数据",
                            file=sys.stderr) as bar:
         registry.generate_demo(count, seed=seed, progress=bar.update)
+    db.session.commit()
+    registry_local.optimize()
     db.session.commit()
     click.echo(f"已生成 {count} 家演示企业；工商库共 {registry_local.count()} 家。")
