@@ -2,7 +2,7 @@
 
 Runs on SQLite (FTS5 trigram) and, with TEST_DATABASE_URL, PostgreSQL (pg_trgm)."""
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from webapp.extensions import db
 from webapp.models.enterprise import RegistryCompany
@@ -149,3 +149,32 @@ def test_search_follows_renames_and_deletes(app_ctx):
     db.session.execute(delete(RegistryCompany).where(RegistryCompany.tax_id == tax_id))
     db.session.commit()
     assert names("名称科技") == []
+
+
+def _plan(sql: str, params: dict) -> str:
+    if db.engine.dialect.name == "sqlite":
+        rows = db.session.execute(text("EXPLAIN QUERY PLAN " + sql), params)
+        return " | ".join(row[-1] for row in rows)
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables: force the choice
+    return " | ".join(row[0] for row in db.session.execute(text("EXPLAIN " + sql), params))
+
+
+def test_search_statements_use_the_indexes(app_ctx):
+    """What keeps search fast at a million rows: no statement scans the table."""
+    add("华盛科技有限公司")
+    dialect = "postgresql" if db.engine.dialect.name == "postgresql" else "sqlite"
+    params = {"q": "华盛科", "hi": "华盛科" + registry_local.TOP, "n": 10, "phrase": '"华盛科"',
+              "pattern": "%华盛科%"}
+    prefix = _plan(registry_local.SQL[dialect]["prefix"], params)
+    substring = _plan(registry_local.SQL[dialect]["substring"], params)
+    db.session.rollback()
+
+    if dialect == "sqlite":
+        assert "USING INDEX ix_registry_company_name (name>? AND name<?)" in prefix
+        assert "SCAN registry_company_fts VIRTUAL TABLE" in substring
+        assert "USING INTEGER PRIMARY KEY" in substring
+        assert "SCAN registry_company " not in prefix + substring + " "
+    else:
+        assert "ix_registry_company_name_c" in prefix
+        assert "ix_registry_company_name_trgm" in substring
+        assert "Seq Scan" not in prefix + substring
