@@ -96,7 +96,6 @@ def new():
         return _form_page(form, 422)
     except TaxIdTaken as exc:
         db.session.rollback()
-        form.tax_id.errors = [exc.message]
         return _form_page(form, 422, taken=exc)
     db.session.commit()
     flash(f"已新增企业：{enterprise.name}（{enterprise.tax_id}，{enterprise.source_label}）",
