@@ -18,7 +18,7 @@ def admin(app, client, make_admin):
 
 
 def test_typing_a_name_suggests_matches_as_a_fragment(client, admin):
-    response = client.get("/enterprises/autofill?name=星辰", headers=HX)
+    response = client.get("/enterprises/autofill?name=工业园区星辰", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert SUZHOU["name"] in html and SUZHOU_2["name"] in html and "无锡" not in html
@@ -31,6 +31,11 @@ def test_q_parameter_and_limit_of_ten(app, client, admin):
                         for i in range(15)))
     html = client.get("/enterprises/autofill?q=常州测试", headers=HX).get_data(as_text=True)
     assert html.count('name="pick"') == 10
+
+
+def test_two_characters_match_name_prefixes(client, admin):
+    html = client.get("/enterprises/autofill?name=苏州", headers=HX).get_data(as_text=True)
+    assert SUZHOU["name"] in html and SUZHOU_2["name"] in html and "无锡" not in html
 
 
 def test_one_character_suggests_nothing_and_unknown_says_fill_by_hand(client, admin):
@@ -79,7 +84,7 @@ def test_claimed_registry_source_is_checked(app, client, admin):
 
 
 def test_without_javascript_lookup_button_lists_then_pick_fills(client, admin):
-    response = client.post("/enterprises/new", data={"name": "星辰", "lookup": "查询工商信息"})
+    response = client.post("/enterprises/new", data={"name": "工业园区星辰", "lookup": "查询工商信息"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" in html
     assert SUZHOU["name"] in html and SUZHOU_2["name"] in html
