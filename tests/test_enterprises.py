@@ -306,3 +306,14 @@ def test_sql_statements_per_page_do_not_grow_with_rows(app, client, admin):
     after = re.search(r'after=(\d+)">下一页', html).group(1)
     deep = _statements_for(app, client, f"/enterprises/?after={after}")
     assert small == large == deep and small_search == large_search
+
+
+def test_htmx_post_answers_fragment_or_hx_redirect(app, client, admin):
+    hx = {"HX-Request": "true"}
+    bad = client.post("/enterprises/new", data={"name": "甲", "tax_id": "123"}, headers=hx)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and html.lstrip().startswith('<form id="enterprise-form"')
+    assert "当前为 3 位" in html and "<html" not in html
+    good = client.post("/enterprises/new", data={"name": "甲", "tax_id": tax_id(21)}, headers=hx)
+    assert good.status_code == 204 and good.headers["HX-Redirect"] == "/enterprises/"
+    assert count(app, Enterprise) == 1
