@@ -102,19 +102,23 @@ def sample_queries(rnd: random.Random) -> dict[int, list[str]]:
 def measure_search(queries: dict[int, list[str]]) -> list[str]:
     from webapp.services import registry
 
-    lines = []
+    lines = [f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs while measuring"]
     for size, batch in queries.items():
         for query in batch[:50]:
             registry.suggest(query)  # warm-up
-        timings, found = [], 0
+        timings, cpu, found = [], [], 0
         for query in batch:
-            started = time.perf_counter_ns()
+            started, started_cpu = time.perf_counter_ns(), time.process_time_ns()
             found += bool(registry.suggest(query))
             timings.append((time.perf_counter_ns() - started) / 1e6)
+            cpu.append((time.process_time_ns() - started_cpu) / 1e6)
         p50, p99 = percentiles(timings)
         verdict = "ok" if p99 <= 5 else "OVER GOAL"
+        # SQLite runs in this process: its CPU time shows the tail without waiting for a core.
+        own = (f", in-process CPU p99 {percentiles(cpu)[1]:.2f} ms"
+               if db.engine.dialect.name == "sqlite" else "")
         lines.append(f"search {size} chars: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {max(timings):.2f}"
-                     f" ms ({len(batch)} queries, {found} with results; goal p99 ≤ 5 ms: {verdict})")
+                     f" ms{own} ({len(batch)} queries, {found} with results; goal p99 ≤ 5 ms: {verdict})")
     return lines
 
 
