@@ -177,3 +177,12 @@ def test_token_never_reaches_the_log(http_app, api, caplog):
 
     assert caplog.records and TOKEN not in caplog.text
     assert all(TOKEN not in str(record.args) for record in caplog.records)
+
+
+def test_cache_can_be_turned_off(http_app, api):
+    api.body = json.dumps(QICHACHA).encode()
+    with http_app(REGISTRY_HTTP_CACHE_SECONDS=0).app_context():
+        registry.suggest("深圳华盛")
+        registry.suggest("深圳华盛")
+
+    assert len(api.requests) == 2

@@ -79,6 +79,10 @@ def _text(value, name: str) -> str | None:
     return text[:MAX_LENGTH[name]] or None
 
 
+def _number(value, default: float) -> float:
+    return default if value in (None, "") else float(value)
+
+
 class HttpProvider:
     """Search a remote 工商 API; small TTL cache; never raises."""
 
@@ -105,8 +109,8 @@ class HttpProvider:
             query_param=setting("REGISTRY_HTTP_QUERY_PARAM") or QUERY_PARAMS.get(mapping, "q"),
             items_path=setting("REGISTRY_HTTP_ITEMS") or None,
             fields=parse_fields(setting("REGISTRY_HTTP_FIELDS")),
-            timeout=setting("REGISTRY_HTTP_TIMEOUT") or 2.0,
-            cache_seconds=setting("REGISTRY_HTTP_CACHE_SECONDS") or 300.0,
+            timeout=_number(setting("REGISTRY_HTTP_TIMEOUT"), 2.0),
+            cache_seconds=_number(setting("REGISTRY_HTTP_CACHE_SECONDS"), 300.0),
         )
 
     def suggest(self, query: str, limit: int) -> list[CompanyInfo]:
