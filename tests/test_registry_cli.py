@@ -6,6 +6,7 @@ from tests.helpers import count
 from webapp.extensions import db
 from webapp.models.enterprise import RegistryCompany
 from webapp.services import registry, taxid
+from webapp.services.errors import ServiceError
 from webapp.services.registry_demo import Faker, org_code
 
 
@@ -31,6 +32,13 @@ MIXED = (
 )
 
 
+def refusal(raw: str) -> str:
+    """The message the tax ID rules give for `raw` (the same words as the 新增企业 form)."""
+    with pytest.raises(ServiceError) as caught:
+        taxid.validate(raw)
+    return caught.value.message
+
+
 @pytest.fixture
 def csv_file(tmp_path):
     def write(text: str, encoding: str = "utf-8", name: str = "registry.csv"):
@@ -49,13 +57,13 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(app, csv_file):
 
     assert result.exit_code == 0, result.output
     assert "导入完成：新增 3，更新 0，跳过 5 行错误数据。" in result.stdout
-    expected_check = uscc(4)[17]
-    for line in (f"第 3 行：企业税号校验位错误：第 18 位应为 {expected_check}（已跳过）",
+    for line in (f"第 3 行：{refusal(WRONG_CHECK)}（已跳过）",
                  "第 4 行：缺少企业名称（已跳过）",
-                 "第 7 行：企业税号长度应为 18 位",
+                 f"第 7 行：{refusal('9132050012345')}（已跳过）",
                  "第 8 行：成立日期格式应为 YYYY-MM-DD：明年（已跳过）",
-                 "第 11 行：企业税号含有不允许的字符：I"):
+                 f"第 11 行：{refusal('9132050000000000I1')}（已跳过）"):
         assert line in result.stderr
+    assert f"应为 {uscc(4)[17]}" in refusal(WRONG_CHECK) and "13 位" in refusal("9132050012345")
     assert "未识别的列（已忽略）：备注" in result.stderr
     with app.app_context():
         companies = {c.tax_id: c for c in db.session.scalars(select(RegistryCompany))}
