@@ -74,7 +74,7 @@ def test_add_manual_enterprise_then_listed(app, client, admin):
 @pytest.mark.parametrize("fields,message", [
     ({"tax_id": "91110000600037341X"}, "企业税号校验位错误：第 18 位应为 L"),
     ({"tax_id": "12345"}, "当前为 5 位"),
-    ({"tax_id": "9111000060003734OL"}, "第 17 位“O”是不允许的字符"),
+    ({"tax_id": "9111000060003734OL"}, "企业税号含有不允许的字符：O（第 17 位"),
     ({"tax_id": ""}, "请输入企业税号"),
     ({"name": ""}, "请输入企业名称"),
     ({"name": "名" * 201}, "企业名称不能超过 200 个字符（当前 201 个）"),
