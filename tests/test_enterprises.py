@@ -321,3 +321,23 @@ def test_htmx_post_answers_fragment_or_hx_redirect(app, client, admin):
     good = client.post("/enterprises/new", data={"name": "甲", "tax_id": tax_id(21)}, headers=hx)
     assert good.status_code == 204 and good.headers["HX-Redirect"] == "/enterprises/"
     assert count(app, Enterprise) == 1
+
+
+def test_migration_0002_downgrades_and_upgrades(tmp_path):
+    """The keyset index migration runs both ways (on a throwaway SQLite file)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from conftest import BASE_CONFIG
+    from webapp import create_app
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        names = lambda: {ix["name"] for ix in inspect(db.engine).get_indexes("enterprise")}  # noqa: E731
+        assert "ix_enterprise_tenant_id_id" in names()
+        downgrade(revision="0003")
+        assert "ix_enterprise_tenant_id" in names() and "ix_enterprise_tenant_id_id" not in names()
+        upgrade()
+        assert "ix_enterprise_tenant_id_id" in names()
+        db.engine.dispose()
