@@ -64,7 +64,7 @@ def test_replayed_request_is_refused(app, client, setup):
     ({"reason": ""}, "请填写申请原因"),
     ({"reason": "长" * 1001}, "申请原因不能超过 1000 个字符"),
     ({"reason": "坏\x00字符"}, "申请原因含有不可见的控制字符"),
-    ({"tax_id": "123", "reason": "x"}, "企业税号长度不正确"),
+    ({"tax_id": "123", "reason": "x"}, "企业税号长度应为 18 位"),
     ({"tax_id": tax_id(77), "reason": "x"}, "尚未被任何租户绑定，请直接【新增企业】"),
 ])
 def test_bad_requests_change_nothing(app, client, setup, data, message):

@@ -41,11 +41,13 @@ class Enterprise(BusinessInfo, db.Model):
     __tablename__ = "enterprise"
     __table_args__ = (
         Index("ix_enterprise_tenant_name", "tenant_id", "name"),
+        # The keyset-paginated list: WHERE tenant_id = ? AND id < ? ORDER BY id DESC (0002).
+        Index("ix_enterprise_tenant_id_id", "tenant_id", "id"),
         CheckConstraint("source IN ('registry', 'manual')", name="source_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     tax_id: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(10), default=SOURCE_MANUAL)

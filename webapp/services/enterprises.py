@@ -30,6 +30,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
                 "如你确认一定要将该企业绑定在新租户【{target}】下，请点击【联系售后】操作。")
 PAGE_SIZE = 50
+TAX_PREFIX = re.compile(r"[0-9A-Z]{2,20}")
 
 
 class InvalidEnterprise(ServiceError):
@@ -168,7 +169,7 @@ def search_filter(q: str):
         return None
     clauses = [Enterprise.name.like(f"%{_like(q)}%", escape="\\")]
     tax = taxid.normalise(q)
-    if tax and tax.isalnum():
+    if TAX_PREFIX.fullmatch(tax):
         clauses.append(Enterprise.tax_id.like(f"{_like(tax)}%", escape="\\"))
     return or_(*clauses)
 

@@ -36,7 +36,7 @@ def check_character(first17: str) -> str:
 
 
 def _describe(ch: str) -> str:
-    return repr(ch) if not ch.isprintable() else f"“{ch}”"
+    return f"U+{ord(ch):04X}" if not ch.isprintable() else ch
 
 
 def problem(raw: str | None) -> str | None:
@@ -46,19 +46,20 @@ def problem(raw: str | None) -> str | None:
         return "请输入企业税号"
     for position, ch in enumerate(tax_id, start=1):
         if ch not in ALNUM:
-            return f"企业税号第 {position} 位{_describe(ch)}是不允许的字符：税号只能由数字和大写字母组成"
+            return (f"企业税号含有不允许的字符：{_describe(ch)}"
+                    f"（第 {position} 位；税号只能由数字和大写字母组成）")
     if len(tax_id) == 18:
         for position, ch in enumerate(tax_id, start=1):
             if ch not in USCC_ALPHABET:
-                return (f"企业税号第 {position} 位“{ch}”是不允许的字符："
-                        "统一社会信用代码不使用字母 I、O、S、V、Z")
+                return (f"企业税号含有不允许的字符：{ch}"
+                        f"（第 {position} 位；统一社会信用代码不使用字母 I、O、S、V、Z）")
         expected = check_character(tax_id[:17])
         if tax_id[17] != expected:
             return f"企业税号校验位错误：第 18 位应为 {expected}"
         return None
     if len(tax_id) in LEGACY_LENGTHS:
         return None
-    return (f"企业税号长度不正确：应为 18 位（统一社会信用代码）或 15、20 位（旧税号），"
+    return (f"企业税号长度应为 18 位（统一社会信用代码）或 15、20 位（旧税号），"
             f"当前为 {len(tax_id)} 位")
 
 
