@@ -5,13 +5,13 @@ first page of a tenant whose 10,000 rows are older than 200,000 rows of other te
 0.1 ms with it. It replaces the single-column tenant_id index (its prefix).
 
 Revision ID: 0002
-Revises: 0003 (chained after the registry's 0003, which this branch already contains; the
+Revises: 0001
 lead re-chains at merge)
 """
 from alembic import op
 
 revision = "0002"
-down_revision = "0003"
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 

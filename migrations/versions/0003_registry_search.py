@@ -4,12 +4,12 @@
 fewer than 3 characters); 3+ characters use the trigram index.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 from alembic import op
 
 revision = "0003"
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
