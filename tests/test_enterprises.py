@@ -336,7 +336,7 @@ def test_migration_0002_downgrades_and_upgrades(tmp_path):
         upgrade()
         names = lambda: {ix["name"] for ix in inspect(db.engine).get_indexes("enterprise")}  # noqa: E731
         assert "ix_enterprise_tenant_id_id" in names()
-        downgrade(revision="0003")
+        downgrade(revision="0001")
         assert "ix_enterprise_tenant_id" in names() and "ix_enterprise_tenant_id_id" not in names()
         upgrade()
         assert "ix_enterprise_tenant_id_id" in names()
