@@ -120,3 +120,11 @@ def test_demo_seed_is_idempotent(app, run):
     assert run("demo", "seed").exit_code == 0
     assert count(app, Order) == 1 and count(app, User) == 3
     assert count(app, OutboxEmail) == 1
+    from webapp.models import RegistryCompany
+    from webapp.services.demo import DEMO_REGISTRY_SIZE
+
+    assert count(app, RegistryCompany) == DEMO_REGISTRY_SIZE
+    with app.app_context():
+        from webapp.services import registry
+
+        assert len(registry.suggest("苏州")) == 10  # the demo's autofill finds companies

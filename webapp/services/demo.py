@@ -2,12 +2,13 @@
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Order, User
-from webapp.services import accounts, orders
+from webapp.models import Order, RegistryCompany, User
+from webapp.services import accounts, orders, registry
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_STAFF = [("support@demo.local", "support"), ("approver@demo.local", "approver"),
               ("ops@demo.local", "ops")]
+DEMO_REGISTRY_SIZE = 3000
 DEMO_ORDER = dict(order_no="DEMO-0001", customer="苏州示例科技有限公司",
                   email="contact@demo.local", sales="王销售")
 
@@ -22,10 +23,14 @@ def seed() -> list[str]:
             lines=[("issue", 3), ("receive", 2), ("image", 1), ("archive", 1)],
             actor_label="demo", **DEMO_ORDER)
         orders.deliver(order, actor_label="demo")
+    if not db.session.scalar(select(RegistryCompany.id).limit(1)):
+        # Synthetic 工商 data, so typing a name in 新增企业 finds companies to autofill.
+        registry.generate_demo(DEMO_REGISTRY_SIZE, seed=1)
     return [
         "Demo ready.",
         "  1. Open http://127.0.0.1:5000/dev/mailbox and open the activation email of DEMO-0001.",
         "  2. Click its link, paste its 操作密钥, choose ERP and 部署方式, 【确认】, set a password.",
+        "  3. 【去配置】 → 新增企业 (type 2+ characters of a name, e.g. 苏州, to autofill) → 分配权益.",
         f"  Staff logins (password {DEMO_PASSWORD}): "
         + ", ".join(f"{email} ({role})" for email, role in DEMO_STAFF),
     ]
