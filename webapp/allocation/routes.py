@@ -48,7 +48,7 @@ def panel(order_id: int, line_id: int):
         q, status, message = "", 422, exc.message
     page = drafts.panel_page(line, current_user.tenant_id, q, request.args.get("after"))
     return render("allocation/panel.html", "allocation/_panel.html", status, line=line,
-                  page=page, quota=drafts.quota(line, drafted), message=message)
+                  listing=page, quota=drafts.quota(line, drafted), message=message)
 
 
 @bp.post("/<int:order_id>/lines/<int:line_id>/toggle")
@@ -72,7 +72,7 @@ def toggle(order_id: int, line_id: int):
     if refused or quota.remaining == 0 or before.remaining == 0:
         # Whether the other boxes are enabled changed: redraw the whole page of rows.
         page = drafts.panel_page(line, current_user.tenant_id, q, request.form.get("after"))
-        response = render("allocation/_rows_swap.html", None, status, line=line, page=page,
+        response = render("allocation/_rows_swap.html", None, status, line=line, listing=page,
                           quota=quota, message=refused)
         response.headers["HX-Retarget"] = "#alloc-rows"
         response.headers["HX-Reswap"] = "outerHTML"

@@ -70,7 +70,7 @@ def load_line(tenant_id: int, order_id: int, line_id: int, lock: bool = False) -
              .where(OrderLine.id == line_id, OrderLine.order_id == order_id,
                     Order.tenant_id == tenant_id, Order.activated_at.is_not(None)))
     if lock:
-        query = query.with_for_update(no_key=True, of=OrderLine)
+        query = query.with_for_update(key_share=True, of=OrderLine)
     return db.session.scalars(query).unique().first()
 
 
