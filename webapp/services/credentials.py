@@ -7,11 +7,11 @@ logged, and never enter an audit entry: the audit log names the credential and t
 import secrets
 import string
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import Credential, Enterprise, User
+from webapp.models import Credential, Enterprise, OutboxEmail, User
 from webapp.models.credential import SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
 from webapp.orm import utcnow
 from webapp.services import audit, crypto
@@ -145,20 +145,32 @@ def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None
                  fields=list(SECRET_FIELDS))
 
 
-def reencrypt_all(batch: int = 500) -> int:
-    """Re-encrypt every stored secret under the first DATA_ENCRYPTION_KEY; returns the count.
+def reencrypt_all(batch: int = 500) -> dict[str, int]:
+    """Re-encrypt every stored secret under the first DATA_ENCRYPTION_KEY; the caller commits.
 
-    Walks the table by id in batches (keyset) so memory stays flat; the caller commits.
+    Credentials and the bodies of emails still waiting in the outbox (they hold the same
+    secrets). Walks each table by id in batches (keyset), so memory stays flat.
     """
-    done, last_id = 0, 0
-    while True:
-        creds = db.session.scalars(select(Credential).where(Credential.id > last_id)
-                                   .order_by(Credential.id).limit(batch)).all()
-        if not creds:
-            return done
+    counts = {"credentials": 0, "emails": 0}
+    last_id = 0
+    while creds := db.session.scalars(select(Credential).where(Credential.id > last_id)
+                                      .order_by(Credential.id).limit(batch)).all():
         for cred in creds:
             cred.client_secret_enc = crypto.rotate(cred.client_secret_enc)
             cred.encry_key_enc = crypto.rotate(cred.encry_key_enc)
         db.session.flush()
-        done += len(creds)
+        counts["credentials"] += len(creds)
         last_id = creds[-1].id
+    last_id = 0
+    pending = or_(OutboxEmail.text_enc.is_not(None), OutboxEmail.html_enc.is_not(None))
+    while emails := db.session.scalars(select(OutboxEmail).where(OutboxEmail.id > last_id, pending)
+                                       .order_by(OutboxEmail.id).limit(batch)).all():
+        for email in emails:
+            if email.text_enc:
+                email.text_enc = crypto.rotate(email.text_enc)
+            if email.html_enc:
+                email.html_enc = crypto.rotate(email.html_enc)
+        db.session.flush()
+        counts["emails"] += len(emails)
+        last_id = emails[-1].id
+    return counts
