@@ -26,8 +26,8 @@ def _after() -> int | None:
 def _page(status: int = 200, revealed: dict | None = None, confirm: Credential | None = None):
     """The whole page; `revealed` maps (credential id, field) → value shown in clear."""
     tenant = current_tenant()
-    page = credential_list.enterprise_page(tenant.id, request.values.get("q"), _after())
-    ctx = dict(tenant=tenant, tenant_cred=credentials.tenant_credential(tenant.id), page=page,
+    listing = credential_list.enterprise_page(tenant.id, request.values.get("q"), _after())
+    ctx = dict(tenant=tenant, tenant_cred=credentials.tenant_credential(tenant.id), listing=listing,
                after=_after(), revealed=revealed or {}, confirm=confirm,
                labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=credentials.MASK)
     # Only a plain list request (search, 下一页) is answered with the list fragment.
