@@ -17,6 +17,7 @@ from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credent
                            Order, OrderLine, Product, User)
 from webapp.orm import utcnow
 from webapp.services import audit
+from webapp.services.authorization import queue_authorization_email
 from webapp.services.drafts import load_line
 from webapp.services.errors import ServiceError
 
@@ -89,18 +90,9 @@ def commit(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
     audit.record("allocation.commit", actor=user, tenant_id=tenant_id, target=batch, ip=ip,
                  order_id=order_id, line_id=line.id, product=line.product.name, count=n,
                  tax_ids=[tax for _eid, tax, _name in enterprise_rows])
-    _queue_email(line.order, batch)
+    queue_authorization_email(line.order, batch)
     db.session.flush()
     return batch, True
-
-
-def _queue_email(order: Order, batch: AllocationBatch) -> None:
-    """The authorization email, in this transaction (built by the credentials feature)."""
-    try:
-        from webapp.services.authorization import queue_authorization_email
-    except ImportError:  # the credentials feature is not merged yet
-        return
-    queue_authorization_email(order, batch)
 
 
 @dataclass
