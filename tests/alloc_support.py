@@ -46,3 +46,48 @@ def row_html(html: str, enterprise_id: int) -> str:
     match = re.search(rf'<tr id="ent-{enterprise_id}"[\s\S]*?</tr>', html)
     assert match, f"row {enterprise_id} not in the page"
     return match.group(0)
+
+
+def commit_worker(config: dict, email: str, password: str, urls: dict, plan: list, barrier,
+                  results) -> None:
+    """Run in a separate PROCESS: sign in, wait for the others, then tick and commit.
+
+    `plan` is a list of steps: ("tick", enterprise_id), ("commit", None) or
+    ("commit", token) (a fixed token, as a double-clicked form sends it twice).
+    Every HTTP status is reported to `results` so the test can check that none was a 500.
+    """
+    import re as _re
+
+    from webapp import create_app
+
+    app = create_app(config)
+    client = app.test_client()
+    statuses = []
+    try:
+        response = client.post("/login", data={"email": email, "password": password})
+        statuses.append(("login", response.status_code))
+        barrier.wait(timeout=60)
+        for step, arg in plan:
+            if step == "tick":
+                response = client.post(urls["toggle"], headers={"HX-Request": "true"},
+                                       data={"enterprise_id": str(arg), "selected": str(arg)})
+            else:
+                token = arg
+                if token is None:
+                    page = client.get(urls["confirm"])
+                    statuses.append(("confirm", page.status_code))
+                    found = _re.search(r'name="token" value="([^"]+)"', page.get_data(as_text=True))
+                    if not found:
+                        continue
+                    token = found.group(1)
+                response = client.post(urls["commit"], data={"token": token})
+                statuses.append(("commit-location", response.headers.get("Location")))
+            statuses.append((step, response.status_code))
+    except Exception as exc:  # reported, so the test fails with the reason instead of hanging
+        statuses.append(("error", repr(exc)))
+    finally:
+        with app.app_context():
+            from webapp.extensions import db
+
+            db.engine.dispose()
+    results.put(statuses)
