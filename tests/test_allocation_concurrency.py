@@ -9,7 +9,7 @@ from conftest import BASE_CONFIG, PASSWORD
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationBatch, OrderLine
 
-PROCESSES = 6
+PROCESSES = 4
 
 
 @pytest.fixture
