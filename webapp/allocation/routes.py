@@ -22,8 +22,16 @@ def _int(value: str | None) -> int:
     return int(value)
 
 
-def _line(order_id: int, line_id: int, lock: bool = False):
-    line = drafts.load_line(current_user.tenant_id, order_id, line_id, lock=lock)
+def _line(order_id: int, line_id: int):
+    line = drafts.load_line(current_user.tenant_id, order_id, line_id)
+    if line is None:
+        abort(404)
+    return line
+
+
+def _locked(order_id: int, line_id: int) -> drafts.LineRef:
+    """The line, row-locked for a draft change (its plain values survive the commit)."""
+    line = drafts.lock_line(current_user.tenant_id, order_id, line_id)
     if line is None:
         abort(404)
     return line
@@ -55,11 +63,12 @@ def panel(order_id: int, line_id: int):
 @tenant_admin_required
 def toggle(order_id: int, line_id: int):
     """One tick (htmx): the row comes back with 已分配 / 未分配, the counters out of band."""
-    line = _line(order_id, line_id, lock=True)
+    tenant_id = current_user.tenant_id
+    line = _locked(order_id, line_id)
     enterprise_id = _int(request.form.get("enterprise_id"))
     ticked = str(enterprise_id) in request.form.getlist("selected")
-    row, before, quota, refused = drafts.toggle(line, current_user.tenant_id, enterprise_id, ticked,
-                                        current_user)
+    row, before, quota, refused = drafts.toggle(line, tenant_id, enterprise_id, ticked,
+                                                current_user.id)
     if row is None:
         abort(404)
     db.session.commit()
@@ -69,23 +78,24 @@ def toggle(order_id: int, line_id: int):
             flash(refused, "error")
         return redirect(_panel_url(line, q, request.form.get("after")), 303)
     status = 409 if refused else 200
+    toggle_url = url_for(".toggle", order_id=order_id, line_id=line_id)
     if refused or quota.remaining == 0 or before.remaining == 0:
         # Whether the other boxes are enabled changed: redraw the whole page of rows.
-        page = drafts.panel_page(line, current_user.tenant_id, q, request.form.get("after"))
+        page = drafts.panel_page(line, tenant_id, q, request.form.get("after"))
         response = render("allocation/_rows_swap.html", None, status, line=line, listing=page,
-                          quota=quota, message=refused)
+                          quota=quota, message=refused, toggle_url=toggle_url)
         response.headers["HX-Retarget"] = "#alloc-rows"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
     return render("allocation/_toggle.html", None, status, line=line, row=row, quota=quota,
-                  message=refused)
+                  message=refused, toggle_url=toggle_url)
 
 
 @bp.post("/<int:order_id>/lines/<int:line_id>/draft")
 @tenant_admin_required
 def save(order_id: int, line_id: int):
     """The panel as a plain form: 【保存勾选】, 【全选本页】, paging and 【下一步】 all save first."""
-    line = _line(order_id, line_id, lock=True)
+    line = _locked(order_id, line_id)
     page_ids = [_int(v) for v in request.form.getlist("page_ids")]
     selected = {_int(v) for v in request.form.getlist("selected")}
     action = request.form.get("action", "save")

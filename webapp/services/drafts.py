@@ -8,11 +8,14 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_
+from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_
 
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationDraft, Enterprise, Order, OrderLine, User
+from webapp.orm import utcnow
 from webapp.services.errors import ServiceError
 
 PAGE_SIZE = 50
@@ -74,6 +77,34 @@ def load_line(tenant_id: int, order_id: int, line_id: int, lock: bool = False) -
     return db.session.scalars(query).unique().first()
 
 
+class LineRef(NamedTuple):
+    """The few columns of a locked line that ticking needs (no ORM object to build or expire)."""
+
+    id: int
+    order_id: int
+    quantity: int
+    allocated: int
+
+
+@cache
+def _lock_line_stmt():
+    # Built once: the toggle endpoint is hot, and building a statement costs more than running it.
+    return (select(OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(OrderLine.id == bindparam("line_id"),
+                   OrderLine.order_id == bindparam("order_id"),
+                   Order.tenant_id == bindparam("tenant_id"), Order.activated_at.is_not(None))
+            .with_for_update(key_share=True, of=OrderLine))
+
+
+def lock_line(tenant_id: int, order_id: int, line_id: int) -> LineRef | None:
+    """Lock an activated line of this tenant for a draft change (None: 404)."""
+    row = db.session.connection().execute(
+        _lock_line_stmt(), {"line_id": line_id, "order_id": order_id, "tenant_id": tenant_id}
+    ).first()
+    return LineRef(*row) if row else None
+
+
 def load_line_with_count(tenant_id: int, order_id: int, line_id: int):
     """(line, drafted count) in one statement, for read-only pages."""
     drafted = (select(func.count()).select_from(AllocationDraft)
@@ -86,12 +117,12 @@ def load_line_with_count(tenant_id: int, order_id: int, line_id: int):
     return (row[0], row[1]) if row else (None, 0)
 
 
-def drafted_count(line: OrderLine) -> int:
+def drafted_count(line: OrderLine | LineRef) -> int:
     return db.session.scalar(select(func.count()).select_from(AllocationDraft)
                              .where(AllocationDraft.line_id == line.id))
 
 
-def quota(line: OrderLine, drafted: int) -> Quota:
+def quota(line: OrderLine | LineRef, drafted: int) -> Quota:
     return Quota(line.quantity, line.allocated, drafted)
 
 
@@ -169,34 +200,50 @@ def _insert_drafts(line_id: int, enterprise_ids: list[int], user: User | None) -
              "created_by_id": user.id if user else None} for eid in enterprise_ids])
 
 
-def toggle(line: OrderLine, tenant_id: int, enterprise_id: int, ticked: bool,
-           user: User | None) -> tuple[Row | None, Quota, Quota, str | None]:
+@cache
+def _toggle_stmts():
+    count = (select(func.count()).select_from(AllocationDraft)
+             .where(AllocationDraft.line_id == bindparam("line_id")).scalar_subquery())
+    row = (_rows_query(bindparam("line_id"), bindparam("tenant_id"))
+           .add_columns(count).where(Enterprise.id == bindparam("enterprise_id")))
+    drop = delete(AllocationDraft.__table__).where(
+        AllocationDraft.line_id == bindparam("line_id"),
+        AllocationDraft.enterprise_id == bindparam("enterprise_id"))
+    return row, insert(AllocationDraft.__table__), drop
+
+
+def toggle(line: LineRef, tenant_id: int, enterprise_id: int, ticked: bool,
+           user_id: int | None) -> tuple[Row | None, Quota, Quota, str | None]:
     """Tick or untick one enterprise: (row or None if not this tenant's, quota before, after,
     refusal message).
 
-    Call with the line loaded `lock=True`. A tick past the quota changes nothing and comes
-    back with the refusal message.
+    Call with the line from lock_line(). A tick past the quota changes nothing and comes back
+    with the refusal message.
     """
-    drafted = drafted_count(line)
+    row_stmt, add_stmt, drop_stmt = _toggle_stmts()
+    conn = db.session.connection()
+    params = {"line_id": line.id, "tenant_id": tenant_id, "enterprise_id": enterprise_id}
+    found = conn.execute(row_stmt, params).first()
+    if found is None:
+        return None, quota(line, 0), quota(line, 0), None
+    row, drafted = Row(*found[:5]), found[5]
     before = quota(line, drafted)
-    row = _rows_for(line.id, tenant_id, [enterprise_id]).get(enterprise_id)
-    if row is None or row.allocated or row.drafted == ticked:
+    if row.allocated or row.drafted == ticked:
         return row, before, before, None
     if ticked:
         if before.remaining <= 0:
             return row, before, before, QUOTA_USED_UP
-        _insert_drafts(line.id, [enterprise_id], user)
+        conn.execute(add_stmt, {"line_id": line.id, "enterprise_id": enterprise_id,
+                                "created_by_id": user_id, "created_at": utcnow()})
         drafted += 1
     else:
-        db.session.execute(delete(AllocationDraft).where(
-            AllocationDraft.line_id == line.id, AllocationDraft.enterprise_id == enterprise_id))
+        conn.execute(drop_stmt, params)
         drafted -= 1
     row.drafted = ticked
-    db.session.flush()
     return row, before, quota(line, drafted), None
 
 
-def save_page(line: OrderLine, tenant_id: int, page_ids: list[int], selected: set[int],
+def save_page(line: OrderLine | LineRef, tenant_id: int, page_ids: list[int], selected: set[int],
               user: User | None, select_all: bool = False) -> tuple[Quota, int]:
     """The no-JavaScript form: make the draft match the ticks on one page.
 
