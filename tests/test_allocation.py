@@ -6,9 +6,10 @@ from sqlalchemy import event, select
 
 from alloc_support import add_enterprises, counters, first_line, row_html
 from conftest import login
-from helpers import count
+from helpers import count, outbox_text
 from webapp.extensions import db
-from webapp.models import Allocation, AllocationBatch, AllocationDraft, AuditEntry, OrderLine
+from webapp.models import (Allocation, AllocationBatch, AllocationDraft, AuditEntry, OrderLine,
+                           OutboxEmail)
 
 HX = {"HX-Request": "true"}
 
@@ -159,6 +160,11 @@ def test_next_shows_the_draft_then_commits_it_once(app, client, admin):
     assert count(app, AllocationBatch) == 1
     assert count(app, AllocationDraft) == 0
     assert count(app, AuditEntry, AuditEntry.action == "allocation.commit") == 1
+    # The authorization email was queued with the allocation, once, to the order's contact.
+    assert count(app, OutboxEmail, OutboxEmail.kind == "authorization") == 1
+    mail = outbox_text(app, kind="authorization")
+    assert "企业00000有限公司" in mail and "企业00001有限公司" in mail
+    assert "企业00002有限公司" not in mail
 
     results = client.get(f"/orders/{admin['order_id']}/allocations").get_data(as_text=True)
     assert "企业00000有限公司" in results and "企业00001有限公司" in results
@@ -304,3 +310,31 @@ def test_panel_statements_do_not_grow_with_enterprises(app, client, make_admin):
     add_enterprises(app, info["tenant_id"], 300, start=10)
     large = _statements(app, client, panel)
     assert small == large <= 6
+
+
+def test_search_with_htmx_answers_the_panel_fragment(client, admin):
+    response = client.get(urls(admin)["panel"], query_string={"q": "00002"}, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<section class="card" id="alloc-panel">')
+    assert re.findall(r'<tr id="ent-(\d+)"', html) == [str(admin["enterprises"][2])]
+
+
+def test_the_whole_flow_without_javascript(app, client, admin):
+    """Plain forms only: 保存勾选 → 下一步 → 确认分配 → 分配成功."""
+    a, b, c = admin["enterprises"]
+    ids = [str(i) for i in admin["enterprises"]]
+    response = client.post(urls(admin)["draft"], data={"page_ids": ids, "selected": [str(a), str(c)],
+                                                       "action": "next"})
+    assert response.status_code == 303
+    confirm = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "企业00000有限公司" in confirm and "企业00002有限公司" in confirm
+    assert "企业00001有限公司" not in confirm
+    token = re.search(r'name="token" value="([^"]+)"', confirm).group(1)
+    done = client.post(urls(admin)["commit"], data={"token": token}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert "分配成功" in html and "企业00000有限公司" in html and "企业00002有限公司" in html
+    with app.app_context():
+        assert db.session.get(OrderLine, admin["issue"]).allocated == 2
+    page = client.get(f"/orders/{admin['order_id']}").get_data(as_text=True)
+    assert re.search(r"<td>发票云开票</td><td>3</td><td>2</td>\s*<td>1</td>", page)
