@@ -63,3 +63,32 @@ def test_allocate_two_enterprises_in_the_browser(live_server, smtp_server, make_
     text = text_of(mails[0])
     assert "浏览器企业00001有限公司" in text and "浏览器企业00002有限公司" in text
     assert "浏览器企业00000有限公司" not in text
+
+
+def test_the_quota_disables_the_rest_in_the_browser(live_server, make_admin, page):
+    server = live_server()
+    info = make_admin(customer="苏州配额测试有限公司", email="quota@example.com", order_no="SO-QUOTA")
+    add_enterprises(server.app, info["tenant_id"], 3, name="配额企业")
+    page.goto(server.url + "/login")
+    page.get_by_label("邮箱").fill(info["email"])
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(server.url + f"/orders/{info['order_id']}")
+    page.get_by_role("row", name="发票云收票").get_by_role("link", name="去分配").click()
+
+    page.get_by_label("配额企业00000有限公司").check()
+    page.get_by_role("row", name="配额企业00000有限公司").get_by_text("已分配").wait_for()
+    page.get_by_label("配额企业00001有限公司").check()
+    page.get_by_role("row", name="配额企业00001有限公司").get_by_text("已分配").wait_for()
+    # 可分配 reached 0: the remaining box is disabled at once, without a reload.
+    page.wait_for_function("!!document.querySelector('#alloc-rows input[disabled]')")
+    third = page.get_by_label("配额企业00002有限公司")
+    assert third.is_disabled()
+    assert page.locator("#alloc-available").inner_text() == "0"
+    page.shot("full")
+    # Unticking frees the quota and enables it again.
+    page.get_by_label("配额企业00000有限公司").uncheck()
+    page.get_by_role("row", name="配额企业00000有限公司").get_by_text("未分配").wait_for()
+    page.wait_for_function("!document.querySelector('#alloc-rows input[disabled]')")
+    assert third.is_enabled()
+    assert page.locator("#alloc-available").inner_text() == "1"
