@@ -198,3 +198,53 @@ def test_undelivered_order_link_does_not_exist(app, make_order):
         order.link_nonce = "x"
         token = activation.link_token(order)
     assert app.test_client().get(f"/activate/{token}").status_code == 404
+
+
+def test_concurrent_activations_of_one_order_make_one_admin(app, make_order):
+    import threading
+
+    order_id, _ = make_order()
+    link, key = link_and_key(outbox_text(app))
+    clients = [app.test_client() for _ in range(4)]
+    for c in clients:
+        c.post(f"{link}/key", data={"key": key})
+        c.post(f"{link}/erp", data={"erp": "eas", "deployment": "public"})
+    codes = []
+
+    def finish(c):
+        codes.append(c.post(f"{link}/complete",
+                            data={"password": PASSWORD, "confirm": PASSWORD}).status_code)
+
+    threads = [threading.Thread(target=finish, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert codes.count(303) == 1 and all(code in (303, 302, 422) for code in codes), codes
+    assert count(app, User) == 1 and count(app, Tenant) == 1
+    assert count(app, AuditEntry, AuditEntry.action == "order.activated") == 1
+
+
+def test_two_orders_of_one_customer_activated_at_once_share_one_tenant(app, make_order):
+    import threading
+
+    make_order(order_no="P-1", email="p1@example.com", customer="并发测试有限公司")
+    make_order(order_no="P-2", email="p2@example.com", customer="并发测试有限公司")
+    links = [link_and_key(outbox_text(app, index=i)) for i in (0, 1)]
+    clients = [app.test_client() for _ in links]
+    for c, (link, key) in zip(clients, links):
+        c.post(f"{link}/key", data={"key": key})
+        c.post(f"{link}/erp", data={"erp": "eas", "deployment": "public"})
+    codes = []
+
+    def finish(c, link):
+        codes.append(c.post(f"{link}/complete",
+                            data={"password": PASSWORD, "confirm": PASSWORD}).status_code)
+
+    threads = [threading.Thread(target=finish, args=(c, link)) for c, (link, _) in zip(clients, links)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert codes == [303, 303]
+    assert count(app, Tenant) == 1 and count(app, User) == 2

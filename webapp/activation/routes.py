@@ -71,8 +71,8 @@ def page(token: str):
 @bp.post("/<token>/key")
 def key(token: str):
     order = _load(token)
-    if order.is_activated and (blocked := _already_activated(order)):
-        return blocked
+    if order.is_activated:
+        return _when_activated(token, order)
     form = KeyForm()
     if not form.validate_on_submit():
         return _page(token, order, 422, key_form=form)
@@ -87,18 +87,22 @@ def key(token: str):
     return redirect(url_for(".page", token=token), 303)
 
 
-def _require_verified(token: str) -> Order:
-    order = _load(token)
+def _require_verified(order: Order) -> None:
     if not _verified(order):
         abort(403, description="请先输入邮件中的操作密钥。")
-    return order
+
+
+def _when_activated(token: str, order: Order):
+    """An activated order's forms are done: its admin sees the result, others the login."""
+    return _already_activated(order) or redirect(url_for(".page", token=token), 303)
 
 
 @bp.post("/<token>/erp")
 def erp(token: str):
-    order = _require_verified(token)
+    order = _load(token)
     if order.is_activated:
-        return redirect(url_for(".page", token=token), 303)
+        return _when_activated(token, order)
+    _require_verified(order)
     form = ErpForm()
     if not form.validate_on_submit():
         return _page(token, order, 422, erp_form=form)
@@ -111,7 +115,10 @@ def erp(token: str):
 
 @bp.post("/<token>/complete")
 def complete(token: str):
-    order = _require_verified(token)
+    order = _load(token)
+    if order.is_activated:
+        return _when_activated(token, order)
+    _require_verified(order)
     signed_in = current_user if current_user.is_authenticated else None
     form = JoinForm() if signed_in else PasswordForm()
     if not form.validate_on_submit():

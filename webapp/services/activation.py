@@ -5,6 +5,7 @@ import secrets
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Order, Tenant, User
@@ -126,6 +127,21 @@ def validate_password(password: str, confirm: str) -> None:
         raise ServiceError("两次输入的密码不一致", field="confirm")
 
 
+def _tenant_named(name: str, actor_label: str, ip: str | None) -> Tenant:
+    """The tenant called `name`, created if new (safe against a concurrent creation)."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.name == name))
+    if tenant is not None:
+        return tenant
+    try:
+        with db.session.begin_nested():
+            tenant = Tenant(name=name)
+            db.session.add(tenant)
+    except IntegrityError:
+        return db.session.scalar(select(Tenant).where(Tenant.name == name))
+    audit.record("tenant.created", actor_label=actor_label, target=tenant, tenant_id=tenant.id, ip=ip)
+    return tenant
+
+
 def activate(order: Order, *, user: User | None = None, password: str | None = None,
              confirm: str | None = None, ip: str | None = None) -> User:
     """Complete 产品激活: join the signed-in admin's tenant, or create the first admin.
@@ -146,17 +162,14 @@ def activate(order: Order, *, user: User | None = None, password: str | None = N
         if existing is not None:
             raise ServiceError("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。", code=409)
         validate_password(password or "", confirm or "")
-        tenant = db.session.scalar(select(Tenant).where(Tenant.name == order.customer_name))
-        if tenant is None:
-            tenant = Tenant(name=order.customer_name)
-            db.session.add(tenant)
-            db.session.flush()
-            audit.record("tenant.created", actor_label=order.contact_email, target=tenant,
-                         tenant_id=tenant.id, ip=ip)
+        tenant = _tenant_named(order.customer_name, order.contact_email, ip)
         user = User(email=order.contact_email, role=TENANT_ADMIN, tenant=tenant)
         user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(user)
+        except IntegrityError:  # the same contact activating two orders at once
+            raise ServiceError("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。", code=409) from None
         audit.record("user.created", actor=user, target=user, tenant_id=tenant.id, ip=ip,
                      role=TENANT_ADMIN)
     # Conditional update: of two concurrent activations exactly one wins.

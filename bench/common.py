@@ -1,0 +1,48 @@
+"""Shared measuring helpers: an app on a throwaway database, and request throughput."""
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from flask_migrate import upgrade
+
+from webapp import create_app
+from webapp.extensions import db
+
+BENCH_CONFIG = {
+    "APP_ENV": "bench", "SECRET_KEY": "bench", "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "MAIL_SERVER": None, "OUTBOX_SENDER": "off", "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None,
+}
+
+
+def make_app(database_url: str | None = None, **config):
+    """An app on `database_url` (default: a fresh SQLite file), migrated."""
+    if database_url is None:
+        database_url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    app = create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    return app
+
+
+def requests_per_second(client, method: str, url: str, seconds: float = 2.0, **kwargs) -> float:
+    """Requests per second for `url` over about `seconds`, after a warm-up."""
+    call = getattr(client, method.lower())
+    for _ in range(5):
+        call(url, **kwargs)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        response = call(url, **kwargs)
+        assert response.status_code < 400, (url, response.status_code)
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    """p50 and p99 of a list of milliseconds."""
+    ordered = sorted(samples_ms)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered), p99
