@@ -71,3 +71,77 @@ def test_hints_follow_the_order_erp_and_deployment(app, make_admin, make_batch):
             select(OutboxEmail).where(OutboxEmail.kind == "authorization")))
     assert "对接ERP：EAS" in text and "部署方式：私有化部署" in text
     assert "EAS 中打开" in text and "私有化环境" in text and "星空中打开" not in text
+
+
+def _second_order(app, make_order, admin, email, erp="xinghan", deployment="private"):
+    """Another activated order of the same tenant, with its own contact and ERP."""
+    from webapp.orm import utcnow
+    order_id, _ = make_order(order_no="SO-" + email.split("@")[0].upper(), email=email)
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        order.tenant_id, order.activated_at = admin["tenant_id"], utcnow()
+        order.erp, order.deployment = erp, deployment
+        db.session.commit()
+    return order_id
+
+
+def test_rotation_email_goes_to_each_contact_the_credential_concerns(app, make_admin, make_batch,
+                                                                    make_order):
+    admin = make_admin()
+    other_order = _second_order(app, make_order, admin, "finance@example.com")
+    _second_order(app, make_order, admin, "BUYER@example.com", "xingkong", "public")  # same person: one email
+    _, first_ids = make_batch(admin, count=1)
+    _, second_ids = make_batch(admin, count=1, order_id=other_order)
+    with app.app_context():
+        from webapp.models import Enterprise, User
+        actor = db.session.get(User, admin["user_id"])
+        tenant_cred = credentials.ensure_tenant_credential(admin["tenant_id"])
+        credentials.rotate_secret(tenant_cred, actor=actor)
+        assert sorted(authorization.queue_rotation_email(tenant_cred, actor=actor)) == [
+            "buyer@example.com", "finance@example.com"]
+        enterprise_cred = credentials.ensure_enterprise_credential(db.session.get(Enterprise, second_ids[0]))
+        credentials.rotate_secret(enterprise_cred, actor=actor)
+        assert authorization.queue_rotation_email(enterprise_cred, actor=actor) == ["finance@example.com"]
+        db.session.commit()
+        emails = db.session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "authorization")
+                                    .order_by(OutboxEmail.id)).all()
+        bodies = {(e.to_addr, e.id): outbox.body(e)[0] for e in emails}
+        new_tenant = credentials.reveal(tenant_cred)
+        new_enterprise = credentials.reveal(enterprise_cred)
+    texts = list(bodies.values())
+    assert len(texts) == 3 and all("授权信息已重置" not in t or "已失效" in t for t in texts)
+    assert all(new_tenant["client_secret"] in t for t in texts)
+    finance = [t for (to, _), t in bodies.items() if to == "finance@example.com"]
+    assert "星瀚中打开" in finance[0] and "私有化部署" in finance[0]
+    assert new_enterprise["encry_key"] in finance[1] and "企业授权" in finance[1]
+    buyer = [t for (to, _), t in bodies.items() if to == "buyer@example.com"][0]
+    assert "星空中打开" in buyer and new_enterprise["encry_key"] not in buyer
+
+
+def test_concurrent_first_need_makes_one_credential(app, make_admin, make_batch):
+    import threading
+
+    admin = make_admin()
+    _, ids = make_batch(admin, count=1)
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def worker():
+        from webapp.models import Enterprise
+        try:
+            with app.app_context():
+                barrier.wait()
+                tenant = credentials.ensure_tenant_credential(admin["tenant_id"])
+                enterprise = credentials.ensure_enterprise_credential(db.session.get(Enterprise, ids[0]))
+                db.session.commit()
+                results.append((tenant.client_id, enterprise.client_id))
+        except Exception as exc:  # reported below, with the failing thread's error
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(results)) == 1 and len(results) == 4
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Credential)) == 2

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
-                           Product, User)
+                           Product, Tenant, User)
 from webapp.services import audit, credentials, outbox
 from webapp.services.erp_hints import hints_for
 
@@ -22,19 +22,22 @@ def _batch_enterprises(batch: AllocationBatch) -> list[Enterprise]:
         .where(Allocation.batch_id == batch.id).order_by(Enterprise.name, Enterprise.id)))
 
 
-def _context(order: Order, tenant_id: int, enterprise_rows: list[dict], **extra) -> dict:
-    tenant_cred = credentials.ensure_tenant_credential(tenant_id)
-    return dict(order=order, tenant=order.tenant, tenant_cred=credentials.reveal(tenant_cred),
-                enterprises=enterprise_rows, hints=hints_for(order.erp, order.deployment),
-                erp_label=order.erp_label or "未选择", deployment_label=order.deployment_label or "未选择",
+def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], **extra) -> dict:
+    """What both templates need; `order` (None when a credential concerns no order) gives the hints."""
+    tenant_cred = credentials.ensure_tenant_credential(tenant.id)
+    erp, deployment = (order.erp, order.deployment) if order else (None, None)
+    return dict(order=order, tenant=tenant, tenant_cred=credentials.reveal(tenant_cred),
+                enterprises=enterprise_rows, hints=hints_for(erp, deployment),
+                erp_label=(order and order.erp_label) or "未选择",
+                deployment_label=(order and order.deployment_label) or "未选择",
                 keep_notice=KEEP_NOTICE, **extra)
 
 
-def _queue(order: Order, subject: str, ctx: dict) -> None:
-    outbox.queue(KIND, order.contact_email, subject,
+def _queue(to: str, subject: str, ctx: dict, order: Order | None, tenant_id: int) -> None:
+    outbox.queue(KIND, to, subject,
                  render_template("email/authorization.txt", **ctx),
                  render_template("email/authorization.html", **ctx),
-                 order_id=order.id, tenant_id=order.tenant_id)
+                 order_id=order.id if order else None, tenant_id=tenant_id)
 
 
 def queue_authorization_email(order: Order, batch: AllocationBatch) -> None:
@@ -44,8 +47,8 @@ def queue_authorization_email(order: Order, batch: AllocationBatch) -> None:
     creds = credentials.ensure_enterprise_credentials(enterprises)
     rows = [dict(enterprise=e, products=[product.name], cred=credentials.reveal(creds[e.id]))
             for e in enterprises]
-    ctx = _context(order, order.tenant_id, rows, reason="allocation", product=product)
-    _queue(order, f"【发票云】订单 {order.order_no} 授权邮件", ctx)
+    ctx = _context(order.tenant, order, rows, reason="allocation", product=product)
+    _queue(order.contact_email, f"【发票云】订单 {order.order_no} 授权邮件", ctx, order, order.tenant_id)
     audit.record("authorization.email_queued", tenant_id=order.tenant_id, target=batch,
                  order_id=order.id, to=order.contact_email, enterprises=len(rows))
 
@@ -83,32 +86,15 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
         enterprise = db.session.get(Enterprise, cred.enterprise_id)
         rows = [dict(enterprise=enterprise, products=_products_of(enterprise.id),
                      cred=credentials.reveal(cred))]
-    recipients = []
-    for order in orders:
-        ctx = _context(order, cred.tenant_id, rows, reason="rotation",
-                       rotated_scope=credentials.SCOPE_LABELS[cred.scope])
-        _queue(order, f"【发票云】授权信息已重置（订单 {order.order_no}）", ctx)
-        recipients.append(order.contact_email)
-    if not orders and actor is not None:
-        ctx = _context(_PseudoOrder(actor, cred.tenant_id), cred.tenant_id, rows, reason="rotation",
-                       rotated_scope=credentials.SCOPE_LABELS[cred.scope])
-        outbox.queue(KIND, actor.email, "【发票云】授权信息已重置",
-                     render_template("email/authorization.txt", **ctx),
-                     render_template("email/authorization.html", **ctx), tenant_id=cred.tenant_id)
-        recipients.append(actor.email)
+    tenant = db.session.get(Tenant, cred.tenant_id)
+    scope = credentials.SCOPE_LABELS[cred.scope]
+    targets = [(o.contact_email, o) for o in orders] or ([(actor.email, None)] if actor else [])
+    for to, order in targets:
+        ctx = _context(tenant, order, rows, reason="rotation", rotated_scope=scope)
+        suffix = f"（订单 {order.order_no}）" if order else ""
+        _queue(to, f"【发票云】授权信息已重置{suffix}", ctx, order, cred.tenant_id)
+    recipients = [to for to, _ in targets]
     audit.record("authorization.rotation_email_queued", actor=actor, tenant_id=cred.tenant_id,
                  target=cred, to=recipients)
     return recipients
 
-
-class _PseudoOrder:
-    """Stands in for an order when a credential concerns none yet (no ERP chosen, no hints)."""
-
-    order_no = None
-    erp = deployment = erp_label = deployment_label = None
-
-    def __init__(self, actor: User, tenant_id: int):
-        self.contact_email = actor.email
-        self.tenant = actor.tenant
-        self.tenant_id = tenant_id
-        self.customer_name = actor.tenant.name if actor.tenant else ""

@@ -3,15 +3,18 @@
 A page costs a constant number of statements whatever the tenant's size: the cursor row, the
 page (enterprises left-joined to their credentials) and the products of the page's enterprises.
 """
+import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, select, tuple_
 
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OrderLine, Product
 
 PAGE_SIZE = 20
 MAX_QUERY = 100
+# Letters and digits with at least one digit: searched as a tax ID prefix, else as a name.
+TAX_ID_LIKE = re.compile(r"(?=.*\d)[0-9A-Za-z]{2,20}")
 
 
 @dataclass
@@ -44,16 +47,17 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
     query = (select(Enterprise, Credential)
              .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
              .where(Enterprise.tenant_id == tenant_id, allocated))
-    if q:
-        pattern = _like(q)
-        query = query.where(or_(Enterprise.name.like(f"%{pattern}%", escape="\\"),
-                                Enterprise.tax_id.like(f"{pattern.upper()}%", escape="\\")))
+    if q and TAX_ID_LIKE.fullmatch(q):
+        # Tax IDs are stored upper-case; a prefix match (a range bound would depend on collation).
+        query = query.where(Enterprise.tax_id.like(f"{q.upper()}%"))
+    elif q:
+        query = query.where(Enterprise.name.like(f"%{_like(q)}%", escape="\\"))
     if after:
         cursor = db.session.execute(select(Enterprise.name, Enterprise.id).where(
             Enterprise.id == after, Enterprise.tenant_id == tenant_id)).first()
         if cursor is not None:
-            query = query.where(or_(Enterprise.name > cursor.name,
-                                    and_(Enterprise.name == cursor.name, Enterprise.id > cursor.id)))
+            # A row-value comparison walks the (tenant_id, name) index on SQLite and PostgreSQL.
+            query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(cursor.name, cursor.id))
     found = db.session.execute(query.order_by(Enterprise.name, Enterprise.id).limit(size + 1)).all()
     rows = [EnterpriseRow(e, c) for e, c in found[:size]]
     if rows:
