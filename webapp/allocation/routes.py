@@ -64,11 +64,10 @@ def panel(order_id: int, line_id: int):
 def toggle(order_id: int, line_id: int):
     """One tick (htmx): the row comes back with 已分配 / 未分配, the counters out of band."""
     tenant_id = current_user.tenant_id
-    line = _locked(order_id, line_id)
     enterprise_id = _int(request.form.get("enterprise_id"))
     ticked = str(enterprise_id) in request.form.getlist("selected")
-    row, before, quota, refused = drafts.toggle(line, tenant_id, enterprise_id, ticked,
-                                                current_user.id)
+    line, row, before, quota, refused = drafts.toggle(tenant_id, order_id, line_id, enterprise_id,
+                                                      ticked, current_user.id)
     if row is None:
         abort(404)
     db.session.commit()

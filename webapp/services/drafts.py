@@ -212,35 +212,79 @@ def _toggle_stmts():
     return row, insert(AllocationDraft.__table__), drop
 
 
-def toggle(line: LineRef, tenant_id: int, enterprise_id: int, ticked: bool,
-           user_id: int | None) -> tuple[Row | None, Quota, Quota, str | None]:
-    """Tick or untick one enterprise: (row or None if not this tenant's, quota before, after,
-    refusal message).
+@cache
+def _line_and_row_stmt():
+    """SQLite only: line, draft count and the enterprise's row in one statement.
 
-    Call with the line from lock_line(). A tick past the quota changes nothing and comes back
-    with the refusal message.
+    SQLite's BEGIN IMMEDIATE already holds the write lock, so nothing can change between this
+    read and the write. PostgreSQL locks the line first and reads after (a statement that waited
+    for the lock would otherwise count drafts from before the wait).
     """
-    row_stmt, add_stmt, drop_stmt = _toggle_stmts()
+    ticks = AllocationDraft.__table__.alias("ticks")
+    count = (select(func.count()).select_from(ticks).where(ticks.c.line_id == OrderLine.id)
+             .correlate(OrderLine).scalar_subquery())
+    return (
+        select(OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated, count,
+               Enterprise.id, Enterprise.name, Enterprise.tax_id, Allocation.allocated_at,
+               AllocationDraft.id.is_not(None))
+        .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Enterprise, (Enterprise.id == bindparam("enterprise_id"))
+                   & (Enterprise.tenant_id == bindparam("tenant_id")))
+        .outerjoin(Allocation, (Allocation.enterprise_id == Enterprise.id)
+                   & (Allocation.line_id == OrderLine.id))
+        .outerjoin(AllocationDraft, (AllocationDraft.enterprise_id == Enterprise.id)
+                   & (AllocationDraft.line_id == OrderLine.id))
+        .where(OrderLine.id == bindparam("line_id"), OrderLine.order_id == bindparam("order_id"),
+               Order.tenant_id == bindparam("tenant_id"), Order.activated_at.is_not(None))
+    )
+
+
+def _line_and_row(tenant_id: int, order_id: int, line_id: int, enterprise_id: int):
+    """(line or None, row or None, drafted count) with the line locked against other ticks."""
     conn = db.session.connection()
-    params = {"line_id": line.id, "tenant_id": tenant_id, "enterprise_id": enterprise_id}
-    found = conn.execute(row_stmt, params).first()
-    if found is None:
-        return None, quota(line, 0), quota(line, 0), None
-    row, drafted = Row(*found[:5]), found[5]
+    params = {"line_id": line_id, "order_id": order_id, "tenant_id": tenant_id,
+              "enterprise_id": enterprise_id}
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(_line_and_row_stmt(), params).first()
+        if found is None:
+            return None, None, 0
+        row = Row(*found[5:]) if found[5] is not None else None
+        return LineRef(*found[:4]), row, found[4]
+    line = lock_line(tenant_id, order_id, line_id)
+    if line is None:
+        return None, None, 0
+    found = conn.execute(_toggle_stmts()[0], params).first()
+    return line, (Row(*found[:5]) if found else None), (found[5] if found else 0)
+
+
+def toggle(tenant_id: int, order_id: int, line_id: int, enterprise_id: int, ticked: bool,
+           user_id: int | None):
+    """Tick or untick one enterprise.
+
+    Returns (line, row, quota before, quota after, refusal message); line None means the line
+    is not this tenant's, row None the enterprise. A tick past the quota changes nothing and
+    comes back with the refusal message.
+    """
+    line, row, drafted = _line_and_row(tenant_id, order_id, line_id, enterprise_id)
+    if line is None or row is None:
+        return line, None, None, None, None
+    _row_stmt, add_stmt, drop_stmt = _toggle_stmts()
     before = quota(line, drafted)
     if row.allocated or row.drafted == ticked:
-        return row, before, before, None
+        return line, row, before, before, None
     if ticked:
         if before.remaining <= 0:
-            return row, before, before, QUOTA_USED_UP
-        conn.execute(add_stmt, {"line_id": line.id, "enterprise_id": enterprise_id,
-                                "created_by_id": user_id, "created_at": utcnow()})
+            return line, row, before, before, QUOTA_USED_UP
+        db.session.connection().execute(add_stmt, {
+            "line_id": line.id, "enterprise_id": enterprise_id, "created_by_id": user_id,
+            "created_at": utcnow()})
         drafted += 1
     else:
-        conn.execute(drop_stmt, params)
+        db.session.connection().execute(drop_stmt, {"line_id": line.id,
+                                                    "enterprise_id": enterprise_id})
         drafted -= 1
     row.drafted = ticked
-    return row, before, quota(line, drafted), None
+    return line, row, before, quota(line, drafted), None
 
 
 def save_page(line: OrderLine | LineRef, tenant_id: int, page_ids: list[int], selected: set[int],
