@@ -11,7 +11,7 @@ from webapp.access import tenant_admin_required
 from webapp.allocation import bp
 from webapp.extensions import db
 from webapp.htmx import is_htmx, render
-from webapp.services import allocation, drafts
+from webapp.services import allocation, drafts, ticks
 from webapp.services.errors import ServiceError
 
 
@@ -66,7 +66,7 @@ def toggle(order_id: int, line_id: int):
     tenant_id = current_user.tenant_id
     enterprise_id = _int(request.form.get("enterprise_id"))
     ticked = str(enterprise_id) in request.form.getlist("selected")
-    line, row, before, quota, refused = drafts.toggle(tenant_id, order_id, line_id, enterprise_id,
+    line, row, before, quota, refused = ticks.toggle(tenant_id, order_id, line_id, enterprise_id,
                                                       ticked, current_user.id)
     if row is None:
         abort(404)

@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_
 
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationDraft, Enterprise, Order, OrderLine, User
-from webapp.orm import utcnow
 from webapp.services.errors import ServiceError
 
 PAGE_SIZE = 50
@@ -152,7 +151,8 @@ def clean_query(raw: str | None) -> str:
     return q
 
 
-def _rows_query(line_id: int, tenant_id: int):
+def rows_query(line_id, tenant_id):
+    """Enterprises of a tenant with their state on a line (ids or bindparams)."""
     return (
         select(Enterprise.id, Enterprise.name, Enterprise.tax_id, Allocation.allocated_at,
                AllocationDraft.id.is_not(None))
@@ -171,7 +171,7 @@ def _like_escape(text: str) -> str:
 def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None = None,
                size: int = PAGE_SIZE) -> Page:
     """One page of the tenant's enterprises for this line, keyset-paginated by (name, id)."""
-    query = _rows_query(line.id, tenant_id)
+    query = rows_query(line.id, tenant_id)
     if q:
         pattern = _like_escape(q)
         query = query.where(or_(Enterprise.name.like(f"%{pattern}%", escape="\\"),
@@ -189,7 +189,7 @@ def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None =
 def _rows_for(line_id: int, tenant_id: int, ids: list[int]) -> dict[int, Row]:
     if not ids:
         return {}
-    result = db.session.execute(_rows_query(line_id, tenant_id).where(Enterprise.id.in_(ids)))
+    result = db.session.execute(rows_query(line_id, tenant_id).where(Enterprise.id.in_(ids)))
     return {r[0]: Row(*r) for r in result}
 
 
@@ -198,93 +198,6 @@ def _insert_drafts(line_id: int, enterprise_ids: list[int], user: User | None) -
         db.session.execute(insert(AllocationDraft), [
             {"line_id": line_id, "enterprise_id": eid,
              "created_by_id": user.id if user else None} for eid in enterprise_ids])
-
-
-@cache
-def _toggle_stmts():
-    count = (select(func.count()).select_from(AllocationDraft)
-             .where(AllocationDraft.line_id == bindparam("line_id")).scalar_subquery())
-    row = (_rows_query(bindparam("line_id"), bindparam("tenant_id"))
-           .add_columns(count).where(Enterprise.id == bindparam("enterprise_id")))
-    drop = delete(AllocationDraft.__table__).where(
-        AllocationDraft.line_id == bindparam("line_id"),
-        AllocationDraft.enterprise_id == bindparam("enterprise_id"))
-    return row, insert(AllocationDraft.__table__), drop
-
-
-@cache
-def _line_and_row_stmt():
-    """SQLite only: line, draft count and the enterprise's row in one statement.
-
-    SQLite's BEGIN IMMEDIATE already holds the write lock, so nothing can change between this
-    read and the write. PostgreSQL locks the line first and reads after (a statement that waited
-    for the lock would otherwise count drafts from before the wait).
-    """
-    ticks = AllocationDraft.__table__.alias("ticks")
-    count = (select(func.count()).select_from(ticks).where(ticks.c.line_id == OrderLine.id)
-             .correlate(OrderLine).scalar_subquery())
-    return (
-        select(OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated, count,
-               Enterprise.id, Enterprise.name, Enterprise.tax_id, Allocation.allocated_at,
-               AllocationDraft.id.is_not(None))
-        .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
-        .outerjoin(Enterprise, (Enterprise.id == bindparam("enterprise_id"))
-                   & (Enterprise.tenant_id == bindparam("tenant_id")))
-        .outerjoin(Allocation, (Allocation.enterprise_id == Enterprise.id)
-                   & (Allocation.line_id == OrderLine.id))
-        .outerjoin(AllocationDraft, (AllocationDraft.enterprise_id == Enterprise.id)
-                   & (AllocationDraft.line_id == OrderLine.id))
-        .where(OrderLine.id == bindparam("line_id"), OrderLine.order_id == bindparam("order_id"),
-               Order.tenant_id == bindparam("tenant_id"), Order.activated_at.is_not(None))
-    )
-
-
-def _line_and_row(tenant_id: int, order_id: int, line_id: int, enterprise_id: int):
-    """(line or None, row or None, drafted count) with the line locked against other ticks."""
-    conn = db.session.connection()
-    params = {"line_id": line_id, "order_id": order_id, "tenant_id": tenant_id,
-              "enterprise_id": enterprise_id}
-    if conn.dialect.name == "sqlite":
-        found = conn.execute(_line_and_row_stmt(), params).first()
-        if found is None:
-            return None, None, 0
-        row = Row(*found[5:]) if found[5] is not None else None
-        return LineRef(*found[:4]), row, found[4]
-    line = lock_line(tenant_id, order_id, line_id)
-    if line is None:
-        return None, None, 0
-    found = conn.execute(_toggle_stmts()[0], params).first()
-    return line, (Row(*found[:5]) if found else None), (found[5] if found else 0)
-
-
-def toggle(tenant_id: int, order_id: int, line_id: int, enterprise_id: int, ticked: bool,
-           user_id: int | None):
-    """Tick or untick one enterprise.
-
-    Returns (line, row, quota before, quota after, refusal message); line None means the line
-    is not this tenant's, row None the enterprise. A tick past the quota changes nothing and
-    comes back with the refusal message.
-    """
-    line, row, drafted = _line_and_row(tenant_id, order_id, line_id, enterprise_id)
-    if line is None or row is None:
-        return line, None, None, None, None
-    _row_stmt, add_stmt, drop_stmt = _toggle_stmts()
-    before = quota(line, drafted)
-    if row.allocated or row.drafted == ticked:
-        return line, row, before, before, None
-    if ticked:
-        if before.remaining <= 0:
-            return line, row, before, before, QUOTA_USED_UP
-        db.session.connection().execute(add_stmt, {
-            "line_id": line.id, "enterprise_id": enterprise_id, "created_by_id": user_id,
-            "created_at": utcnow()})
-        drafted += 1
-    else:
-        db.session.connection().execute(drop_stmt, {"line_id": line.id,
-                                                    "enterprise_id": enterprise_id})
-        drafted -= 1
-    row.drafted = ticked
-    return line, row, before, quota(line, drafted), None
 
 
 def save_page(line: OrderLine | LineRef, tenant_id: int, page_ids: list[int], selected: set[int],
@@ -314,7 +227,7 @@ def save_page(line: OrderLine | LineRef, tenant_id: int, page_ids: list[int], se
 
 def draft_rows(line: OrderLine, tenant_id: int, limit: int = 200) -> tuple[list[Row], int]:
     """What 【下一步】 will allocate: the first `limit` drafted enterprises and the total count."""
-    query = _rows_query(line.id, tenant_id).where(
+    query = rows_query(line.id, tenant_id).where(
         AllocationDraft.id.is_not(None), Allocation.id.is_(None))
     rows = [Row(*r) for r in db.session.execute(
         query.order_by(Enterprise.name, Enterprise.id).limit(limit))]
