@@ -1,13 +1,13 @@
 """reminder_sent: which expiry reminders went out (UNIQUE line × threshold)
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0007"
-down_revision = "0001"
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -68,3 +68,10 @@ class RegistryCompany(BusinessInfo, db.Model):
     tax_id: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# Search indexes of migration 0003 on PostgreSQL (SQLite uses the FTS5 table
+# registry_company_fts instead, which the migration creates with its triggers).
+Index("ix_registry_company_name_trgm", RegistryCompany.name, postgresql_using="gin",
+      postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+Index("ix_registry_company_name_c", RegistryCompany.name.collate("C")).ddl_if(dialect="postgresql")
