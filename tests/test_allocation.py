@@ -205,6 +205,9 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, admin, make_admin
     hostile = client.get(urls(admin)["panel"], query_string={"q": "<script>alert(1)</script>%_"})
     assert hostile.status_code == 200 and "<script>alert" not in hostile.get_data(as_text=True)
     assert client.get(urls(admin)["panel"], query_string={"after": "!!not-a-cursor"}).status_code == 200
+    import base64
+    huge = base64.urlsafe_b64encode(b'["x", 99999999999999999999999]').decode().rstrip("=")
+    assert client.get(urls(admin)["panel"], query_string={"after": huge}).status_code == 200
     bad_token = client.post(urls(admin)["commit"], data={"token": "x"})
     assert bad_token.status_code in (302, 303, 422)
     empty = client.post(urls(admin)["commit"], data={"token": "a" * 32})

@@ -138,7 +138,8 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
         name, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
         return None
-    if not isinstance(name, str) or not isinstance(ident, int) or isinstance(ident, bool):
+    if (not isinstance(name, str) or not isinstance(ident, int) or isinstance(ident, bool)
+            or not 0 < ident < 2**31):
         return None
     return name, ident
 
