@@ -37,6 +37,14 @@ def _locked(order_id: int, line_id: int) -> drafts.LineRef:
     return line
 
 
+def _form_query() -> str:
+    """The panel's search text carried in a POST (only to redraw or return to the same page)."""
+    try:
+        return drafts.clean_query(request.form.get("q"))
+    except ServiceError:
+        return ""
+
+
 def _panel_url(line, q: str = "", after: str | None = None) -> str:
     return url_for(".panel", order_id=line.order_id, line_id=line.id,
                    q=q or None, after=after or None)
@@ -71,7 +79,7 @@ def toggle(order_id: int, line_id: int):
     if row is None:
         abort(404)
     db.session.commit()
-    q = request.form.get("q", "")[:drafts.MAX_QUERY]
+    q = _form_query()
     if not is_htmx():
         if refused:
             flash(refused, "error")
@@ -111,7 +119,7 @@ def save(order_id: int, line_id: int):
         flash(f"已保存勾选：已选 {quota.drafted} 家，可分配 {quota.remaining} 家。", "success")
     if action == "next" and not refused:
         return redirect(url_for(".confirm", order_id=order_id, line_id=line_id), 303)
-    q = request.form.get("q", "")[:drafts.MAX_QUERY]
+    q = _form_query()
     after = {"page_next": request.form.get("next_cursor"), "page_first": None}.get(
         action, request.form.get("after"))
     return redirect(_panel_url(line, q, after), 303)

@@ -139,7 +139,7 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
     except (ValueError, TypeError):
         return None
     if (not isinstance(name, str) or not isinstance(ident, int) or isinstance(ident, bool)
-            or not 0 < ident < 2**31):
+            or not 0 < ident < 2**31 or "\x00" in name):
         return None
     return name, ident
 
@@ -147,6 +147,8 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
 def clean_query(raw: str | None) -> str:
     """The search text, trimmed; refused when overlong."""
     q = " ".join((raw or "").split())
+    if any(ord(ch) < 32 for ch in q):
+        raise ServiceError("搜索内容含有无效的控制字符", field="q")
     if len(q) > MAX_QUERY:
         raise ServiceError(f"搜索内容不能超过 {MAX_QUERY} 个字符", field="q")
     return q
