@@ -329,3 +329,40 @@ def page(browser, request):
     pg.shot = lambda name: pg.screenshot(path=str(out / f"{name}.png"), full_page=True)
     yield pg
     context.close()
+
+
+# --- credentials fixtures ---
+
+@pytest.fixture
+def make_batch(app):
+    """Allocate enterprises on an admin's order line as one AllocationBatch, built directly with
+    models (the allocation feature's UI is not needed); returns (batch_id, [enterprise ids])."""
+    from webapp.models import Allocation, AllocationBatch, Enterprise, Order
+
+    counter = iter(range(1, 100_000))
+
+    def factory(admin, names=None, line_index=0, order_id=None, count=2):
+        with app.app_context():
+            order = db.session.get(Order, order_id or admin["order_id"])
+            line = order.lines[line_index]
+            if names is None:
+                names = []
+                for _ in range(count):
+                    n = next(counter)
+                    names.append((f"测试企业{admin['tenant_id']}-{n:05d}有限公司",
+                                  f"91320500MA{admin['tenant_id']:03d}{n:05d}"))
+            enterprises = [Enterprise(tenant_id=admin["tenant_id"], name=name, tax_id=tax_id)
+                           for name, tax_id in names]
+            db.session.add_all(enterprises)
+            batch = AllocationBatch(token=uuid.uuid4().hex, line_id=line.id,
+                                    created_by_id=admin["user_id"])
+            db.session.add(batch)
+            db.session.flush()
+            db.session.add_all(Allocation(line_id=line.id, enterprise_id=e.id, batch_id=batch.id,
+                                          allocated_by_id=admin["user_id"]) for e in enterprises)
+            line.quantity = max(line.quantity, line.allocated + len(enterprises))
+            line.allocated += len(enterprises)
+            db.session.commit()
+            return batch.id, [e.id for e in enterprises]
+
+    return factory

@@ -1,2 +1,192 @@
-"""Routes of this feature (thin: rules live in webapp/services)."""
-from webapp.allocation import bp  # noqa: F401
+"""分配权益: the 勾选税号分配使用组织 panel, its draft, 【下一步】 and 分配成功.
+
+Every route is for the tenant admin of the order's tenant: staff get 403 (roles_required),
+another tenant's admin 404 (every query is scoped by tenant).
+"""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from webapp.access import tenant_admin_required
+from webapp.allocation import bp
+from webapp.extensions import db
+from webapp.htmx import is_htmx, render
+from webapp.services import allocation, drafts, ticks
+from webapp.services.errors import ServiceError
+
+
+def _int(value: str | None) -> int:
+    """A form or query id; anything else is a bad request."""
+    if not value or not value.isdigit() or len(value) > 12:
+        abort(400, description="请求无效：企业编号有误，请刷新页面后重试。")
+    return int(value)
+
+
+def _line(order_id: int, line_id: int):
+    line = drafts.load_line(current_user.tenant_id, order_id, line_id)
+    if line is None:
+        abort(404)
+    return line
+
+
+def _locked(order_id: int, line_id: int) -> drafts.LineRef:
+    """The line, row-locked for a draft change (its plain values survive the commit)."""
+    line = drafts.lock_line(current_user.tenant_id, order_id, line_id)
+    if line is None:
+        abort(404)
+    return line
+
+
+def _form_query() -> str:
+    """The panel's search text carried in a POST (only to redraw or return to the same page)."""
+    try:
+        return drafts.clean_query(request.form.get("q"))
+    except ServiceError:
+        return ""
+
+
+def _panel_url(line, q: str = "", after: str | None = None) -> str:
+    return url_for(".panel", order_id=line.order_id, line_id=line.id,
+                   q=q or None, after=after or None)
+
+
+@bp.get("/<int:order_id>/lines/<int:line_id>/allocate")
+@tenant_admin_required
+def panel(order_id: int, line_id: int):
+    """【去分配】: 勾选税号分配使用组织, one keyset page of the tenant's enterprises."""
+    line, drafted = drafts.load_line_with_count(current_user.tenant_id, order_id, line_id)
+    if line is None:
+        abort(404)
+    status, message = 200, None
+    try:
+        q = drafts.clean_query(request.args.get("q"))
+    except ServiceError as exc:
+        q, status, message = "", 422, exc.message
+    page = drafts.panel_page(line, current_user.tenant_id, q, request.args.get("after"))
+    return render("allocation/panel.html", "allocation/_panel.html", status, line=line,
+                  listing=page, quota=drafts.quota(line, drafted), message=message)
+
+
+@bp.post("/<int:order_id>/lines/<int:line_id>/toggle")
+@tenant_admin_required
+def toggle(order_id: int, line_id: int):
+    """One tick (htmx): the row comes back with 已分配 / 未分配, the counters out of band."""
+    tenant_id = current_user.tenant_id
+    enterprise_id = _int(request.form.get("enterprise_id"))
+    ticked = str(enterprise_id) in request.form.getlist("selected")
+    line, row, before, quota, refused = ticks.toggle(tenant_id, order_id, line_id, enterprise_id,
+                                                      ticked, current_user.id)
+    if row is None:
+        abort(404)
+    db.session.commit()
+    q = _form_query()
+    if not is_htmx():
+        if refused:
+            flash(refused, "error")
+        return redirect(_panel_url(line, q, request.form.get("after")), 303)
+    status = 409 if refused else 200
+    toggle_url = url_for(".toggle", order_id=order_id, line_id=line_id)
+    if refused or quota.remaining == 0 or before.remaining == 0:
+        # Whether the other boxes are enabled changed: redraw the whole page of rows.
+        page = drafts.panel_page(line, tenant_id, q, request.form.get("after"))
+        response = render("allocation/_rows_swap.html", None, status, line=line, listing=page,
+                          quota=quota, message=refused, toggle_url=toggle_url)
+        response.headers["HX-Retarget"] = "#alloc-rows"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    return render("allocation/_toggle.html", None, status, line=line, row=row, quota=quota,
+                  message=refused, toggle_url=toggle_url)
+
+
+@bp.post("/<int:order_id>/lines/<int:line_id>/draft")
+@tenant_admin_required
+def save(order_id: int, line_id: int):
+    """The panel as a plain form: 【保存勾选】, 【全选本页】, paging and 【下一步】 all save first."""
+    line = _locked(order_id, line_id)
+    page_ids = [_int(v) for v in request.form.getlist("page_ids")]
+    selected = {_int(v) for v in request.form.getlist("selected")}
+    action = request.form.get("action", "save")
+    try:
+        quota, refused = drafts.save_page(line, current_user.tenant_id, page_ids, selected,
+                                          current_user, select_all=action == "select_page")
+    except ServiceError as exc:
+        db.session.rollback()
+        abort(exc.code if exc.code != 422 else 400, description=exc.message)
+    db.session.commit()
+    if refused:
+        flash(f"{drafts.QUOTA_USED_UP}（{refused} 家企业未能勾选）", "error")
+    elif action in ("save", "select_page"):
+        flash(f"已保存勾选：已选 {quota.drafted} 家，可分配 {quota.remaining} 家。", "success")
+    if action == "next" and not refused:
+        return redirect(url_for(".confirm", order_id=order_id, line_id=line_id), 303)
+    q = _form_query()
+    after = {"page_next": request.form.get("next_cursor"), "page_first": None}.get(
+        action, request.form.get("after"))
+    return redirect(_panel_url(line, q, after), 303)
+
+
+def _confirm_page(order_id: int, line_id: int, status: int = 200, error: str | None = None):
+    line = _line(order_id, line_id)
+    rows, total = drafts.draft_rows(line, current_user.tenant_id)
+    if total == 0 and error is None:
+        flash("请先勾选要分配的企业。", "error")
+        return redirect(url_for(".panel", order_id=order_id, line_id=line_id), 303)
+    return render_template("allocation/confirm.html", line=line, rows=rows, total=total,
+                           token=allocation.new_token(), error=error), status
+
+
+@bp.get("/<int:order_id>/lines/<int:line_id>/confirm")
+@tenant_admin_required
+def confirm(order_id: int, line_id: int):
+    """【下一步】: what will be allocated, and that it is final."""
+    return _confirm_page(order_id, line_id)
+
+
+@bp.post("/<int:order_id>/lines/<int:line_id>/commit")
+@tenant_admin_required
+def commit(order_id: int, line_id: int):
+    """Commit the whole draft in one transaction; a replayed token lands on the same result."""
+    token = request.form.get("token", "")
+    try:
+        batch, _created = allocation.commit(current_user.tenant_id, order_id, line_id, token,
+                                            current_user, ip=request.remote_addr)
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.code == 404:
+            abort(404)
+        return _confirm_page(order_id, line_id, exc.code, exc.message)
+    except (IntegrityError, OperationalError):
+        # A concurrent commit of the same line or token won; nothing of ours was written.
+        db.session.rollback()
+        batch = allocation.find_batch(token) if token else None
+        if batch is None or batch.line_id != line_id:
+            return _confirm_page(order_id, line_id, 409,
+                                 "其他操作刚刚分配了部分企业，请核对后重试。")
+    db.session.commit()
+    return redirect(url_for(".result", order_id=order_id, batch_id=batch.id), 303)
+
+
+@bp.get("/<int:order_id>/batches/<int:batch_id>")
+@tenant_admin_required
+def result(order_id: int, batch_id: int):
+    """分配成功: this batch's enterprises with their authorization info."""
+    batch = allocation.load_batch(current_user.tenant_id, order_id, batch_id)
+    if batch is None:
+        abort(404)
+    return render_template("allocation/result.html", batch=batch, order=batch.line.order,
+                           rows=allocation.batch_results(batch))
+
+
+@bp.get("/<int:order_id>/allocations")
+@tenant_admin_required
+def results(order_id: int):
+    """【查看已分配结果】: every allocation of the order, newest first."""
+    from webapp.access import get_for_tenant
+    from webapp.models import Order
+
+    order = get_for_tenant(Order, order_id, current_user.tenant_id)
+    after = request.args.get("after")
+    rows, next_after = allocation.order_results(
+        order.id, int(after) if after and after.isdigit() and len(after) < 12 else None)
+    return render_template("allocation/results.html", order=order, rows=rows,
+                           next_after=next_after)

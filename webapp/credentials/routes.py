@@ -1,2 +1,107 @@
-"""Routes of this feature (thin: rules live in webapp/services)."""
-from webapp.credentials import bp  # noqa: F401
+"""查看租户授权信息: 租户授权 and 企业授权, masked; 显示 (audited), 重置密钥 (confirmed, audited).
+
+Only the tenant admin of the credential's tenant: another tenant's ids are 404, staff get 403
+(a support agent must not be able to read a customer's secrets).
+"""
+import click
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from webapp.access import current_tenant, get_for_tenant, tenant_admin_required
+from webapp.credentials import bp
+from webapp.extensions import db
+from webapp.htmx import hx_redirect, is_htmx, render
+from webapp.models import Credential
+from webapp.models.credential import SCOPE_LABELS
+from webapp.services import authorization, credential_list, credentials
+
+PAGE = "credentials/page.html"
+
+
+def _after() -> int | None:
+    value = request.values.get("after", "")
+    return int(value) if value.isdigit() else None
+
+
+def _page(status: int = 200, revealed: dict | None = None, confirm: Credential | None = None):
+    """The whole page; `revealed` maps (credential id, field) → value shown in clear."""
+    tenant = current_tenant()
+    listing = credential_list.enterprise_page(tenant.id, request.values.get("q"), _after())
+    ctx = dict(tenant=tenant, tenant_cred=credentials.tenant_credential(tenant.id), listing=listing,
+               after=_after(), revealed=revealed or {}, confirm=confirm,
+               labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=credentials.MASK)
+    # Only a plain list request (search, 下一页) is answered with the list fragment.
+    fragment = None if revealed or confirm else "credentials/_enterprises.html"
+    return render(PAGE, fragment, status, **ctx)
+
+
+@bp.get("/")
+@tenant_admin_required
+def index():
+    """The page; with htmx (search, 下一页) only the 企业授权 list."""
+    return _page()
+
+
+def _back():
+    """Back to the page, keeping the search and the page the user was on."""
+    args = {k: v for k in ("q", "after") if (v := request.values.get(k))}
+    return url_for("credentials.index", **args)
+
+
+@bp.post("/tenant/generate")
+@tenant_admin_required
+def generate_tenant():
+    credentials.ensure_tenant_credential(current_tenant().id, actor=current_user)
+    db.session.commit()
+    flash("已生成租户授权。", "success")
+    return hx_redirect(_back())
+
+
+@bp.post("/enterprise/<int:enterprise_id>/generate")
+@tenant_admin_required
+def generate_enterprise(enterprise_id: int):
+    enterprise = credential_list.allocated_enterprise(current_tenant().id, enterprise_id)
+    if enterprise is None:
+        abort(404)
+    credentials.ensure_enterprise_credential(enterprise, actor=current_user)
+    db.session.commit()
+    flash(f"已生成 {enterprise.name} 的企业授权。", "success")
+    return hx_redirect(_back())
+
+
+@bp.post("/<int:credential_id>/reveal/<field>")
+@tenant_admin_required
+def reveal(credential_id: int, field: str):
+    """显示: one value in clear (the fragment for htmx; the page, with it shown, without JS)."""
+    cred = get_for_tenant(Credential, credential_id)
+    if field not in credentials.SECRET_FIELDS:
+        abort(404)
+    value = credentials.reveal_field(cred, field, actor=current_user, ip=request.remote_addr)
+    db.session.commit()
+    if is_htmx():
+        return render(PAGE, "credentials/_value.html", cred=cred, field=field, value=value,
+                      mask=credentials.MASK)
+    return _page(revealed={(cred.id, field): value})
+
+
+@bp.route("/<int:credential_id>/rotate", methods=["GET", "POST"])
+@tenant_admin_required
+def rotate(credential_id: int):
+    """重置密钥: needs `confirmed=yes` (htmx adds it after hx-confirm; without JS, a confirm step)."""
+    cred = get_for_tenant(Credential, credential_id)
+    if request.method == "GET" or request.form.get("confirmed") != "yes":
+        return _page(confirm=cred)
+    credentials.rotate_secret(cred, actor=current_user, ip=request.remote_addr)
+    recipients = authorization.queue_rotation_email(cred, actor=current_user)
+    db.session.commit()
+    flash(f"{SCOPE_LABELS[cred.scope]}的密钥已重置，原 client secret 和 EncryKey 已失效。"
+          f"新的授权邮件已发送至 {'、'.join(recipients)}。", "success")
+    return hx_redirect(_back())
+
+
+@bp.cli.command("reencrypt")
+def reencrypt_command():
+    """Re-encrypt every stored secret under the first DATA_ENCRYPTION_KEY."""
+    counts = credentials.reencrypt_all()
+    db.session.commit()
+    click.echo(f"re-encrypted {counts['credentials']} credentials and {counts['emails']} queued emails")

@@ -1,5 +1,5 @@
 """Home pages: the tenant admin's orders, the staff landing page, and 【去配置】."""
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -7,6 +7,7 @@ from webapp.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.extensions import db
 from webapp.main import bp
 from webapp.models import Order
+from webapp.services import allocation
 
 
 @bp.get("/")
@@ -30,9 +31,12 @@ def home():
 @bp.get("/orders/<int:order_id>")
 @tenant_admin_required
 def configure(order_id: int):
-    """【去配置】: the activated order's configuration page (新增企业 → 分配权益)."""
-    order = get_for_tenant(Order, order_id)
-    return render_template("main/order.html", order=order)
+    """【去配置】 lands here: 分配权益, the order's products with 【去分配】 (新增企业 first if none)."""
+    order = get_for_tenant(Order, order_id, current_user.tenant_id)
+    if not order.is_activated:
+        abort(404)
+    return render_template("main/order.html", order=order,
+                           has_enterprises=allocation.has_enterprises(order.tenant_id))
 
 
 @bp.get("/healthz")

@@ -1,0 +1,156 @@
+"""分配权益: commit a line's draft in one transaction, and read back what was allocated.
+
+The quota is the database's job: the line's row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite)
+serialises commits of one line, a conditional UPDATE takes the quota only while
+`allocated + n <= quantity`, and UNIQUE(line, enterprise) plus CHECK(allocated <= quantity)
+stand behind both. The batch token makes a replayed or double-clicked submit allocate once.
+"""
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from webapp.extensions import db
+from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credential, Enterprise,
+                           Order, OrderLine, Product, User)
+from webapp.orm import utcnow
+from webapp.services import audit
+from webapp.services.authorization import queue_authorization_email
+from webapp.services.drafts import load_line
+from webapp.services.errors import ServiceError
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+RESULTS_PAGE = 100
+
+
+def new_token() -> str:
+    """A fresh token for the confirm form (one per 【下一步】 page view)."""
+    return secrets.token_urlsafe(24)
+
+
+def find_batch(token: str) -> AllocationBatch | None:
+    return db.session.scalar(select(AllocationBatch).where(AllocationBatch.token == token))
+
+
+def commit(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
+           ip: str | None = None) -> tuple[AllocationBatch, bool]:
+    """Allocate the whole draft of a line; returns (batch, created).
+
+    created is False for a replayed token (nothing allocated again). Raises ServiceError for
+    an empty draft (422) or too little quota left (409); the caller rolls back then.
+    """
+    if not TOKEN_RE.match(token or ""):
+        raise ServiceError("表单已失效，请返回上一步重新点击【下一步】。")
+    # The lock comes first: it orders concurrent commits of this line, so a replay sees the
+    # batch its twin committed, and the draft read below is the current one.
+    line = load_line(tenant_id, order_id, line_id, lock=True)
+    if line is None:
+        raise ServiceError("订单不存在，或您无权操作。", code=404)
+    existing = find_batch(token)
+    if existing is not None:
+        if existing.line_id != line.id:
+            raise ServiceError("表单已失效，请返回上一步重新点击【下一步】。")
+        return existing, False
+
+    enterprise_rows = db.session.execute(
+        select(Enterprise.id, Enterprise.tax_id, Enterprise.name)
+        .join(AllocationDraft, AllocationDraft.enterprise_id == Enterprise.id)
+        .outerjoin(Allocation, (Allocation.enterprise_id == Enterprise.id)
+                   & (Allocation.line_id == line.id))
+        .where(AllocationDraft.line_id == line.id, Enterprise.tenant_id == tenant_id,
+               Allocation.id.is_(None))
+        .order_by(Enterprise.name, Enterprise.id)
+    ).all()
+    n = len(enterprise_rows)
+    if n == 0:
+        raise ServiceError("请先勾选要分配的企业。")
+    taken = db.session.execute(
+        update(OrderLine)
+        .where(OrderLine.id == line.id, OrderLine.allocated + n <= OrderLine.quantity)
+        .values(allocated=OrderLine.allocated + n)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        db.session.refresh(line)
+        raise ServiceError(
+            f"可分配数量不足：本次勾选 {n} 家企业，当前仅可分配 {line.quantity - line.allocated} 家。"
+            "请返回取消部分勾选。", code=409)
+
+    batch = AllocationBatch(token=token, line_id=line.id, created_by_id=user.id)
+    db.session.add(batch)
+    db.session.flush()
+    now = utcnow()
+    # Core executemany on the session's connection: no ORM bookkeeping for 5,000 rows.
+    db.session.connection().execute(insert(Allocation.__table__), [
+        {"line_id": line.id, "enterprise_id": eid, "batch_id": batch.id,
+         "allocated_at": now, "allocated_by_id": user.id} for eid, _tax, _name in enterprise_rows])
+    db.session.execute(delete(AllocationDraft).where(AllocationDraft.line_id == line.id))
+    db.session.refresh(line)
+    audit.record("allocation.commit", actor=user, tenant_id=tenant_id, target=batch, ip=ip,
+                 order_id=order_id, line_id=line.id, product=line.product.name, count=n,
+                 tax_ids=[tax for _eid, tax, _name in enterprise_rows])
+    queue_authorization_email(line.order, batch)
+    db.session.flush()
+    return batch, True
+
+
+@dataclass
+class ResultRow:
+    """One allocated enterprise as 查看已分配结果 shows it."""
+
+    allocation_id: int
+    enterprise_id: int
+    name: str
+    tax_id: str
+    product: str
+    allocated_at: datetime
+    allocated_by: str | None
+    client_id: str | None
+
+
+def _results_query(order_id: int):
+    return (
+        select(Allocation.id, Enterprise.id, Enterprise.name, Enterprise.tax_id, Product.name,
+               Allocation.allocated_at, User.email, Credential.client_id)
+        .join(Enterprise, Enterprise.id == Allocation.enterprise_id)
+        .join(OrderLine, OrderLine.id == Allocation.line_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .outerjoin(User, User.id == Allocation.allocated_by_id)
+        .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
+        .where(OrderLine.order_id == order_id)
+    )
+
+
+def batch_results(batch: AllocationBatch) -> list[ResultRow]:
+    """The enterprises one batch allocated (its 分配成功 page)."""
+    rows = db.session.execute(
+        _results_query(batch.line.order_id).where(Allocation.batch_id == batch.id)
+        .order_by(Enterprise.name, Allocation.id))
+    return [ResultRow(*r) for r in rows]
+
+
+def order_results(order_id: int, after: int | None = None,
+                  size: int = RESULTS_PAGE) -> tuple[list[ResultRow], int | None]:
+    """Every allocation of an order, newest first, keyset-paginated by allocation id."""
+    query = _results_query(order_id)
+    if after:
+        query = query.where(Allocation.id < after)
+    rows = [ResultRow(*r) for r in db.session.execute(
+        query.order_by(Allocation.id.desc()).limit(size + 1))]
+    return rows[:size], (rows[size - 1].allocation_id if len(rows) > size else None)
+
+
+def load_batch(tenant_id: int, order_id: int, batch_id: int) -> AllocationBatch | None:
+    """A batch of this tenant's order, or None (404)."""
+    return db.session.scalar(
+        select(AllocationBatch).join(OrderLine, OrderLine.id == AllocationBatch.line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(AllocationBatch.id == batch_id, Order.id == order_id, Order.tenant_id == tenant_id))
+
+
+def has_enterprises(tenant_id: int) -> bool:
+    return db.session.scalar(
+        select(Enterprise.id).where(Enterprise.tenant_id == tenant_id).limit(1)) is not None
+

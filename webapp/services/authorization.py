@@ -1,0 +1,100 @@
+"""The authorization email (授权邮件): credentials and configuration hints, through the outbox.
+
+Bodies carry secrets in clear; outbox.queue stores them encrypted and clears them once sent.
+Nothing here logs a body or a secret.
+"""
+from flask import render_template
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
+                           Product, Tenant, User)
+from webapp.services import audit, credentials, outbox
+from webapp.services.erp_hints import hints_for
+
+KEEP_NOTICE = "请妥善保存授权邮件，后续配置需使用邮件中的信息"
+KIND = "authorization"
+
+
+def _batch_enterprises(batch: AllocationBatch) -> list[Enterprise]:
+    return list(db.session.scalars(
+        select(Enterprise).join(Allocation, Allocation.enterprise_id == Enterprise.id)
+        .where(Allocation.batch_id == batch.id).order_by(Enterprise.name, Enterprise.id)))
+
+
+def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], **extra) -> dict:
+    """What both templates need; `order` (None when a credential concerns no order) gives the hints."""
+    tenant_cred = credentials.ensure_tenant_credential(tenant.id)
+    erp, deployment = (order.erp, order.deployment) if order else (None, None)
+    return dict(order=order, tenant=tenant, tenant_cred=credentials.reveal(tenant_cred),
+                enterprises=enterprise_rows, hints=hints_for(erp, deployment),
+                erp_label=(order and order.erp_label) or "未选择",
+                deployment_label=(order and order.deployment_label) or "未选择",
+                keep_notice=KEEP_NOTICE, **extra)
+
+
+def _queue(to: str, subject: str, ctx: dict, order: Order | None, tenant_id: int) -> None:
+    outbox.queue(KIND, to, subject,
+                 render_template("email/authorization.txt", **ctx),
+                 render_template("email/authorization.html", **ctx),
+                 order_id=order.id if order else None, tenant_id=tenant_id)
+
+
+def queue_authorization_email(order: Order, batch: AllocationBatch) -> None:
+    """Queue the 授权邮件 for one committed allocation batch, in the caller's transaction."""
+    product = batch.line.product
+    enterprises = _batch_enterprises(batch)
+    creds = credentials.ensure_enterprise_credentials(enterprises)
+    rows = [dict(enterprise=e, products=[product.name], cred=credentials.reveal(creds[e.id]))
+            for e in enterprises]
+    ctx = _context(order.tenant, order, rows, reason="allocation", product=product)
+    _queue(order.contact_email, f"【发票云】订单 {order.order_no} 授权邮件", ctx, order, order.tenant_id)
+    audit.record("authorization.email_queued", tenant_id=order.tenant_id, target=batch,
+                 order_id=order.id, to=order.contact_email, enterprises=len(rows))
+
+
+def _orders_for(cred: Credential) -> list[Order]:
+    """The activated orders a credential concerns (the tenant's, or those allocating to the enterprise)."""
+    query = select(Order).where(Order.tenant_id == cred.tenant_id, Order.activated_at.is_not(None))
+    if cred.enterprise_id is not None:
+        query = query.where(Order.id.in_(
+            select(OrderLine.order_id).join(Allocation, Allocation.line_id == OrderLine.id)
+            .where(Allocation.enterprise_id == cred.enterprise_id)))
+    return list(db.session.scalars(query.order_by(Order.activated_at.desc(), Order.id.desc())))
+
+
+def _products_of(enterprise_id: int) -> list[str]:
+    return list(db.session.scalars(
+        select(Product.name).join(OrderLine, OrderLine.product_id == Product.id)
+        .join(Allocation, Allocation.line_id == OrderLine.id)
+        .where(Allocation.enterprise_id == enterprise_id).distinct().order_by(Product.name)))
+
+
+def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list[str]:
+    """After 重置密钥: a new authorization email with the new values; returns the recipients.
+
+    It goes to the contact email of each order the credential concerns (one email per address,
+    with the hints of that address's latest order); with no such order, to the acting admin.
+    """
+    orders, seen = [], set()
+    for order in _orders_for(cred):
+        if order.contact_email.lower() not in seen:
+            seen.add(order.contact_email.lower())
+            orders.append(order)
+    rows = []
+    if cred.enterprise_id is not None:
+        enterprise = db.session.get(Enterprise, cred.enterprise_id)
+        rows = [dict(enterprise=enterprise, products=_products_of(enterprise.id),
+                     cred=credentials.reveal(cred))]
+    tenant = db.session.get(Tenant, cred.tenant_id)
+    scope = credentials.SCOPE_LABELS[cred.scope]
+    targets = [(o.contact_email, o) for o in orders] or ([(actor.email, None)] if actor else [])
+    for to, order in targets:
+        ctx = _context(tenant, order, rows, reason="rotation", rotated_scope=scope)
+        suffix = f"（订单 {order.order_no}）" if order else ""
+        _queue(to, f"【发票云】授权信息已重置{suffix}", ctx, order, cred.tenant_id)
+    recipients = [to for to, _ in targets]
+    audit.record("authorization.rotation_email_queued", actor=actor, tenant_id=cred.tenant_id,
+                 target=cred, to=recipients)
+    return recipients
+

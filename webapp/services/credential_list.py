@@ -1,0 +1,82 @@
+"""The 企业授权 list: enterprises that hold at least one allocation, searchable, keyset-paginated.
+
+A page costs a constant number of statements whatever the tenant's size: the cursor row, the
+page (enterprises left-joined to their credentials) and the products of the page's enterprises.
+"""
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, select, tuple_
+
+from webapp.extensions import db
+from webapp.models import Allocation, Credential, Enterprise, OrderLine, Product
+
+PAGE_SIZE = 20
+MAX_QUERY = 100
+# Letters and digits with at least one digit: searched as a tax ID prefix, else as a name.
+TAX_ID_LIKE = re.compile(r"(?=.*\d)[0-9A-Za-z]{2,20}")
+
+
+@dataclass
+class EnterpriseRow:
+    enterprise: Enterprise
+    credential: Credential | None
+    products: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EnterprisePage:
+    rows: list[EnterpriseRow]
+    next_after: int | None
+    q: str
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def normalise_query(q: str | None) -> str:
+    return (q or "").strip()[:MAX_QUERY]
+
+
+def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = None,
+                    size: int = PAGE_SIZE) -> EnterprisePage:
+    """One page of the tenant's allocated enterprises, ordered by name then id, after `after`."""
+    q = normalise_query(q)
+    allocated = exists().where(Allocation.enterprise_id == Enterprise.id)
+    query = (select(Enterprise, Credential)
+             .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
+             .where(Enterprise.tenant_id == tenant_id, allocated))
+    if q and TAX_ID_LIKE.fullmatch(q):
+        # Tax IDs are stored upper-case; a prefix match (a range bound would depend on collation).
+        query = query.where(Enterprise.tax_id.like(f"{q.upper()}%"))
+    elif q:
+        query = query.where(Enterprise.name.like(f"%{_like(q)}%", escape="\\"))
+    if after:
+        cursor = db.session.execute(select(Enterprise.name, Enterprise.id).where(
+            Enterprise.id == after, Enterprise.tenant_id == tenant_id)).first()
+        if cursor is not None:
+            # A row-value comparison walks the (tenant_id, name) index on SQLite and PostgreSQL.
+            query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(cursor.name, cursor.id))
+    found = db.session.execute(query.order_by(Enterprise.name, Enterprise.id).limit(size + 1)).all()
+    rows = [EnterpriseRow(e, c) for e, c in found[:size]]
+    if rows:
+        by_id = {row.enterprise.id: row for row in rows}
+        products = db.session.execute(
+            select(Allocation.enterprise_id, Product.name)
+            .join(OrderLine, OrderLine.id == Allocation.line_id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(Allocation.enterprise_id.in_(by_id))
+            .order_by(Product.sort, Product.name)).all()
+        for enterprise_id, name in products:
+            if name not in by_id[enterprise_id].products:
+                by_id[enterprise_id].products.append(name)
+    next_after = rows[-1].enterprise.id if len(found) > size else None
+    return EnterprisePage(rows=rows, next_after=next_after, q=q)
+
+
+def allocated_enterprise(tenant_id: int, enterprise_id: int) -> Enterprise | None:
+    """The tenant's enterprise if it holds at least one allocation (else None → 404)."""
+    return db.session.scalar(select(Enterprise).where(
+        Enterprise.id == enterprise_id, Enterprise.tenant_id == tenant_id,
+        exists().where(Allocation.enterprise_id == Enterprise.id)))

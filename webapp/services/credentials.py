@@ -1,0 +1,176 @@
+"""授权信息: client id, client secret and EncryKey per tenant (租户授权) or enterprise (企业授权).
+
+Credentials are made with the `secrets` CSPRNG the first time they are needed. The client
+secret and the EncryKey are stored only as Fernet tokens (webapp.services.crypto), are never
+logged, and never enter an audit entry: the audit log names the credential and the field only.
+"""
+import secrets
+import string
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import Credential, Enterprise, OutboxEmail, User
+from webapp.models.credential import SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
+from webapp.orm import utcnow
+from webapp.services import audit, crypto
+from webapp.services.errors import ServiceError
+
+ENCRY_KEY_LENGTH = 16
+_ENCRY_ALPHABET = string.ascii_letters + string.digits
+
+# The fields a user may reveal, with their UI labels. client_id is not secret (shown in clear).
+FIELD_LABELS = {"client_id": "client id", "client_secret": "client secret", "encry_key": "EncryKey"}
+SECRET_FIELDS = ("client_secret", "encry_key")
+MASK = "••••••••••••"
+
+
+def new_client_id(scope: str) -> str:
+    """A unique, non-secret identifier; the prefix tells the two scopes apart at a glance."""
+    prefix = "fpy-t-" if scope == SCOPE_TENANT else "fpy-e-"
+    return prefix + secrets.token_hex(12)
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def new_encry_key() -> str:
+    """16 characters of letters and digits (the EncryKey the ERP side expects)."""
+    return "".join(secrets.choice(_ENCRY_ALPHABET) for _ in range(ENCRY_KEY_LENGTH))
+
+
+def _create(scope: str, tenant_id: int, enterprise_id: int | None,
+            actor: User | None) -> Credential | None:
+    """Insert a credential in a savepoint; None when a concurrent request won the race."""
+    cred = Credential(
+        scope=scope, tenant_id=tenant_id, enterprise_id=enterprise_id,
+        client_id=new_client_id(scope),
+        client_secret_enc=crypto.encrypt(new_client_secret()),
+        encry_key_enc=crypto.encrypt(new_encry_key()),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(cred)
+    except IntegrityError:
+        return None
+    audit.record("credential.created", actor=actor, tenant_id=tenant_id, target=cred,
+                 scope=scope, enterprise_id=enterprise_id, client_id=cred.client_id)
+    return cred
+
+
+def tenant_credential(tenant_id: int) -> Credential | None:
+    return db.session.scalar(select(Credential).where(
+        Credential.tenant_id == tenant_id, Credential.enterprise_id.is_(None)))
+
+
+def enterprise_credential(enterprise_id: int) -> Credential | None:
+    return db.session.scalar(select(Credential).where(Credential.enterprise_id == enterprise_id))
+
+
+def ensure_tenant_credential(tenant_id: int, *, actor: User | None = None) -> Credential:
+    """The tenant's 租户授权, created on first need."""
+    cred = tenant_credential(tenant_id)
+    if cred is None:
+        cred = _create(SCOPE_TENANT, tenant_id, None, actor) or tenant_credential(tenant_id)
+    return cred
+
+
+def ensure_enterprise_credential(enterprise: Enterprise, *, actor: User | None = None) -> Credential:
+    """The enterprise's (tax ID's) 企业授权, created on first need."""
+    cred = enterprise_credential(enterprise.id)
+    if cred is None:
+        cred = (_create(SCOPE_ENTERPRISE, enterprise.tenant_id, enterprise.id, actor)
+                or enterprise_credential(enterprise.id))
+    return cred
+
+
+def ensure_enterprise_credentials(enterprises: list[Enterprise], *,
+                                  actor: User | None = None) -> dict[int, Credential]:
+    """Credentials for many enterprises with one SELECT (plus inserts for the missing ones)."""
+    ids = [e.id for e in enterprises]
+    found = {c.enterprise_id: c for c in db.session.scalars(
+        select(Credential).where(Credential.enterprise_id.in_(ids)))} if ids else {}
+    for enterprise in enterprises:
+        if enterprise.id not in found:
+            found[enterprise.id] = ensure_enterprise_credential(enterprise, actor=actor)
+    return found
+
+
+def secret_value(cred: Credential, field: str) -> str:
+    """The clear value of one field (client_id, client_secret or encry_key)."""
+    if field == "client_id":
+        return cred.client_id
+    if field == "client_secret":
+        return crypto.decrypt(cred.client_secret_enc)
+    if field == "encry_key":
+        return crypto.decrypt(cred.encry_key_enc)
+    raise ServiceError("未知的授权字段", field="field", code=404)
+
+
+def reveal(cred: Credential) -> dict:
+    """All three values in clear, for display or for the authorization email (not audited here)."""
+    return {
+        "scope": cred.scope,
+        "scope_label": SCOPE_LABELS[cred.scope],
+        "client_id": cred.client_id,
+        "client_secret": crypto.decrypt(cred.client_secret_enc),
+        "encry_key": crypto.decrypt(cred.encry_key_enc),
+    }
+
+
+def reveal_field(cred: Credential, field: str, *, actor: User, ip: str | None = None) -> str:
+    """显示: one field in clear, audited (who, which credential, which field — never the value)."""
+    if field not in FIELD_LABELS:
+        raise ServiceError("未知的授权字段", field="field", code=404)
+    value = secret_value(cred, field)
+    audit.record("credential.revealed", actor=actor, tenant_id=cred.tenant_id, target=cred,
+                 ip=ip, scope=cred.scope, field=field, client_id=cred.client_id)
+    return value
+
+
+def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None) -> None:
+    """重置密钥: a new client secret and a new EncryKey; the client id stays (it is not secret).
+
+    Both change together: a leaked secret usually leaks with its EncryKey, and the ERP side is
+    reconfigured from the new authorization email in one step anyway.
+    """
+    cred.client_secret_enc = crypto.encrypt(new_client_secret())
+    cred.encry_key_enc = crypto.encrypt(new_encry_key())
+    cred.rotated_at = utcnow()
+    db.session.flush()
+    audit.record("credential.rotated", actor=actor, tenant_id=cred.tenant_id, target=cred, ip=ip,
+                 scope=cred.scope, client_id=cred.client_id,
+                 fields=list(SECRET_FIELDS))
+
+
+def reencrypt_all(batch: int = 500) -> dict[str, int]:
+    """Re-encrypt every stored secret under the first DATA_ENCRYPTION_KEY; the caller commits.
+
+    Credentials and the bodies of emails still waiting in the outbox (they hold the same
+    secrets). Walks each table by id in batches (keyset), so memory stays flat.
+    """
+    counts = {"credentials": 0, "emails": 0}
+    last_id = 0
+    while creds := db.session.scalars(select(Credential).where(Credential.id > last_id)
+                                      .order_by(Credential.id).limit(batch)).all():
+        for cred in creds:
+            cred.client_secret_enc = crypto.rotate(cred.client_secret_enc)
+            cred.encry_key_enc = crypto.rotate(cred.encry_key_enc)
+        db.session.flush()
+        counts["credentials"] += len(creds)
+        last_id = creds[-1].id
+    last_id = 0
+    pending = or_(OutboxEmail.text_enc.is_not(None), OutboxEmail.html_enc.is_not(None))
+    while emails := db.session.scalars(select(OutboxEmail).where(OutboxEmail.id > last_id, pending)
+                                       .order_by(OutboxEmail.id).limit(batch)).all():
+        for email in emails:
+            if email.text_enc:
+                email.text_enc = crypto.rotate(email.text_enc)
+            if email.html_enc:
+                email.html_enc = crypto.rotate(email.html_enc)
+        db.session.flush()
+        counts["emails"] += len(emails)
+        last_id = emails[-1].id
+    return counts

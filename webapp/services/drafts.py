@@ -1,0 +1,238 @@
+"""The draft behind 勾选税号分配使用组织: ticks kept on the server until 【下一步】 commits them.
+
+The draft belongs to the order line (UNIQUE line × enterprise), so a reload, a second tab or a
+colleague sees the same ticks. The quota is checked on every tick for the user's sake; the
+database enforces it for real when the draft is committed (services/allocation.py).
+"""
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_
+
+from webapp.extensions import db
+from webapp.models import Allocation, AllocationDraft, Enterprise, Order, OrderLine, User
+from webapp.services.errors import ServiceError
+
+PAGE_SIZE = 50
+MAX_QUERY = 100
+QUOTA_USED_UP = "可分配数量已用完，无法继续勾选。如需分配给其他企业，请先取消已勾选的企业。"
+
+
+@dataclass
+class Row:
+    """One enterprise in the panel, with its state for this line."""
+
+    id: int
+    name: str
+    tax_id: str
+    allocated_at: datetime | None
+    drafted: bool
+
+    @property
+    def allocated(self) -> bool:
+        return self.allocated_at is not None
+
+    @property
+    def checked(self) -> bool:
+        return self.allocated or self.drafted
+
+
+@dataclass
+class Quota:
+    """The counters: 已选 (drafted) and 可分配 (what is left after the draft)."""
+
+    quantity: int
+    allocated: int
+    drafted: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.quantity - self.allocated - self.drafted, 0)
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    q: str
+    after: str
+    next_cursor: str | None
+
+
+def load_line(tenant_id: int, order_id: int, line_id: int, lock: bool = False) -> OrderLine | None:
+    """The line of an activated order of this tenant, or None (the view answers 404).
+
+    `lock` takes the line's row lock (FOR NO KEY UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers), so quota checks against it cannot interleave.
+    """
+    query = (select(OrderLine).join(Order)
+             .where(OrderLine.id == line_id, OrderLine.order_id == order_id,
+                    Order.tenant_id == tenant_id, Order.activated_at.is_not(None)))
+    if lock:
+        query = query.with_for_update(key_share=True, of=OrderLine)
+    return db.session.scalars(query).unique().first()
+
+
+class LineRef(NamedTuple):
+    """The few columns of a locked line that ticking needs (no ORM object to build or expire)."""
+
+    id: int
+    order_id: int
+    quantity: int
+    allocated: int
+
+
+@cache
+def _lock_line_stmt():
+    # Built once: the toggle endpoint is hot, and building a statement costs more than running it.
+    return (select(OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(OrderLine.id == bindparam("line_id"),
+                   OrderLine.order_id == bindparam("order_id"),
+                   Order.tenant_id == bindparam("tenant_id"), Order.activated_at.is_not(None))
+            .with_for_update(key_share=True, of=OrderLine))
+
+
+def lock_line(tenant_id: int, order_id: int, line_id: int) -> LineRef | None:
+    """Lock an activated line of this tenant for a draft change (None: 404)."""
+    row = db.session.connection().execute(
+        _lock_line_stmt(), {"line_id": line_id, "order_id": order_id, "tenant_id": tenant_id}
+    ).first()
+    return LineRef(*row) if row else None
+
+
+def load_line_with_count(tenant_id: int, order_id: int, line_id: int):
+    """(line, drafted count) in one statement, for read-only pages."""
+    drafted = (select(func.count()).select_from(AllocationDraft)
+               .where(AllocationDraft.line_id == OrderLine.id).scalar_subquery())
+    row = db.session.execute(
+        select(OrderLine, drafted).join(Order)
+        .where(OrderLine.id == line_id, OrderLine.order_id == order_id,
+               Order.tenant_id == tenant_id, Order.activated_at.is_not(None))
+    ).unique().first()
+    return (row[0], row[1]) if row else (None, 0)
+
+
+def drafted_count(line: OrderLine | LineRef) -> int:
+    return db.session.scalar(select(func.count()).select_from(AllocationDraft)
+                             .where(AllocationDraft.line_id == line.id))
+
+
+def quota(line: OrderLine | LineRef, drafted: int) -> Quota:
+    return Quota(line.quantity, line.allocated, drafted)
+
+
+def encode_cursor(row: Row) -> str:
+    raw = json.dumps([row.name, row.id], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
+    """The (name, id) after which a page starts; anything unreadable means the first page."""
+    if not cursor or len(cursor) > 1200:
+        return None
+    try:
+        name, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if (not isinstance(name, str) or not isinstance(ident, int) or isinstance(ident, bool)
+            or not 0 < ident < 2**31 or "\x00" in name):
+        return None
+    return name, ident
+
+
+def clean_query(raw: str | None) -> str:
+    """The search text, trimmed; refused when overlong."""
+    q = " ".join((raw or "").split())
+    if any(ord(ch) < 32 for ch in q):
+        raise ServiceError("搜索内容含有无效的控制字符", field="q")
+    if len(q) > MAX_QUERY:
+        raise ServiceError(f"搜索内容不能超过 {MAX_QUERY} 个字符", field="q")
+    return q
+
+
+def rows_query(line_id, tenant_id):
+    """Enterprises of a tenant with their state on a line (ids or bindparams)."""
+    return (
+        select(Enterprise.id, Enterprise.name, Enterprise.tax_id, Allocation.allocated_at,
+               AllocationDraft.id.is_not(None))
+        .outerjoin(Allocation, (Allocation.enterprise_id == Enterprise.id)
+                   & (Allocation.line_id == line_id))
+        .outerjoin(AllocationDraft, (AllocationDraft.enterprise_id == Enterprise.id)
+                   & (AllocationDraft.line_id == line_id))
+        .where(Enterprise.tenant_id == tenant_id)
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None = None,
+               size: int = PAGE_SIZE) -> Page:
+    """One page of the tenant's enterprises for this line, keyset-paginated by (name, id)."""
+    query = rows_query(line.id, tenant_id)
+    if q:
+        pattern = _like_escape(q)
+        query = query.where(or_(Enterprise.name.like(f"%{pattern}%", escape="\\"),
+                                Enterprise.tax_id.like(f"{_like_escape(q.upper())}%", escape="\\")))
+    start = decode_cursor(after)
+    if start:
+        query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(*start))
+    result = db.session.execute(
+        query.order_by(Enterprise.name, Enterprise.id).limit(size + 1)).all()
+    rows = [Row(*r) for r in result[:size]]
+    next_cursor = encode_cursor(rows[-1]) if len(result) > size else None
+    return Page(rows=rows, q=q, after=after if start else "", next_cursor=next_cursor)
+
+
+def _rows_for(line_id: int, tenant_id: int, ids: list[int]) -> dict[int, Row]:
+    if not ids:
+        return {}
+    result = db.session.execute(rows_query(line_id, tenant_id).where(Enterprise.id.in_(ids)))
+    return {r[0]: Row(*r) for r in result}
+
+
+def _insert_drafts(line_id: int, enterprise_ids: list[int], user: User | None) -> None:
+    if enterprise_ids:
+        db.session.execute(insert(AllocationDraft), [
+            {"line_id": line_id, "enterprise_id": eid,
+             "created_by_id": user.id if user else None} for eid in enterprise_ids])
+
+
+def save_page(line: OrderLine | LineRef, tenant_id: int, page_ids: list[int], selected: set[int],
+              user: User | None, select_all: bool = False) -> tuple[Quota, int]:
+    """The no-JavaScript form: make the draft match the ticks on one page.
+
+    With `select_all` (全选本页) every tickable row on the page is ticked as far as the quota
+    allows. Returns the quota and how many ticks were refused for lack of quota.
+    """
+    if len(page_ids) > PAGE_SIZE * 4:
+        raise ServiceError("一次提交的企业过多，请分页勾选")
+    rows = _rows_for(line.id, tenant_id, page_ids)
+    tickable = [rows[i] for i in dict.fromkeys(page_ids) if i in rows and not rows[i].allocated]
+    wanted = {r.id for r in tickable} if select_all else selected
+    to_remove = [] if select_all else [r.id for r in tickable if r.drafted and r.id not in wanted]
+    to_add = [r.id for r in tickable if not r.drafted and r.id in wanted]
+    if to_remove:
+        db.session.execute(delete(AllocationDraft).where(
+            AllocationDraft.line_id == line.id, AllocationDraft.enterprise_id.in_(to_remove)))
+    drafted = drafted_count(line)
+    room = quota(line, drafted).remaining
+    _insert_drafts(line.id, to_add[:room], user)
+    db.session.flush()
+    accepted = min(len(to_add), room)
+    return quota(line, drafted + accepted), len(to_add) - accepted
+
+
+def draft_rows(line: OrderLine, tenant_id: int, limit: int = 200) -> tuple[list[Row], int]:
+    """What 【下一步】 will allocate: the first `limit` drafted enterprises and the total count."""
+    query = rows_query(line.id, tenant_id).where(
+        AllocationDraft.id.is_not(None), Allocation.id.is_(None))
+    rows = [Row(*r) for r in db.session.execute(
+        query.order_by(Enterprise.name, Enterprise.id).limit(limit))]
+    total = drafted_count(line)
+    return rows, total
