@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     from webapp.extensions import csrf, db, limiter, login_manager, mail, migrate
     from webapp.services import crypto, ratelimit
 
+    database.engine_options(app)
     db.init_app(app)
     database.configure(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -66,7 +66,6 @@ class Defaults:
     """Values every configuration starts from."""
 
     APP_ENV = "production"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

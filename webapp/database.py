@@ -5,6 +5,13 @@ from sqlalchemy import event
 from webapp.extensions import db
 
 
+def engine_options(app: Flask) -> None:
+    """Pre-ping pooled connections only where a server can drop them (not SQLite files)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+
+
 def configure(app: Flask) -> None:
     """Attach the SQLite pragmas and `BEGIN IMMEDIATE` once the engine exists."""
     with app.app_context():

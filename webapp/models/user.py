@@ -37,7 +37,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    tenant = relationship("Tenant")
+    tenant = relationship("Tenant", lazy="joined")  # every request reads both, in one query
 
     @property
     def is_active(self) -> bool:  # Flask-Login
