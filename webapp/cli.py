@@ -105,8 +105,32 @@ def demo_seed():
     db.session.commit()
 
 
+# --- entitlements: expiry reminders ---
+reminders_cli = AppGroup("reminders", help="Entitlement expiry reminders.")
+
+
+@reminders_cli.command("send")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="pretend today is this day (China Standard Time); default: today")
+def reminders_send(on):
+    """Email tenant admins whose entitlements expire within 30 days (once per line and threshold)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from webapp.services import reminders
+
+    report = reminders.send(on.date() if on else None)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException("another reminders run recorded these lines first; nothing sent")
+    click.echo(f"reminders queued: {report.emails} email(s) for {report.lines} line(s)")
+    for name in report.tenants_without_admin:
+        click.echo(f"skipped (no active tenant admin): {name}")
+
+
 def register(app: Flask) -> None:
-    for group in (orders_cli, users_cli, outbox_cli, demo_cli):
+    for group in (orders_cli, users_cli, outbox_cli, demo_cli, reminders_cli):
         app.cli.add_command(group)
 
 

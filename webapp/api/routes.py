@@ -1,2 +1,93 @@
-"""Routes of this feature (thin: rules live in webapp/services)."""
-from webapp.api import bp  # noqa: F401
+"""The JSON API a sales system pushes orders with (bearer token, no cookies, no CSRF)."""
+import hmac
+
+from flask import current_app, jsonify, request, url_for
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from webapp.api import bp
+from webapp.api.openapi import spec
+from webapp.api.payload import PayloadError, parse
+from webapp.extensions import csrf, db
+from webapp.services import audit, orders
+from webapp.services.errors import ServiceError
+from webapp.services.ratelimit import FailureLimit
+
+# Service field names → API field names.
+FIELD_MAP = {"email": "contact_email"}
+
+
+def _error(status: int, message: str, **headers):
+    response = jsonify(error=message)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    """JSON, not an HTML page, for whatever goes wrong under /api (413, 405, …)."""
+    return _error(error.code or 500, error.name)
+
+
+def _failures() -> FailureLimit:
+    cfg = current_app.config
+    return FailureLimit("api-token", cfg.get("API_MAX_TOKEN_FAILURES", 10),
+                        cfg.get("API_TOKEN_FAILURE_WINDOW", 15 * 60))
+
+
+def _authorise():
+    """None when the bearer token is right; otherwise the 401/429 response to send."""
+    key = f"ip:{request.remote_addr}"
+    wait = _failures().blocked(key)
+    if wait:
+        return _error(429, "访问令牌错误次数过多，请稍后再试", **{"Retry-After": str(wait)})
+    expected = current_app.config.get("API_TOKEN") or ""
+    scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
+    if expected and scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), expected.encode()):
+        return None
+    _failures().fail(key)
+    audit.record("api.unauthorised", actor_label="api", ip=request.remote_addr,
+                 reason="missing" if not given else "wrong")
+    db.session.commit()
+    return _error(401, "缺少或错误的访问令牌（Authorization: Bearer <API_TOKEN>）",
+                  **{"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+@bp.post("/orders")
+@csrf.exempt
+def create_order():
+    """Create an order (and optionally deliver it) from a sales system's JSON."""
+    if (refused := _authorise()) is not None:
+        return refused
+    body = request.get_json(silent=True)
+    if body is None:
+        return jsonify(errors={"body": "请求体必须是 JSON（Content-Type: application/json）"}), 400
+    try:
+        data = parse(body)
+        order = orders.create_order(
+            order_no=data.order_no, customer=data.customer, email=data.contact_email,
+            lines=data.lines, valid_until=data.valid_until, sales=data.sales, actor_label="api")
+        if data.delivered:
+            orders.deliver(order, actor_label="api")
+        db.session.commit()
+    except PayloadError as exc:
+        db.session.rollback()
+        return jsonify(errors=exc.errors), 422
+    except ServiceError as exc:
+        db.session.rollback()
+        field = FIELD_MAP.get(exc.field, exc.field) or "body"
+        return jsonify(errors={field: exc.message}), 409 if exc.code == 409 else 422
+    except IntegrityError:  # a concurrent request took this 订单号 after our check
+        db.session.rollback()
+        return jsonify(errors={"order_no": f"订单号 {data.order_no} 已存在"}), 409
+    location = url_for("support.order", order_id=order.id, _external=False)
+    return jsonify(id=order.id, order_no=order.order_no, delivered=order.is_delivered,
+                   url=location), 201, {"Location": location}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    return jsonify(spec(current_app.config["PUBLIC_BASE_URL"]))

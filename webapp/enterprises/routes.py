@@ -1,2 +1,128 @@
-"""Routes of this feature (thin: rules live in webapp/services)."""
-from webapp.enterprises import bp  # noqa: F401
+"""企业管理: the tenant's enterprise list, 【新增企业】 with 工商信息 autofill, and a detail page.
+
+Bulk add lives in webapp/enterprises/bulk.py. Rules live in webapp/services/enterprises.py.
+"""
+from flask import flash, request, url_for
+from flask_login import current_user
+
+from webapp.access import current_tenant, get_for_tenant, tenant_admin_required
+from webapp.enterprises import bp
+from webapp.enterprises.forms import EnterpriseForm
+from webapp.extensions import db
+from webapp.htmx import hx_redirect, render
+from webapp.models import Enterprise
+from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
+from webapp.services import enterprises, registry, taxid
+from webapp.services.enterprises import InvalidEnterprise, TaxIdTaken
+
+SUGGESTION_LIMIT = 10
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@bp.get("/")
+@tenant_admin_required
+def index():
+    """The tenant's enterprises: search by name or tax ID, keyset pages of 50."""
+    q = request.args.get("q", "")[:100]
+    result = enterprises.page(current_tenant().id, q=q, after=_int_arg("after"),
+                              before=_int_arg("before"))
+    return render("enterprises/index.html", "enterprises/_list.html", listing=result, q=q)
+
+
+@bp.get("/<int:enterprise_id>")
+@tenant_admin_required
+def show(enterprise_id: int):
+    enterprise = get_for_tenant(Enterprise, enterprise_id)
+    return render("enterprises/show.html", enterprise=enterprise, fields=BUSINESS_FIELDS)
+
+
+def _fill(form: EnterpriseForm, info) -> None:
+    """Put a registry company into the form; the fields stay editable."""
+    for name in ("tax_id", "name", *(field for field, _ in BUSINESS_FIELDS)):
+        form[name].data = getattr(info, name) or ""
+    form.source.data = SOURCE_REGISTRY
+
+
+def _form_page(form: EnterpriseForm, status: int = 200, **ctx):
+    ctx.setdefault("suggestions", None)
+    return render("enterprises/new.html", "enterprises/_form.html", status, form=form, **ctx)
+
+
+def _suggest(query: str) -> list:
+    query = " ".join((query or "").split())[:100]
+    return registry.suggest(query, limit=SUGGESTION_LIMIT) if len(query) >= 2 else []
+
+
+@bp.get("/autofill")
+@tenant_admin_required
+def autofill():
+    """Suggestions for what is typed in 企业名称 (2+ characters) or a complete 企业税号."""
+    query = next((request.args[k] for k in ("q", "name", "tax_id") if request.args.get(k)), "")
+    query = " ".join(query.split())[:100]
+    if "tax_id" in request.args and "q" not in request.args and not taxid.is_valid(query):
+        query = ""  # the tax ID box looks up complete tax IDs only
+    companies = _suggest(query) if len(query) >= 2 else None
+    return render("enterprises/_suggestions.html", "enterprises/_suggestions.html",
+                  suggestions=companies, query=query)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@tenant_admin_required
+def new():
+    """【新增企业】: GET shows the form (`?pick=TAX_ID` fills it from the registry);
+    POST saves, or with 【查询工商信息】 / a picked suggestion fills it without saving."""
+    form = EnterpriseForm()
+    if request.method == "GET":
+        pick = request.args.get("pick", "")[:64]
+        if pick:
+            return _picked(form, pick)
+        return _form_page(form)
+    if request.form.get("pick"):
+        return _picked(form, request.form["pick"][:64])
+    if form.lookup.data:
+        return _lookup(form)
+    try:
+        enterprise = enterprises.add(
+            current_tenant(), form.data_for_service(), actor=current_user,
+            source=form.source.data, ip=request.remote_addr)
+    except InvalidEnterprise as exc:
+        db.session.rollback()
+        for field, message in exc.errors.items():
+            form[field].errors = [message]
+        return _form_page(form, 422)
+    except TaxIdTaken as exc:
+        db.session.rollback()
+        return _form_page(form, 422, taken=exc)
+    db.session.commit()
+    flash(f"已新增企业：{enterprise.name}（{enterprise.tax_id}，{enterprise.source_label}）",
+          "success")
+    return hx_redirect(url_for(".index"))
+
+
+def _picked(form: EnterpriseForm, tax_id: str):
+    info = registry.lookup_tax_id(tax_id)
+    if info is None:
+        form.source.data = SOURCE_MANUAL
+        return _form_page(form, suggestions=[], notice="未查询到工商信息，请手动填写")
+    _fill(form, info)
+    return _form_page(form)
+
+
+def _lookup(form: EnterpriseForm):
+    """【查询工商信息】 without JavaScript: a complete tax ID fills the form, a name lists matches."""
+    tax = form.tax_id.data or ""
+    if taxid.is_valid(tax) and (info := registry.lookup_tax_id(tax)):
+        _fill(form, info)
+        return _form_page(form)
+    companies = _suggest(form.name.data or "")
+    form.source.data = SOURCE_MANUAL
+    if not companies:
+        return _form_page(form, suggestions=[], notice="未查询到工商信息，请手动填写")
+    return _form_page(form, suggestions=companies)
+
+
+from webapp.enterprises import bulk  # noqa: E402,F401

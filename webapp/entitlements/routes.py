@@ -1,2 +1,129 @@
-"""Routes of this feature (thin: rules live in webapp/services)."""
-from webapp.entitlements import bp  # noqa: F401
+"""租户权益查询, its CSV export, and 操作日志 (thin: rules live in webapp/services)."""
+from flask import Response, abort, request, stream_with_context, url_for
+from flask_login import current_user
+
+from webapp.access import roles_required
+from webapp.entitlements import bp
+from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
+from webapp.extensions import db
+from webapp.htmx import render
+from webapp.models import Tenant
+from webapp.models.user import ROLES
+from webapp.services import auditlog, csvexport, entitlements
+
+any_role = roles_required(*ROLES)
+
+
+def _cursor(name: str) -> int | None:
+    """A keyset cursor from the query string; anything but a positive integer means page 1."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _page_url(**cursor) -> str:
+    args = {k: v for k, v in request.args.items() if k not in ("after", "before", "submit")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, **cursor)
+
+
+def _base_url() -> str:
+    return url_for(request.endpoint, **(request.view_args or {}))
+
+
+def _tenant_or_404(tenant_id: int) -> Tenant:
+    """Staff may open any tenant; a tenant admin only its own (anything else is a 404)."""
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None or (not current_user.is_staff and current_user.tenant_id != tenant.id):
+        abort(404)
+    return tenant
+
+
+@bp.get("/")
+@any_role
+def index():
+    """A tenant admin sees its own tenant; staff first find a tenant."""
+    if not current_user.is_staff:
+        return _tenant_view(current_user.tenant)
+    form = TenantSearchForm(formdata=request.args)
+    matches, more, status = [], False, 200
+    if form.q.data:
+        if form.validate():
+            matches, more = entitlements.find_tenants(form.q.data)
+        else:
+            status = 422
+    return render("entitlements/search.html", "entitlements/_tenants.html", status,
+                  form=form, matches=matches, more=more)
+
+
+@bp.get("/tenants/<int:tenant_id>")
+@any_role
+def tenant(tenant_id: int):
+    return _tenant_view(_tenant_or_404(tenant_id))
+
+
+def _query_form() -> tuple[QueryForm, entitlements.Filters | None]:
+    form = QueryForm(formdata=request.args, products=entitlements.products())
+    if not form.validate():
+        return form, None
+    return form, entitlements.Filters(q=form.q.data or "", product=form.product.data or None)
+
+
+def _tenant_view(tenant: Tenant):
+    form, filters = _query_form()
+    lines, page = [], None
+    if filters is not None:
+        lines = entitlements.lines_for_tenant(tenant.id, filters.product)
+        page = entitlements.enterprise_page(tenant.id, filters, after=_cursor("after"))
+    export_url = url_for("entitlements.export", tenant_id=tenant.id,
+                         **{k: v for k, v in request.args.items() if k in ("q", "product")})
+    return render("entitlements/page.html", "entitlements/_results.html",
+                  200 if filters is not None else 422, tenant=tenant, form=form, lines=lines,
+                  ent_page=page, export_url=export_url, action_url=_base_url(),
+                  first_url=_page_url(), next_url=page and page.next_after
+                  and _page_url(after=page.next_after))
+
+
+@bp.get("/tenants/<int:tenant_id>/export.csv")
+@any_role
+def export(tenant_id: int):
+    """The per-enterprise view as CSV, streamed: one row per allocation, never all in memory."""
+    tenant = _tenant_or_404(tenant_id)
+    form, filters = _query_form()
+    if filters is None:
+        return _tenant_view(tenant)
+    entitlements.record_export(current_user, tenant, filters, ip=request.remote_addr)
+    db.session.commit()
+    rows = entitlements.export_rows(tenant.id, filters)
+    chunks = csvexport.csv_chunks(entitlements.EXPORT_HEADER, rows)
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=entitlements-{tenant.id}.csv; "
+        f"filename*=UTF-8''{_quote(tenant.name)}-entitlements.csv")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+@bp.get("/audit")
+@any_role
+def audit():
+    """操作日志: a tenant admin reads its tenant's entries; staff read everything."""
+    form = AuditForm(formdata=request.args)
+    page, status = None, 200
+    if form.validate():
+        filters = auditlog.AuditFilters(
+            actor=form.actor.data or "", action=form.action.data or "",
+            date_from=form.day_from, date_to=form.day_to)
+        page = auditlog.entries(current_user.tenant_id, filters,
+                                all_tenants=current_user.is_staff, before=_cursor("before"))
+    else:
+        status = 422
+    return render("entitlements/audit.html", "entitlements/_audit_entries.html", status,
+                  form=form, log_page=page, first_url=_page_url(),
+                  next_url=page and page.next_before and _page_url(before=page.next_before),
+                  detail=auditlog.visible_detail, action_label=auditlog.action_label,
+                  target=auditlog.target_label)

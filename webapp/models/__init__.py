@@ -5,6 +5,7 @@ from webapp.models.credential import Credential
 from webapp.models.enterprise import Enterprise, RegistryCompany
 from webapp.models.order import Order, OrderLine, Product
 from webapp.models.outbox import OutboxEmail
+from webapp.models.reminder import ReminderSent
 from webapp.models.request import ChangeRequest, RequestEvent
 from webapp.models.tenant import Tenant
 from webapp.models.user import User
@@ -12,5 +13,5 @@ from webapp.models.user import User
 __all__ = [
     "Allocation", "AllocationBatch", "AllocationDraft", "AuditEntry", "ChangeRequest",
     "Credential", "Enterprise", "OrderLine", "Order", "OutboxEmail", "Product",
-    "RegistryCompany", "RequestEvent", "Tenant", "User",
+    "RegistryCompany", "ReminderSent", "RequestEvent", "Tenant", "User",
 ]

@@ -41,11 +41,13 @@ class Enterprise(BusinessInfo, db.Model):
     __tablename__ = "enterprise"
     __table_args__ = (
         Index("ix_enterprise_tenant_name", "tenant_id", "name"),
+        # The keyset-paginated list: WHERE tenant_id = ? AND id < ? ORDER BY id DESC (0002).
+        Index("ix_enterprise_tenant_id_id", "tenant_id", "id"),
         CheckConstraint("source IN ('registry', 'manual')", name="source_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     tax_id: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(10), default=SOURCE_MANUAL)
@@ -68,3 +70,10 @@ class RegistryCompany(BusinessInfo, db.Model):
     tax_id: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# Search indexes of migration 0003 on PostgreSQL (SQLite uses the FTS5 table
+# registry_company_fts instead, which the migration creates with its triggers).
+Index("ix_registry_company_name_trgm", RegistryCompany.name, postgresql_using="gin",
+      postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+Index("ix_registry_company_name_c", RegistryCompany.name.collate("C")).ddl_if(dialect="postgresql")

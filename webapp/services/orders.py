@@ -12,6 +12,7 @@ from webapp.services.errors import ServiceError
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 ORDER_NO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_QUANTITY = 1_000_000  # far above any real order, far below the INTEGER column's limit
 
 
 def normalise_email(email: str) -> str:
@@ -57,13 +58,15 @@ def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[
                 f"未知产品：{code}（可选：{', '.join(sorted(products))}）", field="lines")
         if quantity <= 0:
             raise ServiceError(f"产品 {code} 的数量必须大于 0", field="lines")
+        if quantity > MAX_QUANTITY:
+            raise ServiceError(f"产品 {code} 的数量不能超过 {MAX_QUANTITY}", field="lines")
         if code in seen:
             raise ServiceError(f"产品 {code} 重复出现", field="lines")
         seen.add(code)
     if valid_until is not None and valid_until < date.today():
         raise ServiceError("有效期不能早于今天", field="valid_until")
     if db.session.scalar(select(Order.id).where(Order.order_no == order_no)):
-        raise ServiceError(f"订单号 {order_no} 已存在", field="order_no")
+        raise ServiceError(f"订单号 {order_no} 已存在", field="order_no", code=409)
 
     order = Order(order_no=order_no, customer_name=customer, contact_email=email,
                   sales_person=(sales or "").strip() or None)

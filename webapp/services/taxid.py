@@ -1,8 +1,11 @@
 """Tax IDs (企业税号): normalise, then validate.
 
 Accepted: the 18-character unified social credit code (GB 32100-2015) with its check
-character, including codes whose first character is a letter; and the legacy 15- and
-20-character taxpayer numbers.
+character, including codes whose first character is a letter (registration authorities
+A, N, Y…, which python-stdnum's validator rejects because it wants 8 leading digits); and
+the legacy 15- and 20-character taxpayer numbers (digits and capital letters).
+Every refusal says what is wrong: the length, the first character not allowed, or the
+check character the 18th position should hold.
 """
 import re
 import unicodedata
@@ -12,12 +15,18 @@ from webapp.services.errors import ServiceError
 # GB 32100-2015: 31 characters, without I, O, S, V, Z.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-LEGACY_RE = re.compile(r"^[0-9A-Z]+$")
+LEGACY_LENGTHS = (15, 20)
+ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Separators people paste along with a number: spaces (full-width ones become spaces under
+# NFKC) and dashes.
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
+MAX_INPUT = 64
 
 
-def normalise(raw: str) -> str:
-    """Trim, full-width → half-width, upper case."""
-    return unicodedata.normalize("NFKC", raw or "").strip().upper()
+def normalise(raw: str | None) -> str:
+    """Trim, full-width → half-width, upper case, and drop spaces and dashes inside."""
+    text = unicodedata.normalize("NFKC", (raw or "")[:MAX_INPUT])
+    return SEPARATORS.sub("", text).upper()
 
 
 def check_character(first17: str) -> str:
@@ -26,26 +35,41 @@ def check_character(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def validate(raw: str) -> str:
-    """The normalised tax ID, or ServiceError saying what is wrong."""
+def _describe(ch: str) -> str:
+    return f"U+{ord(ch):04X}" if not ch.isprintable() else ch
+
+
+def problem(raw: str | None) -> str | None:
+    """What is wrong with a tax ID (a Chinese sentence), or None when it is valid."""
     tax_id = normalise(raw)
     if not tax_id:
-        raise ServiceError("请输入企业税号", field="tax_id")
+        return "请输入企业税号"
+    for position, ch in enumerate(tax_id, start=1):
+        if ch not in ALNUM:
+            return (f"企业税号含有不允许的字符：{_describe(ch)}"
+                    f"（第 {position} 位；税号只能由数字和大写字母组成）")
     if len(tax_id) == 18:
-        bad = sorted({ch for ch in tax_id if ch not in USCC_ALPHABET})
-        if bad:
-            raise ServiceError(
-                f"企业税号含有不允许的字符：{'、'.join(bad)}（统一社会信用代码不使用 I、O、S、V、Z）",
-                field="tax_id")
+        for position, ch in enumerate(tax_id, start=1):
+            if ch not in USCC_ALPHABET:
+                return (f"企业税号含有不允许的字符：{ch}"
+                        f"（第 {position} 位；统一社会信用代码不使用字母 I、O、S、V、Z）")
         expected = check_character(tax_id[:17])
         if tax_id[17] != expected:
-            raise ServiceError(f"企业税号校验位错误：第 18 位应为 {expected}", field="tax_id")
-        return tax_id
-    if len(tax_id) in (15, 20):
-        bad = sorted({ch for ch in tax_id if not LEGACY_RE.match(ch)})
-        if bad:
-            raise ServiceError(f"企业税号含有不允许的字符：{'、'.join(bad)}", field="tax_id")
-        return tax_id
-    raise ServiceError(
-        f"企业税号长度应为 18 位（统一社会信用代码）或 15、20 位（旧税号），当前为 {len(tax_id)} 位",
-        field="tax_id")
+            return f"企业税号校验位错误：第 18 位应为 {expected}"
+        return None
+    if len(tax_id) in LEGACY_LENGTHS:
+        return None
+    return (f"企业税号长度应为 18 位（统一社会信用代码）或 15、20 位（旧税号），"
+            f"当前为 {len(tax_id)} 位")
+
+
+def is_valid(raw: str | None) -> bool:
+    return problem(raw) is None
+
+
+def validate(raw: str | None) -> str:
+    """The normalised tax ID, or ServiceError(field="tax_id") saying what is wrong."""
+    message = problem(raw)
+    if message:
+        raise ServiceError(message, field="tax_id")
+    return normalise(raw)

@@ -1,2 +1,142 @@
-"""Routes of this feature (thin: rules live in webapp/services)."""
-from webapp.support import bp  # noqa: F401
+"""The support console (客服): find an order, read its state and email history, resend, fix email.
+
+Support, ops and approvers may look; support and ops may act. Tenant admins get 403.
+"""
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+
+from webapp.access import roles_required
+from webapp.extensions import db
+from webapp.htmx import hx_redirect, is_htmx, render
+from webapp.models import Order
+from webapp.models.user import APPROVER, OPS, SUPPORT
+from webapp.services import support
+from webapp.services.errors import ServiceError
+from webapp.support import bp
+from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
+
+VIEWERS = (SUPPORT, OPS, APPROVER)
+ACTORS = (SUPPORT, OPS)
+
+
+def _after(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def console():
+    """The console: 查找订单 by the customer's pair, and a free search for staff."""
+    query = (request.args.get("q") or "")[:100]
+    orders, next_after = support.search_orders(query, _after(request.args.get("after")))
+    return render("support/console.html", "support/_results.html",
+                  find_form=FindForm(formdata=None), query=query, orders=orders,
+                  next_after=next_after, error=None)
+
+
+@bp.get("/find")
+@roles_required(*VIEWERS)
+def find():
+    """Open the order matching 下单企业全称 + 订单号, or say why nothing matched."""
+    form = FindForm(request.args)
+    status, error = 422, None
+    if form.validate():
+        try:
+            order = support.find_order(form.customer.data, form.order_no.data)
+        except ServiceError as exc:
+            status, error = exc.code, exc.message
+        else:
+            return hx_redirect(url_for(".order", order_id=order.id))
+    orders, next_after = support.search_orders("")
+    return render("support/console.html", status=status, find_form=form, query="",
+                  orders=orders, next_after=next_after, error=error)
+
+
+def load_order(order_id: int, lock: bool = False) -> Order:
+    """The order or 404; `lock` takes its row for a change (one resend at a time)."""
+    order = support.lock_order(order_id) if lock else db.session.get(Order, order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def order_page(order: Order, status: int = 200, **forms):
+    """The order page (or, for htmx, `fragment`) with any submitted form and its errors."""
+    ctx = dict(
+        order=order,
+        emails=support.email_history(order),
+        actions=support.support_actions(order),
+        resend_form=forms.get("resend_form") or ResendForm(formdata=None),
+        email_form=forms.get("email_form") or ContactEmailForm(formdata=None),
+        deliver_form=DeliverForm(formdata=None),
+        can_act=current_user.role in ACTORS,
+        is_ops=current_user.role == OPS,
+        error=forms.get("error"),
+        resend_error=forms.get("resend_error"),
+    )
+    return render("support/order.html", forms.get("fragment"), status, **ctx)
+
+
+@bp.get("/orders/<int:order_id>")
+@roles_required(*VIEWERS)
+def order(order_id: int):
+    """交付状态, 激活状态, 联系邮箱, lines and the email history of one order."""
+    return order_page(load_order(order_id))
+
+
+@bp.get("/orders/<int:order_id>/emails")
+@roles_required(*VIEWERS)
+def emails(order_id: int):
+    """The email history alone (htmx refreshes it while mail is pending)."""
+    order = load_order(order_id)
+    return render("support/_emails.html", emails=support.email_history(order), order=order)
+
+
+@bp.post("/orders/<int:order_id>/resend")
+@roles_required(*ACTORS)
+def resend(order_id: int):
+    """【重新推送激活邮件】 with a required 原因."""
+    order = load_order(order_id, lock=True)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return order_page(order, 422, resend_form=form, fragment="support/_resend.html")
+    try:
+        support.resend_activation(order, reason=form.reason.data, actor=current_user,
+                                  ip=request.remote_addr)
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.field == "reason":
+            form.reason.errors.append(exc.message)
+        return order_page(order, exc.code, resend_form=form, fragment="support/_resend.html",
+                           resend_error=None if exc.field else exc.message)
+    db.session.commit()
+    flash(f"已重新推送激活邮件至 {order.contact_email}：新的操作密钥已生成，旧密钥和旧链接已失效。",
+          "success")
+    return hx_redirect(url_for(".order", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/contact-email")
+@roles_required(*ACTORS)
+def contact_email(order_id: int):
+    """Correct the 联系邮箱 (audited old → new) before resending."""
+    order = load_order(order_id, lock=True)
+    form = ContactEmailForm()
+    if form.validate_on_submit():
+        old = order.contact_email
+        try:
+            support.change_contact_email(order, form.contact_email.data, reason=form.reason.data,
+                                         actor=current_user, ip=request.remote_addr)
+        except ServiceError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "contact_email").errors.append(exc.message)
+            status = exc.code
+        else:
+            db.session.commit()
+            flash(f"联系邮箱已由 {old} 改为 {order.contact_email}。如需发送激活邮件，"
+                  "请点击【重新推送激活邮件】。", "success")
+            return hx_redirect(url_for(".order", order_id=order.id))
+    else:
+        status = 422
+    db.session.rollback()
+    return order_page(order, status, email_form=form, fragment="support/_contact_email.html")

@@ -1,0 +1,104 @@
+"""The OpenAPI 3 description served at GET /api/openapi.json (kept by hand, next to the code)."""
+from webapp.services.orders import MAX_QUANTITY
+
+_ERRORS = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {"errors": {
+        "type": "object",
+        "description": "字段名 → 错误说明；数组项写作 lines[0].quantity，整体问题写作 body",
+        "additionalProperties": {"type": "string"},
+    }},
+    "example": {"errors": {"contact_email": "邮箱地址无效：not-an-email",
+                           "lines[0].quantity": "必须大于 0"}},
+}
+_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+
+_ORDER_IN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["order_no", "customer", "contact_email", "lines"],
+    "properties": {
+        "order_no": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                     "description": "订单号（唯一）"},
+        "customer": {"type": "string", "maxLength": 200, "description": "下单企业全称"},
+        "contact_email": {"type": "string", "format": "email", "maxLength": 254,
+                          "description": "联系邮箱：激活邮件发往此地址"},
+        "sales": {"type": "string", "maxLength": 100, "description": "销售人员"},
+        "valid_until": {"type": "string", "format": "date", "description": "有效期（不早于今天）"},
+        "delivered": {"type": "boolean", "default": False,
+                      "description": "true：创建后立即标记已交付并发送激活邮件"},
+        "lines": {
+            "type": "array", "minItems": 1, "maxItems": 50,
+            "items": {
+                "type": "object", "required": ["product", "quantity"],
+                "properties": {
+                    "product": {"type": "string", "maxLength": 40,
+                                "description": "产品代码：issue（发票云开票）、receive（发票云收票）、"
+                                               "image（发票云影像）、archive（电子档案）或运营新增的代码",
+                                "example": "issue"},
+                    "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
+                },
+            },
+        },
+    },
+    "example": {"order_no": "SO-2026-0001", "customer": "苏州示例科技有限公司",
+                "contact_email": "buyer@example.com", "sales": "王销售",
+                "valid_until": "2027-12-31", "delivered": True,
+                "lines": [{"product": "issue", "quantity": 3}, {"product": "receive", "quantity": 2}]},
+}
+
+_ORDER_OUT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "order_no": {"type": "string"},
+        "delivered": {"type": "boolean"},
+        "url": {"type": "string", "description": "客服工作台中的订单页"},
+    },
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def spec(server_url: str) -> dict:
+    """The OpenAPI document, with this deployment's base URL as its server."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "发票云激活中心 API",
+            "version": "1.0.0",
+            "description": "销售系统推送订单。认证：Authorization: Bearer <API_TOKEN>。"
+                           "请求有误时不写入任何数据。",
+        },
+        "servers": [{"url": server_url}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"OrderIn": _ORDER_IN, "OrderOut": _ORDER_OUT, "FieldErrors": _ERRORS,
+                        "Error": _ERROR},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/orders": {"post": {
+                "summary": "创建订单（可选：同时标记已交付）",
+                "operationId": "createOrder",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/OrderIn"}}}},
+                "responses": {
+                    "201": _json({"$ref": "#/components/schemas/OrderOut"}, "已创建"),
+                    "400": _json({"$ref": "#/components/schemas/FieldErrors"}, "请求体不是 JSON"),
+                    "401": _json({"$ref": "#/components/schemas/Error"}, "缺少或错误的访问令牌"),
+                    "409": _json({"$ref": "#/components/schemas/FieldErrors"}, "订单号已存在"),
+                    "422": _json({"$ref": "#/components/schemas/FieldErrors"},
+                                 "字段有误（缺少字段、邮箱无效、未知产品、数量 ≤ 0、超长…）"),
+                    "429": _json({"$ref": "#/components/schemas/Error"}, "令牌错误次数过多，稍后再试"),
+                },
+            }},
+            "/api/openapi.json": {"get": {
+                "summary": "本文档", "operationId": "openapi", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3 文档"}},
+            }},
+        },
+    }

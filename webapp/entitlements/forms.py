@@ -1,0 +1,70 @@
+"""Filter forms of 租户权益查询 and 操作日志 (GET forms: no CSRF, Chinese messages only)."""
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, ValidationError
+from wtforms.validators import Length
+from wtforms.widgets import DateInput
+
+
+def _strip(value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class GetForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+class TenantSearchForm(GetForm):
+    """Staff: find a tenant by tenant name, enterprise name or tax ID."""
+
+    q = StringField("租户名称、企业名称或税号", filters=[_strip],
+                    validators=[Length(max=100, message="搜索内容不能超过 100 个字符")])
+    submit = SubmitField("查询租户")
+
+
+class QueryForm(GetForm):
+    """The per-enterprise view's filters."""
+
+    q = StringField("企业名称或税号", filters=[_strip],
+                    validators=[Length(max=100, message="搜索内容不能超过 100 个字符")])
+    product = SelectField("产品", validate_choice=False)
+    submit = SubmitField("查询")
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product.choices = {"": "全部产品", **{p.code: p.name for p in products}}
+
+    def validate_product(self, field):
+        if field.data and field.data not in self.product.choices:
+            raise ValidationError("请选择列表中的产品")
+
+
+def _parse_day(text: str | None) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"日期格式应为 YYYY-MM-DD，例如 2026-01-31：{text[:20]}") from None
+
+
+class AuditForm(GetForm):
+    actor = StringField("操作人", filters=[_strip],
+                        validators=[Length(max=100, message="操作人不能超过 100 个字符")])
+    action = StringField("操作", filters=[_strip],
+                         validators=[Length(max=60, message="操作不能超过 60 个字符")])
+    date_from = StringField("开始日期", widget=DateInput())
+    date_to = StringField("结束日期", widget=DateInput())
+    submit = SubmitField("筛选")
+
+    def validate_date_from(self, field):
+        self.day_from = _parse_day(field.data)
+
+    def validate_date_to(self, field):
+        self.day_to = _parse_day(field.data)
+        day_from = getattr(self, "day_from", None)
+        if day_from and self.day_to and self.day_to < day_from:
+            raise ValidationError("结束日期不能早于开始日期")

@@ -1,0 +1,98 @@
+"""Reading the audit log: tenant-scoped or all (staff), filtered, newest first, keyset by id."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import AuditEntry
+from webapp.templating import CST
+
+PAGE_SIZE = 50
+# Detail keys whose values are never shown, whatever a future caller records.
+SECRET_MARKERS = ("secret", "password", "token", "key", "encry")
+ACTION_LABELS = {
+    "order.created": "创建订单",
+    "order.delivered": "订单交付",
+    "order.activated": "产品激活",
+    "email.queued": "邮件入队",
+    "email.sent": "邮件已发送",
+    "email.failed": "邮件发送失败",
+    "user.created": "创建用户",
+    "reminder.sent": "到期提醒",
+    "entitlements.exported": "导出权益",
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class AuditPage:
+    rows: list[AuditEntry]
+    next_before: int | None
+
+
+def day_start_utc(day: date) -> datetime:
+    """Midnight of a China Standard Time day, in UTC (the page shows CST times)."""
+    return datetime.combine(day, time.min, CST).astimezone(timezone.utc)
+
+
+def entries(tenant_id: int | None, filters: AuditFilters, *, all_tenants: bool = False,
+            before: int | None = None, size: int = PAGE_SIZE) -> AuditPage:
+    """A page of entries, newest first; `all_tenants` (staff) or only `tenant_id`'s entries."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(size + 1)
+    if not all_tenants:
+        if tenant_id is None:
+            raise ValueError("a tenant-scoped audit query needs a tenant")
+        stmt = stmt.where(AuditEntry.tenant_id == tenant_id)
+    if filters.actor:
+        stmt = stmt.where(func.lower(AuditEntry.actor_label).contains(
+            filters.actor.lower(), autoescape=True))
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.date_from:
+        stmt = stmt.where(AuditEntry.at >= day_start_utc(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(AuditEntry.at < day_start_utc(filters.date_to + timedelta(days=1)))
+    if before is not None:
+        stmt = stmt.where(AuditEntry.id < before)
+    found = list(db.session.scalars(stmt))
+    page = found[:size]
+    return AuditPage(page, page[-1].id if len(found) > size and page else None)
+
+
+def visible_detail(detail: dict | None) -> list[tuple[str, str]]:
+    """The detail as (key, value) pairs for display, secret-looking keys masked."""
+    pairs = []
+    for key, value in sorted((detail or {}).items()):
+        if value is None:
+            continue
+        shown = "******" if any(m in key.lower() for m in SECRET_MARKERS) else str(value)
+        pairs.append((key, shown[:300]))
+    return pairs
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, "")
+
+
+TARGET_LABELS = {
+    "tenant": "租户", "order": "订单", "order_line": "订单行", "enterprise": "企业",
+    "allocation": "分配", "allocation_batch": "分配批次", "credential": "授权信息",
+    "change_request": "申请", "outbox_email": "邮件", "user": "用户",
+}
+
+
+def target_label(target_type: str | None, target_id: int | None) -> str:
+    """`订单 #12` for display; '—' when the entry has no target."""
+    if not target_type:
+        return "—"
+    return f"{TARGET_LABELS.get(target_type, target_type)} #{target_id}"

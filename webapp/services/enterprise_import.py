@@ -1,0 +1,226 @@
+"""Bulk add (批量导入): CSV → a preview validating every row → 【确认导入】 in one transaction.
+
+The previewed rows wait on the server (a JSON file under instance/imports named by a random
+token, bound to the tenant and the user who uploaded it), so the confirm step never trusts
+rows sent back by the browser. Confirming validates the rows again: what changed in the
+meantime (a tax ID added since, by anyone) is skipped or refused, never added twice.
+"""
+import csv
+import io
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from webapp.extensions import db
+from webapp.models import Enterprise, Tenant, User
+from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL
+from webapp.services import audit, enterprises, taxid
+from webapp.services.enterprises import InvalidEnterprise
+from webapp.services.errors import ServiceError
+
+REQUIRED = {"企业名称": "name", "企业税号": "tax_id"}
+COLUMNS = {**REQUIRED, **{label: name for name, label in BUSINESS_FIELDS}}
+MAX_ROWS = 5000
+MAX_AGE = 3600  # seconds a preview can be confirmed
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+OK, ERROR, EXISTS, OTHER_TENANT, DUPLICATE = "ok", "error", "exists", "other_tenant", "duplicate"
+EXPIRED = "预览已过期或已导入，请重新上传文件。"
+
+
+@dataclass
+class Row:
+    line: int
+    data: dict
+    status: str = OK
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tax_id(self) -> str:
+        return taxid.normalise(self.data.get("tax_id"))
+
+
+@dataclass
+class Preview:
+    token: str | None
+    rows: list[Row]
+    ignored_columns: list[str]
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM, as Excel writes it) or GBK/GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ServiceError("无法识别文件编码，请将文件另存为 UTF-8 或 GBK 编码的 CSV。", field="file")
+
+
+def parse(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
+    """[(line number, {field: text})] and the ignored header names; ServiceError if unusable."""
+    if not raw:
+        raise ServiceError("请选择要上传的 CSV 文件。", field="file")
+    text = decode(raw)
+    if "\x00" in text:
+        raise ServiceError("文件不是 CSV 文本文件，请从 Excel 另存为“CSV（逗号分隔）”。", field="file")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise ServiceError("文件为空，第 1 行应为列名：企业名称,企业税号", field="file") from None
+    header = [h.strip() for h in header]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise ServiceError(f"第 1 行缺少列：{'、'.join(missing)}（列名须与模板一致）", field="file")
+    index = {COLUMNS[h]: i for i, h in enumerate(header) if h in COLUMNS}
+    ignored = [h for h in header if h and h not in COLUMNS]
+    rows, line = [], 1
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise ServiceError(f"文件行数过多：每次最多导入 {MAX_ROWS} 行，请拆分后上传。",
+                                   field="file")
+            rows.append((start, {name: cells[i] if i < len(cells) else ""
+                                 for name, i in index.items()}))
+    except csv.Error as exc:
+        raise ServiceError(f"第 {line + 1} 行格式有误，无法读取：{exc}", field="file") from None
+    if not rows:
+        raise ServiceError("文件中没有企业数据：第 1 行为列名，从第 2 行起每行一家企业。", field="file")
+    return rows, ignored
+
+
+def _holders(tax_ids: list[str]) -> dict[str, Enterprise]:
+    found: dict[str, Enterprise] = {}
+    for i in range(0, len(tax_ids), 500):
+        chunk = tax_ids[i:i + 500]
+        for ent in db.session.scalars(select(Enterprise).options(joinedload(Enterprise.tenant))
+                                      .where(Enterprise.tax_id.in_(chunk))):
+            found[ent.tax_id] = ent
+    return found
+
+
+def assess(tenant: Tenant, parsed: list[tuple[int, dict]]) -> list[Row]:
+    """Every row with its verdict: 可导入, an error, already here, another tenant's, repeated."""
+    rows = [Row(line, data) for line, data in parsed]
+    first_line: dict[str, int] = {}
+    for row in rows:
+        try:
+            row.data = {k: v for k, v in enterprises.check(row.data).items()}
+        except InvalidEnterprise as exc:
+            row.status, row.message = ERROR, "；".join(exc.errors.values())
+            continue
+        if row.tax_id in first_line:
+            row.status = DUPLICATE
+            row.message = f"与第 {first_line[row.tax_id]} 行的企业税号重复，已跳过"
+        else:
+            first_line[row.tax_id] = row.line
+    holders = _holders(list(first_line))
+    for row in rows:
+        holder = holders.get(row.tax_id) if row.status == OK else None
+        if holder is None:
+            continue
+        if holder.tenant_id == tenant.id:
+            row.status, row.message = EXISTS, "已在本租户下，跳过（不会重复新增）"
+        else:
+            row.status = OTHER_TENANT
+            row.message = enterprises.cross_tenant_message(row.tax_id, holder.tenant.name,
+                                                           tenant.name)
+    return rows
+
+
+def _dir() -> Path:
+    path = Path(current_app.config.get("ENTERPRISE_IMPORT_DIR")
+                or os.path.join(current_app.instance_path, "imports"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _purge_old(directory: Path) -> None:
+    cutoff = time.time() - MAX_AGE
+    for old in directory.glob("*.json"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+
+
+def preview(tenant: Tenant, user: User, raw: bytes) -> Preview:
+    """Validate an uploaded file; the rows wait under a token if any row can be added."""
+    parsed, ignored = parse(raw)
+    rows = assess(tenant, parsed)
+    token = None
+    if any(row.status == OK for row in rows):
+        directory = _dir()
+        _purge_old(directory)
+        token = secrets.token_urlsafe(24)
+        payload = {"tenant_id": tenant.id, "user_id": user.id, "at": time.time(),
+                   "rows": [[line, data] for line, data in parsed]}
+        target = directory / f"{token}.json"
+        target.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        target.chmod(0o600)
+    return Preview(token, rows, ignored)
+
+
+def _load(tenant: Tenant, user: User, token: str) -> list[tuple[int, dict]]:
+    if not TOKEN_RE.match(token or ""):
+        raise ServiceError(EXPIRED, code=410)
+    path = _dir() / f"{token}.json"
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ServiceError(EXPIRED, code=410) from None
+    if payload.get("tenant_id") != tenant.id or payload.get("user_id") != user.id:
+        raise ServiceError(EXPIRED, code=410)
+    if time.time() - payload.get("at", 0) > MAX_AGE:
+        discard(token)
+        raise ServiceError(EXPIRED, code=410)
+    return [(line, data) for line, data in payload["rows"]]
+
+
+def confirm(tenant: Tenant, user: User, token: str, ip: str | None = None) -> list[Row]:
+    """Add every row that is still addable, in the caller's one transaction; returns all rows.
+
+    Raises ServiceError (nothing added) if another tenant took a tax ID meanwhile."""
+    rows = assess(tenant, _load(tenant, user, token))
+    good = [row for row in rows if row.status == OK]
+    created = [Enterprise(tenant_id=tenant.id, created_by_id=user.id, source=SOURCE_MANUAL,
+                          **row.data) for row in good]
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(created)
+    except IntegrityError:
+        raise ServiceError("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。",
+                           code=409) from None
+    for enterprise in created:
+        audit.record("enterprise.created", actor=user, tenant_id=tenant.id, target=enterprise,
+                     ip=ip, tax_id=enterprise.tax_id, name=enterprise.name,
+                     source=enterprise.source, via="import")
+    audit.record("enterprise.imported", actor=user, tenant_id=tenant.id, ip=ip,
+                 added=len(created), skipped=len(rows) - len(created))
+    return rows
+
+
+def discard(token: str) -> None:
+    """Forget a preview (after its import committed, or when it expired)."""
+    if TOKEN_RE.match(token or ""):
+        try:
+            (_dir() / f"{token}.json").unlink()
+        except FileNotFoundError:
+            pass

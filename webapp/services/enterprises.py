@@ -1,0 +1,202 @@
+"""新增企业: check what the user typed, bind the tax ID to exactly one tenant, list a tenant's
+enterprises with keyset pagination.
+
+A tax ID belongs to one tenant: the UNIQUE(enterprise.tax_id) constraint decides, the check
+before the insert only produces the friendlier message first. Two concurrent adds both pass
+the check on PostgreSQL; the loser's INSERT hits the constraint and gets the same message.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from webapp.extensions import db
+from webapp.models import Enterprise, Tenant, User
+from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
+from webapp.services import audit, registry, taxid
+from webapp.services.errors import ServiceError
+
+LABELS = {"name": "企业名称", "tax_id": "企业税号", **dict(BUSINESS_FIELDS)}
+# Column sizes of BusinessInfo; 经营范围 is TEXT, capped so one row stays reasonable.
+LIMITS = {"name": 200, "legal_rep": 100, "registered_capital": 100, "established_on": 20,
+          "reg_status": 50, "company_type": 100, "address": 300, "authority": 200,
+          "business_scope": 2000}
+MULTILINE = {"business_scope"}
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
+                "如你确认一定要将该企业绑定在新租户【{target}】下，请点击【联系售后】操作。")
+PAGE_SIZE = 50
+TAX_PREFIX = re.compile(r"[0-9A-Z]{2,20}")
+
+
+class InvalidEnterprise(ServiceError):
+    """Refused input; `errors` maps each bad field to its message (the first is `message`)."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
+class TaxIdTaken(ServiceError):
+    """The tax ID is already bound: to another tenant (`other_tenant`) or to this one."""
+
+    def __init__(self, holder: Enterprise, tenant: Tenant):
+        self.tax_id = holder.tax_id
+        self.enterprise_id = holder.id
+        self.other_tenant = holder.tenant_id != tenant.id
+        if self.other_tenant:
+            message = cross_tenant_message(holder.tax_id, holder.tenant.name, tenant.name)
+        else:
+            message = f"企业【{holder.tax_id}】（{holder.name}）已在本租户下，无需重复新增。"
+        super().__init__(message, field="tax_id", code=409)
+
+
+def cross_tenant_message(tax_id: str, holder: str, target: str) -> str:
+    """The exact sentence the seed prescribes for a tax ID bound to another tenant."""
+    return CROSS_TENANT.format(tax_id=tax_id, holder=holder, target=target)
+
+
+def _clean_text(field: str, value) -> tuple[str | None, str | None]:
+    """(cleaned value or None, problem or None) for one text field."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", "\n").strip()
+    if field not in MULTILINE:
+        text = " ".join(text.split())
+    if CONTROL.search(text) or (field not in MULTILINE and "\n" in text):
+        return None, f"{LABELS[field]}含有不可见的控制字符，请删除后重试"
+    if len(text) > LIMITS[field]:
+        return None, f"{LABELS[field]}不能超过 {LIMITS[field]} 个字符（当前 {len(text)} 个）"
+    return text or None, None
+
+
+def _clean_date(value: str) -> tuple[str | None, str | None]:
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if parsed > date.today():
+            return None, "成立日期不能晚于今天"
+        return parsed.isoformat(), None
+    return None, "成立日期格式应为 YYYY-MM-DD，例如 2015-03-02"
+
+
+def check(data) -> dict:
+    """The cleaned fields of one enterprise, or InvalidEnterprise listing every problem."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    name, problem = _clean_text("name", data.get("name"))
+    if problem or not name:
+        errors["name"] = problem or "请输入企业名称"
+    cleaned["name"] = name
+    problem = taxid.problem(data.get("tax_id"))
+    if problem:
+        errors["tax_id"] = problem
+    cleaned["tax_id"] = taxid.normalise(data.get("tax_id"))
+    for field, _label in BUSINESS_FIELDS:
+        value, problem = _clean_text(field, data.get(field))
+        if value and field == "established_on" and not problem:
+            value, problem = _clean_date(value)
+        if problem:
+            errors[field] = problem
+        cleaned[field] = value
+    if errors:
+        raise InvalidEnterprise(errors)
+    return cleaned
+
+
+def find_holder(tax_id: str) -> Enterprise | None:
+    """The enterprise (with its tenant) that holds this tax ID, in any tenant."""
+    return db.session.scalar(
+        select(Enterprise).options(joinedload(Enterprise.tenant))
+        .where(Enterprise.tax_id == taxid.normalise(tax_id)))
+
+
+def resolve_source(claimed: str | None, tax_id: str, name: str) -> str:
+    """工商自动获取 only when the registry really holds this tax ID under this name."""
+    if claimed != SOURCE_REGISTRY:
+        return SOURCE_MANUAL
+    info = registry.lookup_tax_id(tax_id)
+    return SOURCE_REGISTRY if info is not None and info.name == name else SOURCE_MANUAL
+
+
+def add(tenant: Tenant, data, *, actor: User, source: str | None = None,
+        ip: str | None = None, via: str = "form") -> Enterprise:
+    """Bind a new enterprise to `tenant`; raises InvalidEnterprise or TaxIdTaken."""
+    cleaned = check(data)
+    holder = find_holder(cleaned["tax_id"])
+    if holder is not None:
+        raise TaxIdTaken(holder, tenant)
+    enterprise = Enterprise(
+        tenant_id=tenant.id, created_by_id=actor.id,
+        source=resolve_source(source, cleaned["tax_id"], cleaned["name"]), **cleaned)
+    try:
+        with db.session.begin_nested():
+            db.session.add(enterprise)
+    except IntegrityError:
+        # A concurrent add of the same tax ID committed between our check and our insert.
+        holder = find_holder(cleaned["tax_id"])
+        if holder is None:
+            raise
+        raise TaxIdTaken(holder, tenant) from None
+    audit.record("enterprise.created", actor=actor, tenant_id=tenant.id, target=enterprise,
+                 ip=ip, tax_id=enterprise.tax_id, name=enterprise.name, source=enterprise.source,
+                 via=via)
+    return enterprise
+
+
+@dataclass
+class Page:
+    items: list[Enterprise]
+    total: int
+    next_after: int | None  # id to continue after (older entries)
+    prev_before: int | None  # id to go back before (newer entries)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_filter(q: str):
+    """WHERE clause for 'name contains q, or tax ID starts with q'."""
+    q = " ".join((q or "").split())[:100]
+    if not q:
+        return None
+    clauses = [Enterprise.name.like(f"%{_like(q)}%", escape="\\")]
+    tax = taxid.normalise(q)
+    if TAX_PREFIX.fullmatch(tax):
+        clauses.append(Enterprise.tax_id.like(f"{_like(tax)}%", escape="\\"))
+    return or_(*clauses)
+
+
+def page(tenant_id: int, q: str = "", after: int | None = None, before: int | None = None,
+         size: int = PAGE_SIZE) -> Page:
+    """One page of the tenant's enterprises, newest first, by keyset on id (two statements)."""
+    where = [Enterprise.tenant_id == tenant_id]
+    if (clause := search_filter(q)) is not None:
+        where.append(clause)
+    query = select(Enterprise).where(*where)
+    if before is not None:
+        rows = list(db.session.scalars(
+            query.where(Enterprise.id > before).order_by(Enterprise.id.asc()).limit(size + 1)))
+        has_newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_older = True
+    else:
+        if after is not None:
+            query = query.where(Enterprise.id < after)
+        rows = list(db.session.scalars(query.order_by(Enterprise.id.desc()).limit(size + 1)))
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = after is not None
+    total = db.session.scalar(select(func.count()).select_from(Enterprise).where(*where))
+    return Page(
+        items=rows, total=total,
+        next_after=rows[-1].id if rows and has_older else None,
+        prev_before=rows[0].id if rows and has_newer else None,
+    )

@@ -1,0 +1,240 @@
+"""租户权益查询: per-line numbers and statuses, per-enterprise holdings, staff tenant search.
+
+Every function issues a fixed number of statements whatever the number of rows; the
+enterprise list pages by keyset (name, id) and the CSV export streams in chunks.
+"""
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from webapp.extensions import db
+from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant
+from webapp.services import audit, taxid
+from webapp.templating import CST
+
+SOON_DAYS = 30
+PAGE_SIZE = 50
+TENANT_RESULTS = 50
+ACTIVE, SOON, EXPIRED = "生效中", "即将到期", "已过期"
+
+
+def today() -> date:
+    """Today in China Standard Time: validity dates are Chinese calendar days."""
+    return datetime.now(CST).date()
+
+
+def status_of(valid_until: date | None, on: date) -> str:
+    """生效中 / 即将到期 (within SOON_DAYS, the last day included) / 已过期; no end date = 生效中."""
+    if valid_until is None:
+        return ACTIVE
+    if valid_until < on:
+        return EXPIRED
+    if (valid_until - on).days <= SOON_DAYS:
+        return SOON
+    return ACTIVE
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the per-enterprise view to (already validated by the form)."""
+
+    q: str = ""
+    product: str | None = None
+
+
+@dataclass
+class LineRow:
+    line_id: int
+    order_no: str
+    product: str
+    quantity: int
+    allocated: int
+    valid_from: date | None
+    valid_until: date | None
+    status: str
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.allocated
+
+
+@dataclass
+class Holding:
+    product: str
+    order_no: str
+    since: datetime
+    valid_until: date | None
+    status: str
+
+
+@dataclass
+class EnterpriseRow:
+    id: int
+    name: str
+    tax_id: str
+    holdings: list[Holding] = field(default_factory=list)
+
+
+@dataclass
+class EnterprisePage:
+    rows: list[EnterpriseRow]
+    next_after: int | None
+
+
+def products() -> list[Product]:
+    """The catalogue, for the product filter."""
+    return list(db.session.scalars(select(Product).order_by(Product.sort, Product.id)))
+
+
+def lines_for_tenant(tenant_id: int, product: str | None = None,
+                     on: date | None = None) -> list[LineRow]:
+    """Every order line of the tenant with 购买数量 / 已分配 / 剩余 / 有效期 / 状态 (one statement)."""
+    on = on or today()
+    stmt = (
+        select(OrderLine.id, Order.order_no, Product.name, OrderLine.quantity,
+               OrderLine.allocated, OrderLine.valid_from, OrderLine.valid_until)
+        .join(Order, OrderLine.order_id == Order.id)
+        .join(Product, OrderLine.product_id == Product.id)
+        .where(Order.tenant_id == tenant_id)
+        .order_by(Order.id, Product.sort, OrderLine.id)
+    )
+    if product:
+        stmt = stmt.where(Product.code == product)
+    return [LineRow(*row, status=status_of(row.valid_until, on))
+            for row in db.session.execute(stmt)]
+
+
+def _search_clause(q: str):
+    """Enterprise name contains q, or tax ID starts with q (normalised as a tax ID)."""
+    tax = taxid.normalise(q)
+    clauses = [func.lower(Enterprise.name).contains(q.lower(), autoescape=True)]
+    if tax:
+        clauses.append(Enterprise.tax_id.startswith(tax, autoescape=True))
+    return or_(*clauses)
+
+
+def _enterprise_where(tenant_id: int, filters: Filters) -> list:
+    where = [Enterprise.tenant_id == tenant_id]
+    if filters.q:
+        where.append(_search_clause(filters.q))
+    if filters.product:
+        where.append(exists(
+            select(Allocation.id)
+            .join(OrderLine, Allocation.line_id == OrderLine.id)
+            .join(Product, OrderLine.product_id == Product.id)
+            .where(Allocation.enterprise_id == Enterprise.id, Product.code == filters.product)
+        ))
+    return where
+
+
+def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
+                    size: int = PAGE_SIZE, on: date | None = None) -> EnterprisePage:
+    """One page of the tenant's enterprises ordered by (name, id), after the enterprise `after`.
+
+    Two statements per page: the enterprises, then all their holdings at once.
+    """
+    on = on or today()
+    stmt = (select(Enterprise.id, Enterprise.name, Enterprise.tax_id)
+            .where(*_enterprise_where(tenant_id, filters))
+            .order_by(Enterprise.name, Enterprise.id).limit(size + 1))
+    if after is not None:
+        # The cursor's name is read in the same statement; a cursor from another tenant
+        # matches nothing, so it can neither leak nor position anything.
+        anchor = (select(Enterprise.name)
+                  .where(Enterprise.id == after, Enterprise.tenant_id == tenant_id)
+                  .scalar_subquery())
+        # `name >= anchor` is implied by the OR but lets the (tenant_id, name) index seek
+        # instead of scanning every earlier row (measured 2.5× slower at row 9,900 without it).
+        stmt = stmt.where(Enterprise.name >= anchor,
+                          or_(Enterprise.name > anchor,
+                              and_(Enterprise.name == anchor, Enterprise.id > after)))
+    found = db.session.execute(stmt).all()
+    has_more = len(found) > size
+    rows = {r.id: EnterpriseRow(r.id, r.name, r.tax_id) for r in found[:size]}
+    if rows:
+        holdings = (
+            select(Allocation.enterprise_id, Product.name, Order.order_no,
+                   Allocation.allocated_at, OrderLine.valid_until)
+            .join(OrderLine, Allocation.line_id == OrderLine.id)
+            .join(Order, OrderLine.order_id == Order.id)
+            .join(Product, OrderLine.product_id == Product.id)
+            .where(Allocation.enterprise_id.in_(list(rows)))
+            .order_by(Allocation.enterprise_id, Product.sort, Allocation.allocated_at)
+        )
+        if filters.product:
+            holdings = holdings.where(Product.code == filters.product)
+        for ent_id, product, order_no, since, valid_until in db.session.execute(holdings):
+            rows[ent_id].holdings.append(
+                Holding(product, order_no, since, valid_until, status_of(valid_until, on)))
+    page = list(rows.values())
+    return EnterprisePage(page, page[-1].id if has_more and page else None)
+
+
+def record_export(actor, tenant: Tenant, filters: Filters, ip: str | None = None) -> None:
+    """Audit a CSV export: the tenant's data leaves the system, so who took it is kept."""
+    narrowed = {k: v for k, v in (("q", filters.q), ("product", filters.product)) if v}
+    audit.record("entitlements.exported", actor=actor, tenant_id=tenant.id, target=tenant, ip=ip,
+                 **narrowed)
+
+
+EXPORT_HEADER = ("企业名称", "企业税号", "产品", "订单号", "分配时间", "有效期至", "状态")
+
+
+def export_rows(tenant_id: int, filters: Filters, chunk: int = 1000,
+                on: date | None = None) -> Iterator[tuple]:
+    """One row per allocation of the filtered per-enterprise view, fetched `chunk` rows at a time.
+
+    `yield_per` makes PostgreSQL use a server-side cursor, so memory stays flat however many
+    enterprises the tenant has; nothing here ever calls `.all()`.
+    """
+    on = on or today()
+    stmt = (
+        select(Enterprise.name, Enterprise.tax_id, Product.name, Order.order_no,
+               Allocation.allocated_at, OrderLine.valid_until)
+        .select_from(Allocation)
+        .join(Enterprise, Allocation.enterprise_id == Enterprise.id)
+        .join(OrderLine, Allocation.line_id == OrderLine.id)
+        .join(Order, OrderLine.order_id == Order.id)
+        .join(Product, OrderLine.product_id == Product.id)
+        .where(*_enterprise_where(tenant_id, Filters(q=filters.q)))
+        .order_by(Enterprise.name, Enterprise.id, Product.sort, Allocation.id)
+        .execution_options(yield_per=chunk)
+    )
+    if filters.product:
+        stmt = stmt.where(Product.code == filters.product)
+    result = db.session.execute(stmt)
+    for partition in result.partitions():
+        for name, tax_id, product, order_no, since, valid_until in partition:
+            yield (name, tax_id, product, order_no,
+                   since.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
+                   valid_until.isoformat() if valid_until else "长期",
+                   status_of(valid_until, on))
+
+
+@dataclass
+class TenantMatch:
+    id: int
+    name: str
+    matched: str
+
+
+def find_tenants(q: str, limit: int = TENANT_RESULTS) -> tuple[list[TenantMatch], bool]:
+    """Tenants whose name, or one of whose enterprises' name or tax ID, matches `q` (staff).
+
+    Returns (matches ordered by tenant name, whether more exist than `limit`).
+    """
+    q = " ".join((q or "").split())
+    if not q:
+        return [], False
+    by_enterprise = select(Enterprise.tenant_id).where(_search_clause(q))
+    stmt = (select(Tenant.id, Tenant.name,
+                   func.lower(Tenant.name).contains(q.lower(), autoescape=True).label("by_name"))
+            .where(or_(func.lower(Tenant.name).contains(q.lower(), autoescape=True),
+                       Tenant.id.in_(by_enterprise)))
+            .order_by(Tenant.name, Tenant.id).limit(limit + 1))
+    found = db.session.execute(stmt).all()
+    matches = [TenantMatch(r.id, r.name, "租户名称" if r.by_name else "企业名称或税号")
+               for r in found[:limit]]
+    return matches, len(found) > limit

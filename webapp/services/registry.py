@@ -1,0 +1,117 @@
+"""The 工商 registry: look companies up by name or tax ID for autofill.
+
+The contract the enterprise pages rely on:
+    suggest(query, limit=10) -> list[CompanyInfo]
+    lookup_tax_id(tax_id) -> CompanyInfo | None
+Neither raises for bad input or an unavailable provider: they return nothing and the
+UI falls back to manual fill (未查询到工商信息，请手动填写).
+
+The provider is chosen by REGISTRY_PROVIDER: "local" (default, the registry_company
+table) or "http" (a commercial 工商 API, see registry_http). Settings are read from the
+app config first, then the environment (.env included), so no shared config edit is needed.
+"""
+import os
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, fields
+from typing import Protocol
+
+from flask import current_app
+
+from webapp.services import taxid
+
+MAX_QUERY = 50
+MIN_QUERY = 2
+TAX_ID_RE = re.compile(r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$|^[0-9A-Z]{20}$")
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    """One registered company; field names match BUSINESS_FIELDS plus tax_id and name."""
+
+    tax_id: str
+    name: str
+    legal_rep: str | None = None
+    registered_capital: str | None = None
+    established_on: str | None = None
+    reg_status: str | None = None
+    company_type: str | None = None
+    address: str | None = None
+    authority: str | None = None
+    business_scope: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+INFO_FIELDS = [f.name for f in fields(CompanyInfo)]
+
+
+class Provider(Protocol):
+    """What a registry source offers; `query` arrives normalised and 2+ characters long."""
+
+    def suggest(self, query: str, limit: int) -> list[CompanyInfo]: ...
+
+    def lookup_tax_id(self, tax_id: str) -> CompanyInfo | None: ...
+
+
+def setting(name: str, default=None):
+    """A registry setting: app config first, then the environment."""
+    if name in current_app.config:
+        return current_app.config[name]
+    return os.environ.get(name, default)
+
+
+def provider() -> Provider:
+    """The configured provider, one per app (the HTTP one keeps its cache there)."""
+    kind = (setting("REGISTRY_PROVIDER") or "local").strip().lower()
+    cached = current_app.extensions.get("registry_provider")
+    if cached and cached[0] == kind:
+        return cached[1]
+    if kind == "http":
+        from webapp.services.registry_http import HttpProvider
+
+        instance = HttpProvider.from_settings(setting)
+    elif kind == "local":
+        from webapp.services.registry_local import LocalProvider
+
+        instance = LocalProvider()
+    else:
+        raise RuntimeError(f"REGISTRY_PROVIDER must be 'local' or 'http', not {kind!r}")
+    current_app.extensions["registry_provider"] = (kind, instance)
+    return instance
+
+
+def normalise_query(raw: str | None) -> str:
+    """NFKC (full-width → half-width), control characters dropped, whitespace collapsed,
+    trimmed, and capped at MAX_QUERY characters."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return " ".join(text.split())[:MAX_QUERY]
+
+
+def suggest(query: str, limit: int = 10) -> list[CompanyInfo]:
+    """Up to `limit` companies for a name fragment of 2+ characters, ranked exact name,
+    then prefix, then substring; a complete tax ID finds its one company."""
+    q = normalise_query(query)
+    if len(q) < MIN_QUERY or limit < 1:
+        return []
+    if TAX_ID_RE.match(q.upper()):
+        found = lookup_tax_id(q)
+        return [found] if found else []
+    return provider().suggest(q, min(limit, 50))
+
+
+def lookup_tax_id(tax_id: str) -> CompanyInfo | None:
+    """The company registered under this tax ID, or None."""
+    normalised = taxid.normalise(tax_id or "")
+    if not TAX_ID_RE.match(normalised):
+        return None
+    return provider().lookup_tax_id(normalised)
+
+
+def generate_demo(count: int, seed: int | None = None, progress=None) -> int:
+    """Add `count` synthetic companies to the local registry (flushes; caller commits)."""
+    from webapp.services.registry_demo import generate
+
+    return generate(count, seed=seed, progress=progress)
