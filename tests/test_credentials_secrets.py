@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet, InvalidToken
 import pytest
 from sqlalchemy import select
 
-from conftest import login
+from conftest import html_of, login, text_of
 from webapp.extensions import db
 from webapp.models import AllocationBatch, AuditEntry, Credential, Order, OutboxEmail
 from webapp.services import authorization, credentials, outbox
@@ -66,27 +66,29 @@ def test_secrets_never_reach_logs_or_audit(make_app, make_admin, make_batch, smt
     engine_log = logging.getLogger("sqlalchemy.engine")
     engine_level = engine_log.level
     engine_log.setLevel(logging.DEBUG)
-    admin = make_admin()
-    client = app.test_client()
-    login(client, admin["email"])
+    try:
+        admin = make_admin()
+        client = app.test_client()
+        login(client, admin["email"])
 
-    _queue_email(app, admin, make_batch)                       # creation + email queueing
-    before = _all_values(app)
-    for cred_id in before:                                     # reveal
-        for field in ("client_secret", "encry_key"):
-            assert client.post(f"/credentials/{cred_id}/reveal/{field}").status_code == 200
-    rotated_id = next(iter(before))                            # rotation + its email
-    assert client.post(f"/credentials/{rotated_id}/rotate", data={"confirmed": "yes"}).status_code == 303
-    with app.app_context():
-        assert outbox.send_due().sent >= 3                     # sending
-    after = _all_values(app)
-    engine_log.setLevel(engine_level)
+        _queue_email(app, admin, make_batch)                       # creation + email queueing
+        before = _all_values(app)
+        for cred_id in before:                                     # reveal
+            for field in ("client_secret", "encry_key"):
+                assert client.post(f"/credentials/{cred_id}/reveal/{field}").status_code == 200
+        rotated_id = next(iter(before))                            # rotation + its email
+        assert client.post(f"/credentials/{rotated_id}/rotate", data={"confirmed": "yes"}).status_code == 303
+        with app.app_context():
+            assert outbox.send_due().sent >= 3                     # sending
+        after = _all_values(app)
+    finally:
+        engine_log.setLevel(engine_level)
 
     secrets = {v[f] for values in (before, after) for v in values.values()
                for f in ("client_secret", "encry_key")}
     assert len(secrets) == 8  # 3 credentials × 2 fields, +2 new values after the rotation
     # the loopback SMTP server stands in for the customer's mailbox: it must hold them
-    received = "".join(m.as_string() for m in smtp_server.inbox.messages)
+    received = "".join(text_of(m) + html_of(m) for m in smtp_server.inbox.messages)
     assert all(s in received for s in secrets)
     app_records = [r for r in caplog.records if not r.name.startswith("mail.log")]  # aiosmtpd
     assert any(r.name.startswith("sqlalchemy.engine") for r in app_records)  # we did capture

@@ -129,7 +129,7 @@ def test_concurrent_first_need_makes_one_credential(app, make_admin, make_batch)
         from webapp.models import Enterprise
         try:
             with app.app_context():
-                barrier.wait()
+                barrier.wait(timeout=30)
                 tenant = credentials.ensure_tenant_credential(admin["tenant_id"])
                 enterprise = credentials.ensure_enterprise_credential(db.session.get(Enterprise, ids[0]))
                 db.session.commit()
@@ -145,3 +145,65 @@ def test_concurrent_first_need_makes_one_credential(app, make_admin, make_batch)
     assert errors == [] and len(set(results)) == 1 and len(results) == 4
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Credential)) == 2
+
+
+def test_existing_enterprise_credential_is_reused_in_a_later_batch(app, make_admin, make_batch):
+    """An enterprise allocated a second product keeps its 企业授权; the email repeats it."""
+    from webapp.models import Allocation, Enterprise
+    admin = make_admin()
+    first_batch, ids = make_batch(admin, count=2)
+    with app.app_context():
+        order = db.session.get(Order, admin["order_id"])
+        authorization.queue_authorization_email(order, db.session.get(AllocationBatch, first_batch))
+        db.session.commit()
+        before = credentials.reveal(credentials.enterprise_credential(ids[0]))
+        second_line = order.lines[1]
+        batch = AllocationBatch(token="second", line_id=second_line.id)
+        db.session.add(batch)
+        db.session.flush()
+        db.session.add(Allocation(line_id=second_line.id, enterprise_id=ids[0], batch_id=batch.id))
+        second_line.allocated += 1
+        authorization.queue_authorization_email(order, batch)
+        db.session.commit()
+        assert credentials.reveal(credentials.enterprise_credential(ids[0])) == before
+        text, _ = outbox.body(db.session.scalars(select(OutboxEmail).where(
+            OutboxEmail.kind == "authorization").order_by(OutboxEmail.id.desc())).first())
+        other = db.session.get(Enterprise, ids[1])
+    assert before["client_secret"] in text and before["encry_key"] in text
+    assert "发票云收票" in text and other.tax_id not in text  # only this batch's enterprise
+
+
+def test_concurrent_emails_for_one_batch_agree_on_the_credentials(app, make_admin, make_batch):
+    """Two requests queueing the same batch's email at once: one set of credentials, both emails hold it."""
+    import threading
+
+    admin = make_admin()
+    batch_id, ids = make_batch(admin, count=3)
+    barrier, errors = threading.Barrier(2), []
+
+    def worker():
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)  # before any query: SQLite's BEGIN IMMEDIATE serialises
+                order = db.session.get(Order, admin["order_id"])
+                batch = db.session.get(AllocationBatch, batch_id)
+                authorization.queue_authorization_email(order, batch)
+                db.session.commit()
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Credential)) == 4
+        texts = [outbox.body(e)[0] for e in db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.kind == "authorization"))]
+        values = [credentials.reveal(credentials.enterprise_credential(i)) for i in ids]
+    assert len(texts) == 2
+    for text in texts:
+        for value in values:
+            assert value["client_secret"] in text and value["encry_key"] in text

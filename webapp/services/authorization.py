@@ -16,12 +16,6 @@ KEEP_NOTICE = "请妥善保存授权邮件，后续配置需使用邮件中的�
 KIND = "authorization"
 
 
-def _batch_enterprises(batch: AllocationBatch) -> list[Enterprise]:
-    return list(db.session.scalars(
-        select(Enterprise).join(Allocation, Allocation.enterprise_id == Enterprise.id)
-        .where(Allocation.batch_id == batch.id).order_by(Enterprise.name, Enterprise.id)))
-
-
 def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], **extra) -> dict:
     """What both templates need; `order` (None when a credential concerns no order) gives the hints."""
     tenant_cred = credentials.ensure_tenant_credential(tenant.id)
@@ -40,16 +34,16 @@ def _queue(to: str, subject: str, ctx: dict, order: Order | None, tenant_id: int
                  order_id=order.id if order else None, tenant_id=tenant_id)
 
 
-def queue_authorization_email(order: Order, batch: AllocationBatch) -> None:
+def queue_authorization_email(order: Order, batch: AllocationBatch, *,
+                              actor: User | None = None) -> None:
     """Queue the 授权邮件 for one committed allocation batch, in the caller's transaction."""
     product = batch.line.product
-    enterprises = _batch_enterprises(batch)
-    creds = credentials.ensure_enterprise_credentials(enterprises)
-    rows = [dict(enterprise=e, products=[product.name], cred=credentials.reveal(creds[e.id]))
-            for e in enterprises]
+    rows = credentials.batch_values(batch.id, actor=actor)
+    for row in rows:
+        row["products"] = [product.name]
     ctx = _context(order.tenant, order, rows, reason="allocation", product=product)
     _queue(order.contact_email, f"【发票云】订单 {order.order_no} 授权邮件", ctx, order, order.tenant_id)
-    audit.record("authorization.email_queued", tenant_id=order.tenant_id, target=batch,
+    audit.record("authorization.email_queued", actor=actor, tenant_id=order.tenant_id, target=batch,
                  order_id=order.id, to=order.contact_email, enterprises=len(rows))
 
 

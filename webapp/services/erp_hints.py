@@ -1,21 +1,25 @@
-"""Configuration hints for the authorization email, per ERP (星瀚 / 星空 / EAS / 其他) and 部署方式."""
+"""Configuration hints for the authorization email, per ERP (星瀚 / 星空 / EAS / 其他) and 部署方式.
+
+The seed gives no ERP menu paths: these steps are our best description and are meant to be
+checked and edited by the product team (one place, plain data).
+"""
 
 ERP_HINTS = {
     "xinghan": [
         "在星瀚中打开【发票云】-【基础配置】-【发票云授权配置】，新增一条配置。",
-        "租户级参数填写下方“租户授权”的 client id、client secret、EncryKey。",
+        "租户级参数填写本邮件中“租户授权”的 client id、client secret、EncryKey。",
         "每个开票/收票组织的税号，填写该企业“企业授权”中的 client id、client secret、EncryKey。",
         "保存后点击【测试连接】，提示成功即可使用。",
     ],
     "xingkong": [
         "在星空中打开【系统管理】-【发票云】-【发票云参数设置】。",
-        "在“租户参数”中填写下方“租户授权”的 client id、client secret、EncryKey。",
+        "在“租户参数”中填写本邮件中“租户授权”的 client id、client secret、EncryKey。",
         "在“组织参数”中按税号逐一填写各企业“企业授权”的 client id、client secret、EncryKey。",
         "保存并执行【连接测试】。",
     ],
     "eas": [
         "在 EAS 中打开【系统平台】-【发票云集成】-【集成参数配置】。",
-        "租户参数填写下方“租户授权”的 client id、client secret、EncryKey。",
+        "租户参数填写本邮件中“租户授权”的 client id、client secret、EncryKey。",
         "按纳税主体（税号）维护各企业“企业授权”的 client id、client secret、EncryKey。",
         "配置完成后重启发票云集成服务或重新登录使参数生效。",
     ],
