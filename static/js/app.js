@@ -34,11 +34,15 @@
     });
   });
 
-  // Confirm before dangerous submits: <button data-confirm="确定？">
+  // Confirm before dangerous submits: <button data-confirm="确定？"> (hx-confirm for htmx buttons)
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
     var message = (button && button.getAttribute("data-confirm")) ||
       event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) event.preventDefault();
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      // Capturing at the document, stopping here keeps htmx's listener on the form from firing.
+      event.stopPropagation();
+    }
   }, true);
 })();
