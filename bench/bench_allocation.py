@@ -5,9 +5,9 @@ import re
 import statistics
 import time
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
 
-from bench.common import make_app, requests_per_second
+from bench.common import make_app, requests_per_second, statements_for
 from webapp.extensions import db
 from webapp.models import AllocationDraft, Enterprise, Order, OrderLine
 from webapp.services import activation, orders
@@ -52,19 +52,6 @@ def _client(app, tenant):
     response = client.post("/login", data={"email": tenant["email"], "password": PASSWORD})
     assert response.status_code == 303
     return client
-
-
-def _statements(app, client, url) -> int:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *_a: seen.append(1)  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
 
 
 def _toggle_rps(client, tenant, seconds: float = 2.0) -> float:
@@ -165,7 +152,7 @@ def run() -> list[str]:
     with app.app_context():  # clear the toggles' leftovers before counting and committing
         db.session.execute(AllocationDraft.__table__.delete())
         db.session.commit()
-    s10, s10k = _statements(app, small_client, small["panel"]), _statements(app, client, big["panel"])
+    s10, s10k = statements_for(app, small_client, small["panel"]), statements_for(app, client, big["panel"])
     lines.append(f"SQL statements per panel page: {s10} at 10 enterprises, {s10k} at {BIG} "
                  f"(goal: equal, <= 6)")
 

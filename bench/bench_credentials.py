@@ -7,9 +7,9 @@ search, and 显示 (reveal) throughput.
 import time
 import uuid
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
-from bench.common import make_app, percentiles, requests_per_second
+from bench.common import make_app, percentiles, requests_per_second, statements_for
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine, User
 from webapp.orm import utcnow
@@ -58,22 +58,6 @@ def _client(app, email):
     return client
 
 
-def _statements(app, client, url) -> int:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*_):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def _latency_ms(client, *urls, n=40) -> list[float]:
     """Median latency of each URL, sampled alternately so load drift hits them alike."""
     samples = {url: [] for url in urls}
@@ -110,9 +94,9 @@ def run() -> list[str]:
                  f"ratio {page_rps / healthz:.2f} to /healthz")
 
     page200 = _page_cursor(big, 200)
-    lines.append(f"SQL statements per page: 10 enterprises {_statements(app, small, '/credentials/')}, "
-                 f"10,000 enterprises {_statements(app, big, '/credentials/')}, "
-                 f"page 200 {_statements(app, big, page200)} (the cursor row adds one)")
+    lines.append(f"SQL statements per page: 10 enterprises {statements_for(app, small, '/credentials/')}, "
+                 f"10,000 enterprises {statements_for(app, big, '/credentials/')}, "
+                 f"page 200 {statements_for(app, big, page200)} (the cursor row adds one)")
     first, last = _latency_ms(big, "/credentials/", page200)
     lines.append(f"page 1 {first:.1f} ms, page 200 {last:.1f} ms: ratio {last / first:.2f} (goal ≤ 1.2)")
     search, prefix, first = _latency_ms(big, "/credentials/?q=基准企业0999", "/credentials/?q=91B0000999",

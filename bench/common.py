@@ -1,11 +1,14 @@
-"""Shared measuring helpers: an app on a throwaway database, and request throughput."""
+"""Shared measuring helpers: an app on a throwaway database, request throughput, and SQL
+statement counts (the tests use those too)."""
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from webapp import create_app
 from webapp.extensions import db
@@ -46,3 +49,27 @@ def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     ordered = sorted(samples_ms)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return statistics.median(ordered), p99
+
+
+@contextmanager
+def count_statements(app):
+    """Collect every SQL statement `app`'s engine sends while the block runs; yields the live list."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def statements_for(app, client, url: str) -> int:
+    """How many SQL statements one GET of `url` sends (the answer must be 200)."""
+    with count_statements(app) as seen:
+        assert client.get(url).status_code == 200
+    return len(seen)

@@ -2,9 +2,10 @@
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from alloc_support import add_enterprises, counters, first_line, row_html
+from bench.common import statements_for
 from conftest import login
 from helpers import count, outbox_text
 from webapp.extensions import db
@@ -291,31 +292,15 @@ def test_keyset_pages_and_search(app, client, make_admin):
     assert "未找到" in nothing
 
 
-def _statements(app, client, url) -> int:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(*_args):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def test_panel_statements_do_not_grow_with_enterprises(app, client, make_admin):
     info = make_admin()
     login(client, info["email"])
     line = first_line(app, info["order_id"])
     panel = f"/orders/{info['order_id']}/lines/{line}/allocate"
     add_enterprises(app, info["tenant_id"], 10)
-    small = _statements(app, client, panel)
+    small = statements_for(app, client, panel)
     add_enterprises(app, info["tenant_id"], 300, start=10)
-    large = _statements(app, client, panel)
+    large = statements_for(app, client, panel)
     assert small == large <= 6
 
 

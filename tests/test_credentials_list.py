@@ -1,10 +1,10 @@
 """The 企业授权 list: only allocated enterprises, search, keyset pages, 生成, constant SQL per page."""
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from bench.common import count_statements
 from conftest import login
 from webapp.extensions import db
 from webapp.models import AuditEntry, Credential, Enterprise
@@ -19,22 +19,6 @@ def give_credentials(app, enterprise_ids):
         for enterprise_id in enterprise_ids:
             credentials.ensure_enterprise_credential(db.session.get(Enterprise, enterprise_id))
         db.session.commit()
-
-
-@contextmanager
-def statements(app):
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
@@ -120,14 +104,14 @@ def test_statements_per_page_do_not_grow_with_the_tenant(app, client, admin, mak
     _, few = make_batch(admin, count=3)
     give_credentials(app, few)
     client.get("/credentials/")
-    with statements(app) as small:
+    with count_statements(app) as small:
         client.get("/credentials/")
     _, many = make_batch(admin, count=60)
     give_credentials(app, many)
-    with statements(app) as large:
+    with count_statements(app) as large:
         page = client.get("/credentials/").get_data(as_text=True)
     assert len(ROW_RE.findall(page)) == 20
-    with statements(app) as later:
+    with count_statements(app) as later:
         client.get(f"/credentials/?after={ROW_RE.findall(page)[-1]}")
     assert len(small) == len(large) and len(later) == len(large) + 1  # +1: the cursor row
     assert len(large) <= 8

@@ -4,6 +4,7 @@ import threading
 import pytest
 from sqlalchemy import event
 
+from bench.common import statements_for
 from conftest import login
 from enterprise_helpers import SUZHOU, add_registry, tax_id
 from helpers import count
@@ -280,35 +281,19 @@ def test_search_by_name_or_tax_id_and_keyset_pages(app, client, admin):
     assert client.get("/enterprises/?q=%25").get_data(as_text=True).count("共 0 家企业") == 1
 
 
-def _statements_for(app, client, url) -> int:
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def test_sql_statements_per_page_do_not_grow_with_rows(app, client, admin):
     _seed(app, admin["tenant_id"], 10)
-    small = _statements_for(app, client, "/enterprises/")
-    small_search = _statements_for(app, client, "/enterprises/?q=批量")
+    small = statements_for(app, client, "/enterprises/")
+    small_search = statements_for(app, client, "/enterprises/?q=批量")
     _seed(app, admin["tenant_id"], 1500, start=10)
-    large = _statements_for(app, client, "/enterprises/")
-    large_search = _statements_for(app, client, "/enterprises/?q=批量")
+    large = statements_for(app, client, "/enterprises/")
+    large_search = statements_for(app, client, "/enterprises/?q=批量")
     html = client.get("/enterprises/").get_data(as_text=True)
     assert "共 1510 家企业" in html
     import re
 
     after = re.search(r'after=(\d+)">下一页', html).group(1)
-    deep = _statements_for(app, client, f"/enterprises/?after={after}")
+    deep = statements_for(app, client, f"/enterprises/?after={after}")
     assert small == large == deep and small_search == large_search
 
 

@@ -4,9 +4,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 import ent_data
+from bench.common import count_statements
 from conftest import PASSWORD, login
 from webapp.extensions import db
 from webapp.models import Allocation, OrderLine
@@ -162,67 +163,57 @@ def test_hostile_names_are_escaped(app, client, world):
     assert "<script>alert(500)" not in html and "&lt;script&gt;alert(500)" in html
 
 
-def _pages(client, url):
-    """Walk every page; returns (enterprise names in order, statements per page)."""
+def _pages(client, url, log):
+    """Walk every page; returns (enterprise names in order, statements per page, from `log`)."""
     names, statements, next_url = [], [], url
-    COUNTER.clear()
+    log.clear()
     while next_url:
         html = client.get(next_url).get_data(as_text=True)
         names += [row[0] for row in _cells(html, "ent-enterprises")]
-        statements.append(len(COUNTER))
-        COUNTER.clear()
+        statements.append(len(log))
+        log.clear()
         match = re.search(r'<a href="([^"]+)"[^>]*>下一页</a>', html)
         next_url = match.group(1).replace("&amp;", "&") if match else None
     return names, statements
 
 
-COUNTER: list[str] = []
-
-
 @pytest.fixture
-def count_statements(app):
-    with app.app_context():
-        engine = db.engine
-
-    def listener(conn, cursor, statement, *args):
-        COUNTER.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    COUNTER.clear()
-    yield COUNTER
-    event.remove(engine, "before_cursor_execute", listener)
+def statement_log(app):
+    """The SQL statements sent while the test runs (clear it before the request you measure)."""
+    with count_statements(app) as seen:
+        yield seen
 
 
-def test_keyset_pages_cover_every_enterprise_once(app, client, world, count_statements):
+def test_keyset_pages_cover_every_enterprise_once(app, client, world, statement_log):
     with app.app_context():
         ids = ent_data.enterprises(world["a"], 120, start=1000, name="丙企业{:04d}")
         db.session.commit()
     login(client, "admin-a@example.com")
-    names, statements = _pages(client, "/entitlements/")
+    names, statements = _pages(client, "/entitlements/", statement_log)
     assert len(statements) == 3 and len(set(statements)) == 1
     assert len(names) == 124 and len(set(names)) == 124
     assert set(names) == {f"甲分公司{i:02d}" for i in range(4)} | {f"丙企业{i:04d}" for i in range(1000, 1120)}
 
 
-def test_statements_per_page_do_not_grow_with_rows(app, client, world, count_statements):
+def test_statements_per_page_do_not_grow_with_rows(app, client, world, statement_log):
     login(client, "admin-a@example.com")
     with app.app_context():
         line = ent_data.order(world["a"], "SO-BIG", {"issue": (2000, None)})["issue"]
         ids = ent_data.enterprises(world["a"], 6, start=2000)
         ent_data.allocate(line, ids)
         db.session.commit()
-    COUNTER.clear()
+    statement_log.clear()
     client.get("/entitlements/")
-    small = len(COUNTER)
+    small = len(statement_log)
     with app.app_context():
         ids = ent_data.enterprises(world["a"], 1000, start=3000)
         ent_data.allocate(line, ids)
         db.session.commit()
-    COUNTER.clear()
+    statement_log.clear()
     html = client.get("/entitlements/").get_data(as_text=True)
     assert len(_cells(html, "ent-enterprises")) == entitlements.PAGE_SIZE
-    assert len(COUNTER) == small
+    assert len(statement_log) == small
     next_url = re.search(r'<a href="([^"]+)"[^>]*>下一页</a>', html).group(1).replace("&amp;", "&")
-    COUNTER.clear()
+    statement_log.clear()
     assert client.get(next_url).status_code == 200
-    assert len(COUNTER) == small
+    assert len(statement_log) == small

@@ -2,11 +2,9 @@
 import re
 
 import pytest
-from sqlalchemy import event
-
+from bench.common import statements_for
 from conftest import csrf_token, login
 from helpers import count
-from webapp.extensions import db
 from webapp.models import OutboxEmail
 
 
@@ -130,36 +128,23 @@ def test_free_search_pages_by_keyset(client, make_order, make_staff):
     assert client.get("/support/?after=abc").status_code == 200
 
 
-def _statements(app, client, url) -> int:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def test_search_and_order_page_statements_do_not_grow_with_rows(app, client, make_order, make_admin,
                                                                 make_staff):
     login(client, make_staff("support"))
     make_admin(order_no="SO-X0")
     for i in range(2):
         make_order(order_no=f"SO-Y{i}")
-    few = _statements(app, client, "/support/")
+    few = statements_for(app, client, "/support/")
     for i in range(15):
         make_admin(customer=f"租户{i}", email=f"b{i}@example.com", order_no=f"SO-Z{i}")
-    assert _statements(app, client, "/support/") == few
+    assert statements_for(app, client, "/support/") == few
 
     order_id, _ = make_order(order_no="SO-W1")
-    one_email = _statements(app, client, f"/support/orders/{order_id}")
+    one_email = statements_for(app, client, f"/support/orders/{order_id}")
     for _ in range(3):
         assert client.post(f"/support/orders/{order_id}/resend",
                            data={"reason": "重发"}).status_code == 303
-    assert _statements(app, client, f"/support/orders/{order_id}") == one_email
+    assert statements_for(app, client, f"/support/orders/{order_id}") == one_email
 
 
 def test_console_forms_carry_csrf_and_refuse_without_it(make_app, make_order, make_staff):
