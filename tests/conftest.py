@@ -366,3 +366,13 @@ def make_batch(app):
             return batch.id, [e.id for e in enterprises]
 
     return factory
+
+
+# --- shared sign-in (cleanup) ---
+
+def browser_login(page, server, email, password=PASSWORD):
+    """Sign in through the real /login form in `page`; the caller waits for what it expects next."""
+    page.goto(server.url + "/login")
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()

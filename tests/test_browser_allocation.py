@@ -5,7 +5,7 @@ import time
 import pytest
 
 from alloc_support import add_enterprises
-from conftest import PASSWORD, text_of
+from conftest import browser_login, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +16,7 @@ def test_allocate_two_enterprises_in_the_browser(live_server, smtp_server, make_
     info = make_admin(customer="杭州分配测试有限公司", email="alloc@example.com", order_no="SO-ALLOC")
     add_enterprises(server.app, info["tenant_id"], 4, name="浏览器企业")
 
-    page.goto(server.url + "/login")
-    page.get_by_label("邮箱").fill(info["email"])
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    browser_login(page, server, info["email"])
     page.goto(server.url + f"/orders/{info['order_id']}")
     page.get_by_role("heading", name="分配权益").wait_for()
     page.get_by_role("row", name="发票云开票").get_by_role("link", name="去分配").click()
@@ -69,10 +66,7 @@ def test_the_quota_disables_the_rest_in_the_browser(live_server, make_admin, pag
     server = live_server()
     info = make_admin(customer="苏州配额测试有限公司", email="quota@example.com", order_no="SO-QUOTA")
     add_enterprises(server.app, info["tenant_id"], 3, name="配额企业")
-    page.goto(server.url + "/login")
-    page.get_by_label("邮箱").fill(info["email"])
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    browser_login(page, server, info["email"])
     page.goto(server.url + f"/orders/{info['order_id']}")
     page.get_by_role("row", name="发票云收票").get_by_role("link", name="去分配").click()
 

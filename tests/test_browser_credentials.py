@@ -2,20 +2,12 @@
 import pytest
 from sqlalchemy import select
 
-from conftest import PASSWORD
+from conftest import browser_login
 from webapp.extensions import db
 from webapp.models import AllocationBatch, AuditEntry, Credential, Order
 from webapp.services import authorization, credentials
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, server, email):
-    page.goto(server.url + "/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/home")
 
 
 def test_reveal_copy_and_rotate(live_server, make_admin, make_batch, page):
@@ -29,7 +21,8 @@ def test_reveal_copy_and_rotate(live_server, make_admin, make_batch, page):
         cred = credentials.tenant_credential(admin["tenant_id"])
         cred_id, secret = cred.id, credentials.reveal(cred)["client_secret"]
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
-    _sign_in(page, server, admin["email"])
+    browser_login(page, server, admin["email"])
+    page.wait_for_url("**/home")
     page.get_by_role("link", name="授权信息").click()
     page.get_by_role("heading", name="查看租户授权信息").wait_for()
     assert secret not in page.content()
@@ -80,7 +73,8 @@ def test_rotate_without_javascript_has_a_confirm_step(live_server, make_admin, m
     context = browser.new_context(locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
     try:
-        _sign_in(page, server, admin["email"])
+        browser_login(page, server, admin["email"])
+        page.wait_for_url("**/home")
         page.goto(server.url + "/credentials/")
         page.locator(f"#cred-{cred_id}-encry_key").get_by_role("button", name="显示").click()
         with server.app.app_context():

@@ -2,18 +2,10 @@
 the 工商 fields fill (still editable) → 保存 → listed as 工商自动获取; and the cross-tenant refusal."""
 import pytest
 
-from conftest import PASSWORD
+from conftest import browser_login
 from enterprise_helpers import SUZHOU, SUZHOU_2, add_registry, tax_id
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, server, email):
-    page.goto(server.url + "/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="企业管理").wait_for()
 
 
 def test_autofill_pick_and_save(live_server, make_admin, page):
@@ -22,7 +14,8 @@ def test_autofill_pick_and_save(live_server, make_admin, page):
     add_registry(server.app, SUZHOU, SUZHOU_2)
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    sign_in(page, server, admin["email"])
+    browser_login(page, server, admin["email"])
+    page.get_by_role("link", name="企业管理").wait_for()
 
     page.get_by_role("link", name="企业管理").click()
     page.get_by_role("link", name="新增企业").click()
@@ -63,7 +56,8 @@ def test_nothing_found_then_cross_tenant_refusal(live_server, make_admin, page):
     with server.app.app_context():
         db.session.add(Enterprise(tenant_id=other["tenant_id"], tax_id=tax_id(9), name="杭州子公司"))
         db.session.commit()
-    sign_in(page, server, admin["email"])
+    browser_login(page, server, admin["email"])
+    page.get_by_role("link", name="企业管理").wait_for()
     page.goto(server.url + "/enterprises/new")
     page.get_by_label("企业名称").press_sequentially("查无此企业", delay=30)
     page.get_by_text("未查询到工商信息，请手动填写").wait_for()

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import ent_data
-from conftest import PASSWORD
+from conftest import PASSWORD, browser_login
 from webapp.extensions import db
 from webapp.services import entitlements
 
@@ -25,10 +25,7 @@ def test_query_filter_and_audit_in_the_browser(live_server, page):
         ent_data.tenant_admin(t, "web@example.com", PASSWORD)
         db.session.commit()
 
-    page.goto(server.url + "/login")
-    page.get_by_label("邮箱").fill("web@example.com")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    browser_login(page, server, "web@example.com")
     page.get_by_role("link", name="权益查询").click()
     page.get_by_role("heading", name="租户权益查询 · 浏览器权益有限公司").wait_for()
     lines_table = page.locator("#ent-lines")

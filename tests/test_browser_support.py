@@ -1,17 +1,9 @@
 """End to end in Chromium: a support agent finds an order by the customer's pair and resends."""
 import pytest
 
-from conftest import PASSWORD
+from conftest import browser_login
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, server, email):
-    page.goto(server.url + "/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="客服工作台").wait_for()
 
 
 def test_support_finds_an_order_and_resends_the_activation_email(live_server, make_order,
@@ -21,7 +13,8 @@ def test_support_finds_an_order_and_resends_the_activation_email(live_server, ma
     make_order(order_no="SO-B1", customer="苏州示例科技（集团）有限公司", email="b1@example.com")
     problems = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    _sign_in(page, server, make_staff("support"))
+    browser_login(page, server, make_staff("support"))
+    page.get_by_role("link", name="客服工作台").wait_for()
 
     page.get_by_role("link", name="客服工作台").click()
     page.get_by_label("订单号、下单企业全称或联系邮箱").fill("b1@")
