@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import insert, select, text
 
-from bench.common import make_app, requests_per_second, statements_for
+from bench.common import make_app, requests_per_second, signed_in_client, statements_for
 from webapp.extensions import db
 from webapp.models import AllocationDraft, Enterprise, Order, OrderLine
 from webapp.services import activation, orders
@@ -45,13 +45,6 @@ def _tenant(app, n: int, enterprises: int, quantity: int) -> dict:
         return {"email": user.email, "line": line_id, "ids": ids, "order": order.id,
                 "panel": base + "/allocate", "toggle": base + "/toggle",
                 "commit": base + "/commit", "tenant": user.tenant_id}
-
-
-def _client(app, tenant):
-    client = app.test_client()
-    response = client.post("/login", data={"email": tenant["email"], "password": PASSWORD})
-    assert response.status_code == 303
-    return client
 
 
 def _toggle_rps(client, tenant, seconds: float = 2.0) -> float:
@@ -139,7 +132,8 @@ def run() -> list[str]:
     app = make_app(url)
     small = _tenant(app, 1, 10, 5)
     big = _tenant(app, 2, BIG, 20_000)
-    small_client, client = _client(app, small), _client(app, big)
+    small_client = signed_in_client(app, small["email"], PASSWORD)
+    client = signed_in_client(app, big["email"], PASSWORD)
     lines = []
 
     healthz = requests_per_second(client, "get", "/healthz")

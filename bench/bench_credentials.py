@@ -9,7 +9,8 @@ import uuid
 
 from sqlalchemy import insert, select
 
-from bench.common import make_app, percentiles, requests_per_second, statements_for
+from bench.common import (make_app, percentiles, requests_per_second, signed_in_client,
+                          statements_for)
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine, User
 from webapp.orm import utcnow
@@ -51,13 +52,6 @@ def _tenant(app, enterprises: int, tag: str) -> tuple[str, int]:
         return email, ids[0]
 
 
-def _client(app, email):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 303
-    return client
-
-
 def _latency_ms(client, *urls, n=40) -> list[float]:
     """Median latency of each URL, sampled alternately so load drift hits them alike."""
     samples = {url: [] for url in urls}
@@ -84,7 +78,7 @@ def run() -> list[str]:
     app = make_app()
     small_email, _ = _tenant(app, 10, "S")
     big_email, first_id = _tenant(app, 10_000, "B")
-    small, big = _client(app, small_email), _client(app, big_email)
+    small, big = (signed_in_client(app, email, PASSWORD) for email in (small_email, big_email))
     lines = []
 
     healthz = requests_per_second(big, "GET", "/healthz")

@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from flask_migrate import upgrade
 from sqlalchemy import insert, select, update
 
+from bench.common import signed_in_client
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
@@ -100,20 +101,18 @@ def run() -> list[str]:
         big = _seed("基准大租户", 10_000, 100_000)
         deep = db.session.scalars(select(Enterprise.id).where(Enterprise.tenant_id == big)
                                   .order_by(Enterprise.name, Enterprise.id).offset(9_900).limit(1)).one()
-    client = app.test_client()
-    client.post("/login", data={"email": "admin-100000@bench.test", "password": PASSWORD})
+    client = signed_in_client(app, "admin-100000@bench.test", PASSWORD)
     health = _rps(client, "/healthz")
     first = _rps(client, "/entitlements/")
     later = _rps(client, f"/entitlements/?after={deep}")
     export_s, rows = _export(client, big)
     _, peak_big = _export_peak(client, big)
-    staff = app.test_client()
     with app.app_context():
         user = User(email="ops@bench.test", role="ops")
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
-    staff.post("/login", data={"email": "ops@bench.test", "password": PASSWORD})
+    staff = signed_in_client(app, "ops@bench.test", PASSWORD)
     rows_small, peak_small = _export_peak(staff, small)
     return [
         f"GET /healthz: {health:.0f} req/s (baseline 1.00)",

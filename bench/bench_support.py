@@ -8,7 +8,7 @@ import statistics
 import time
 from datetime import date
 
-from bench.common import make_app
+from bench.common import make_app, signed_in_client
 
 ORDERS = 5_000
 ROUNDS = 60
@@ -55,8 +55,7 @@ def run() -> list[str]:
 
     app = make_app()  # a throwaway SQLite database
     email, order_id = _seed(app)
-    client = app.test_client()
-    client.post("/login", data={"email": email, "password": "bench-pass-1"})
+    client = signed_in_client(app, email, "bench-pass-1")
     base = _median_ms(client, "/healthz")
     pages = [
         ("console, page 1", "/support/", 200),

@@ -1,5 +1,5 @@
-"""Shared measuring helpers: an app on a throwaway database, request throughput, and SQL
-statement counts (the tests use those too)."""
+"""Shared measuring helpers: an app on a throwaway database, request throughput, SQL
+statement counts and signing in (the tests use the last two as well)."""
 import statistics
 import tempfile
 import time
@@ -73,3 +73,17 @@ def statements_for(app, client, url: str) -> int:
     with count_statements(app) as seen:
         assert client.get(url).status_code == 200
     return len(seen)
+
+
+def login(client, email: str, password: str, **data):
+    """Sign `client` in through the real /login form; asserts the 303 that means it worked."""
+    response = client.post("/login", data={"email": email, "password": password, **data})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+def signed_in_client(app, email: str, password: str):
+    """A fresh test client of `app`, signed in as `email`."""
+    client = app.test_client()
+    login(client, email, password)
+    return client

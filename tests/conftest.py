@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
+from bench.common import login as form_login
 from webapp import create_app
 from webapp.extensions import db
 
@@ -184,10 +185,11 @@ def make_staff(app):
     return factory
 
 
-def login(client, email, password=PASSWORD):
-    response = client.post("/login", data={"email": email, "password": password})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return response
+def login(client, email, password=PASSWORD, csrf=False):
+    """Sign in through the real form (asserts the 303). `csrf=True` first reads the form's token,
+    as an app made with WTF_CSRF_ENABLED=True requires."""
+    extra = {"csrf_token": csrf_token(client, "/login")} if csrf else {}
+    return form_login(client, email, password, **extra)
 
 
 @pytest.fixture

@@ -256,9 +256,7 @@ def test_toggle_needs_the_csrf_token(make_admin, make_app):
     client = app.test_client()
     from conftest import csrf_token
 
-    token = csrf_token(client, "/login")
-    client.post("/login", data={"email": info["email"], "password": "secret-pass-1",
-                                "csrf_token": token})
+    login(client, info["email"], csrf=True)
     line = first_line(app, info["order_id"])
     url = f"/orders/{info['order_id']}/lines/{line}/toggle"
     data = {"enterprise_id": str(ids[0]), "selected": str(ids[0])}

@@ -1,6 +1,7 @@
 """The operations commands: bad input exits non-zero with a clear message and writes nothing."""
 import pytest
 
+from conftest import login
 from helpers import count
 from webapp.models import AuditEntry, Order, OrderLine, OutboxEmail, User
 
@@ -88,8 +89,7 @@ def test_users_create_reads_password_from_stdin(app, run, client):
     result = run("users", "create", "--email", "Agent@Staff.test", "--role", "support",
                  input="staff-pass-1\n")
     assert result.exit_code == 0, result.output
-    response = client.post("/login", data={"email": "agent@staff.test", "password": "staff-pass-1"})
-    assert response.status_code == 303
+    login(client, "agent@staff.test", "staff-pass-1")
     assert "客服" in client.get("/home").get_data(as_text=True)
 
 

@@ -203,9 +203,7 @@ def test_csrf_is_enforced_on_reveal_and_rotate(make_app, make_admin, make_batch)
     admin = make_admin()
     allocate(app, admin, make_batch)
     client = app.test_client()
-    token = csrf_token(client, "/login")
-    assert client.post("/login", data={"email": admin["email"], "password": "secret-pass-1",
-                                       "csrf_token": token}).status_code == 303
+    login(client, admin["email"], csrf=True)
     before = creds_of(app, admin["tenant_id"])
     cred_id = next(iter(before))
     assert client.post(f"/credentials/{cred_id}/reveal/client_secret").status_code == 400

@@ -238,9 +238,7 @@ def test_csrf_is_required(make_admin, make_app):
     info = make_admin()
     from conftest import csrf_token
 
-    token = csrf_token(client, "/login")
-    assert client.post("/login", data={"email": info["email"], "password": "secret-pass-1",
-                                       "csrf_token": token}).status_code == 303
+    login(client, info["email"], csrf=True)
     assert client.post("/enterprises/new", data={"name": "x", "tax_id": tax_id(1)}).status_code == 400
     token = csrf_token(client, "/enterprises/new")
     response = client.post("/enterprises/new", data={"name": "有令牌", "tax_id": tax_id(1),

@@ -151,10 +151,7 @@ def test_console_forms_carry_csrf_and_refuse_without_it(make_app, make_order, ma
     app = make_app(WTF_CSRF_ENABLED=True)
     order_id, _ = make_order()
     client = app.test_client()
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": make_staff("support"),
-                                           "password": "secret-pass-1", "csrf_token": token})
-    assert response.status_code == 303
+    login(client, make_staff("support"), csrf=True)
     assert client.post(f"/support/orders/{order_id}/resend",
                        data={"reason": "无令牌"}).status_code == 400
     token = csrf_token(client, f"/support/orders/{order_id}")
