@@ -7,22 +7,28 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from webapp.services.orders import MAX_QUANTITY
 
 
-class QuantityField(IntegerField):
+class _ChineseParseError:
+    """Mixin for a typed field: its parse error becomes `parse_error` (WTForms' own is English)."""
+
+    parse_error = ""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.parse_error) from None
+
+
+class QuantityField(_ChineseParseError, IntegerField):
     """An integer field whose parse error is in Chinese."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("数量必须是整数") from None
+    parse_error = "数量必须是整数"
 
 
-class DayField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("日期格式应为 YYYY-MM-DD") from None
+class DayField(_ChineseParseError, DateField):
+    """A YYYY-MM-DD date field whose parse error is in Chinese."""
+
+    parse_error = "日期格式应为 YYYY-MM-DD"
 
 
 class FindForm(FlaskForm):
