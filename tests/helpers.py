@@ -28,3 +28,17 @@ def outbox_text(app, kind="activation", index=-1) -> str:
         emails = db.session.scalars(
             select(OutboxEmail).where(OutboxEmail.kind == kind).order_by(OutboxEmail.id)).all()
         return outbox.body(emails[index])[0]
+
+
+def allocate(app, admin, make_batch, count=2) -> list[int]:
+    """A committed batch (`make_batch`) with its authorization email queued, as the allocation
+    feature does; returns the batch's enterprise ids."""
+    from webapp.models import AllocationBatch, Order
+    from webapp.services import authorization
+
+    batch_id, enterprise_ids = make_batch(admin, count=count)
+    with app.app_context():
+        order = db.session.get(Order, admin["order_id"])
+        authorization.queue_authorization_email(order, db.session.get(AllocationBatch, batch_id))
+        db.session.commit()
+    return enterprise_ids

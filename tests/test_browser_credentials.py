@@ -3,9 +3,10 @@ import pytest
 from sqlalchemy import select
 
 from conftest import browser_login
+from helpers import allocate
 from webapp.extensions import db
-from webapp.models import AllocationBatch, AuditEntry, Credential, Order
-from webapp.services import authorization, credentials
+from webapp.models import AuditEntry, Credential
+from webapp.services import credentials
 
 pytestmark = pytest.mark.browser
 
@@ -13,11 +14,8 @@ pytestmark = pytest.mark.browser
 def test_reveal_copy_and_rotate(live_server, make_admin, make_batch, page):
     server = live_server()
     admin = make_admin()
-    batch_id, _ = make_batch(admin, count=1)
+    allocate(server.app, admin, make_batch, count=1)
     with server.app.app_context():
-        order = db.session.get(Order, admin["order_id"])
-        authorization.queue_authorization_email(order, db.session.get(AllocationBatch, batch_id))
-        db.session.commit()
         cred = credentials.tenant_credential(admin["tenant_id"])
         cred_id, secret = cred.id, credentials.reveal(cred)["client_secret"]
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)

@@ -5,21 +5,12 @@ import pytest
 from sqlalchemy import select
 
 from conftest import csrf_token, html_of, login, text_of
+from helpers import allocate
 from webapp.extensions import db
-from webapp.models import AllocationBatch, AuditEntry, Credential, Order, OutboxEmail
-from webapp.services import authorization, credentials, outbox
+from webapp.models import AuditEntry, Credential, OutboxEmail
+from webapp.services import credentials, outbox
 
 HX = {"HX-Request": "true"}
-
-
-def allocate(app, admin, make_batch, count=2):
-    """A committed batch with its authorization email queued, as the allocation feature does."""
-    batch_id, enterprise_ids = make_batch(admin, count=count)
-    with app.app_context():
-        order = db.session.get(Order, admin["order_id"])
-        authorization.queue_authorization_email(order, db.session.get(AllocationBatch, batch_id))
-        db.session.commit()
-    return enterprise_ids
 
 
 def creds_of(app, tenant_id):

@@ -7,22 +7,15 @@ import pytest
 from sqlalchemy import select
 
 from conftest import html_of, login, text_of
+from helpers import allocate
 from webapp.extensions import db
-from webapp.models import AllocationBatch, AuditEntry, Credential, Order, OutboxEmail
-from webapp.services import authorization, credentials, outbox
+from webapp.models import AuditEntry, Credential, OutboxEmail
+from webapp.services import credentials, outbox
 
 
 def _all_values(app):
     with app.app_context():
         return {c.id: credentials.reveal(c) for c in db.session.scalars(select(Credential))}
-
-
-def _queue_email(app, admin, make_batch, count=2):
-    batch_id, _ = make_batch(admin, count=count)
-    with app.app_context():
-        order = db.session.get(Order, admin["order_id"])
-        authorization.queue_authorization_email(order, db.session.get(AllocationBatch, batch_id))
-        db.session.commit()
 
 
 def test_reencrypt_moves_every_secret_to_the_new_key(make_app, make_admin, make_batch):
@@ -33,7 +26,7 @@ def test_reencrypt_moves_every_secret_to_the_new_key(make_app, make_admin, make_
         for email in db.session.scalars(select(OutboxEmail)):
             email.text_enc = email.html_enc = None
         db.session.commit()
-    _queue_email(old_app, admin, make_batch)
+    allocate(old_app, admin, make_batch)
     values = _all_values(old_app)
     with old_app.app_context():
         email_text = outbox.body(db.session.scalar(
@@ -71,7 +64,7 @@ def test_secrets_never_reach_logs_or_audit(make_app, make_admin, make_batch, smt
         client = app.test_client()
         login(client, admin["email"])
 
-        _queue_email(app, admin, make_batch)                       # creation + email queueing
+        allocate(app, admin, make_batch)                       # creation + email queueing
         before = _all_values(app)
         for cred_id in before:                                     # reveal
             for field in ("client_secret", "encry_key"):
