@@ -372,6 +372,14 @@ def make_batch(app):
 
 # --- shared sign-in (cleanup) ---
 
+@pytest.fixture
+def admin(make_admin, client):
+    """A tenant admin of 苏州示例科技有限公司 with `client` signed in (some modules override it)."""
+    info = make_admin()
+    login(client, info["email"])
+    return info
+
+
 def browser_login(page, server, email, password=PASSWORD):
     """Sign in through the real /login form in `page`; the caller waits for what it expects next."""
     page.goto(server.url + "/login")

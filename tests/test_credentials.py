@@ -28,13 +28,6 @@ def shown(client, cred_id, field, headers=HX):
     return match.group(1)
 
 
-@pytest.fixture
-def admin(make_admin, client):
-    admin = make_admin()
-    login(client, admin["email"])
-    return admin
-
-
 def test_page_labels_both_scopes_and_masks_secrets(app, client, admin, make_batch):
     allocate(app, admin, make_batch)
     page = client.get("/credentials/").get_data(as_text=True)

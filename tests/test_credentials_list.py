@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from bench.common import count_statements
-from conftest import login
 from webapp.extensions import db
 from webapp.models import AuditEntry, Credential, Enterprise
 from webapp.services import credentials
@@ -19,13 +18,6 @@ def give_credentials(app, enterprise_ids):
         for enterprise_id in enterprise_ids:
             credentials.ensure_enterprise_credential(db.session.get(Enterprise, enterprise_id))
         db.session.commit()
-
-
-@pytest.fixture
-def admin(make_admin, client):
-    admin = make_admin()
-    login(client, admin["email"])
-    return admin
 
 
 def test_keyset_pages_walk_every_allocated_enterprise_once(app, client, admin, make_batch):

@@ -16,13 +16,6 @@ def app(make_app, tmp_path):
     return make_app(ENTERPRISE_IMPORT_DIR=str(tmp_path / "imports"))
 
 
-@pytest.fixture
-def admin(app, client, make_admin):
-    info = make_admin()
-    login(client, info["email"])
-    return info
-
-
 def upload(client, text: str, encoding="utf-8-sig", name="enterprises.csv"):
     data = {"file": (io.BytesIO(text.encode(encoding)), name)}
     return client.post("/enterprises/import", data=data, content_type="multipart/form-data")

@@ -16,14 +16,6 @@ CROSS = ("企业【{t}】在租户【{holder}】下已有数据，一个企业�
 
 
 @pytest.fixture
-def admin(app, client, make_admin):
-    """A signed-in tenant admin of 苏州示例科技有限公司."""
-    info = make_admin()
-    login(client, info["email"])
-    return info
-
-
-@pytest.fixture
 def other(app, make_admin):
     """A second tenant (杭州另一集团有限公司) with its own admin and client."""
     info = make_admin(customer="杭州另一集团有限公司", email="other@example.com")
