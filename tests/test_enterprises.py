@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from bench.common import statements_for
 from conftest import login
-from enterprise_helpers import SUZHOU, add_registry, tax_id
+from enterprise_helpers import tax_id
 from helpers import count
 from webapp.extensions import db
 from webapp.models import AuditEntry, Enterprise
