@@ -4,36 +4,18 @@ Reports: requests/s of page 1 and of a deep keyset page (both should be close: k
 not slow down with depth), the time of one full CSV export, and the peak Python memory of an
 export of 2,000 vs 10,000 rows (streaming keeps it nearly flat).
 """
-import tempfile
 import time
 import tracemalloc
 from datetime import datetime, timezone
-from pathlib import Path
 
-from cryptography.fernet import Fernet
-from flask_migrate import upgrade
 from sqlalchemy import insert, select, update
 
-from bench.common import signed_in_client
-from webapp import create_app
+from bench.common import make_app, signed_in_client
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
 from webapp.services.taxid import check_character
 
-CONFIG = {
-    "APP_ENV": "bench", "SECRET_KEY": "bench", "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-    "MAIL_SERVER": None, "OUTBOX_SENDER": "off", "WTF_CSRF_ENABLED": False,
-    "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None,
-}
 PASSWORD = "bench-pass-1"
-
-
-def _app():
-    url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade()
-    return app
 
 
 def _seed(name: str, count: int, offset: int) -> int:
@@ -95,7 +77,7 @@ def _export_peak(client, tenant_id: int) -> tuple[int, float]:
 
 
 def run() -> list[str]:
-    app = _app()
+    app = make_app()  # a throwaway SQLite file
     with app.app_context():
         small = _seed("基准小租户", 2_000, 0)
         big = _seed("基准大租户", 10_000, 100_000)
