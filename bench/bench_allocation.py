@@ -7,10 +7,10 @@ import time
 
 from sqlalchemy import insert, select, text
 
-from bench.common import make_app, requests_per_second, signed_in_client, statements_for
+from bench.common import (activated_order, make_app, requests_per_second, signed_in_client,
+                          statements_for)
 from webapp.extensions import db
 from webapp.models import AllocationDraft, Enterprise, Order, OrderLine
-from webapp.services import activation, orders
 from webapp.services.taxid import check_character
 
 PASSWORD = "bench-pass-1"
@@ -20,11 +20,8 @@ BIG = 10_000
 def _tenant(app, n: int, enterprises: int, quantity: int) -> dict:
     """An activated order with one line and `enterprises` enterprises; returns ids and URLs."""
     with app.app_context():
-        order = orders.create_order(order_no=f"BENCH-{n}", customer=f"基准测试{n}有限公司",
-                                    email=f"bench{n}@example.com", lines=[("issue", quantity)])
-        orders.deliver(order)
-        activation.choose_erp(order, "xingkong", "public")
-        user = activation.activate(order, password=PASSWORD, confirm=PASSWORD)
+        order, user = activated_order(PASSWORD, order_no=f"BENCH-{n}", customer=f"基准测试{n}有限公司",
+                                      email=f"bench{n}@example.com", lines=[("issue", quantity)])
         db.session.commit()
         rows = []
         for i in range(enterprises):
@@ -146,7 +143,8 @@ def run() -> list[str]:
     with app.app_context():  # clear the toggles' leftovers before counting and committing
         db.session.execute(AllocationDraft.__table__.delete())
         db.session.commit()
-    s10, s10k = statements_for(app, small_client, small["panel"]), statements_for(app, client, big["panel"])
+    s10 = statements_for(app, small_client, small["panel"])
+    s10k = statements_for(app, client, big["panel"])
     lines.append(f"SQL statements per panel page: {s10} at 10 enterprises, {s10k} at {BIG} "
                  f"(goal: equal, <= 6)")
 

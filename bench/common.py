@@ -53,7 +53,7 @@ def percentiles(samples_ms: list[float]) -> tuple[float, float]:
 
 @contextmanager
 def count_statements(app):
-    """Collect every SQL statement `app`'s engine sends while the block runs; yields the live list."""
+    """Collect every SQL statement `app`'s engine sends during the block; yields the live list."""
     with app.app_context():
         engine = db.engine
     seen: list[str] = []
@@ -87,3 +87,14 @@ def signed_in_client(app, email: str, password: str):
     client = app.test_client()
     login(client, email, password)
     return client
+
+
+def activated_order(password: str, **order):
+    """Create, deliver and activate (星空 / 公有云) an order from `order` (create_order's keywords);
+    returns (order, its tenant admin). Call inside an app context; the caller commits."""
+    from webapp.services import activation, orders
+
+    created = orders.create_order(**order)
+    orders.deliver(created)
+    activation.choose_erp(created, "xingkong", "public")
+    return created, activation.activate(created, password=password, confirm=password)
