@@ -31,30 +31,39 @@ class DayField(_ChineseParseError, DateField):
     parse_error = "日期格式应为 YYYY-MM-DD"
 
 
+def _customer_field() -> StringField:
+    """下单企业全称, as 查找订单 asks for it and 新建订单 records it."""
+    return StringField("下单企业全称", validators=[DataRequired("请输入下单企业全称"),
+                                                Length(max=200, message="不超过 200 字")])
+
+
+def _reason_field() -> TextAreaField:
+    """原因 of a support action (written to the audit log)."""
+    return TextAreaField("原因", validators=[DataRequired("请填写原因"),
+                                           Length(max=500, message="原因不超过 500 字")])
+
+
 class FindForm(FlaskForm):
     """查找订单: the pair the customer gives (a GET form, so no CSRF token)."""
 
     class Meta:
         csrf = False
 
-    customer = StringField("下单企业全称", validators=[DataRequired("请输入下单企业全称"),
-                                                    Length(max=200, message="不超过 200 字")])
+    customer = _customer_field()
     order_no = StringField("订单号", validators=[DataRequired("请输入订单号"),
                                               Length(max=64, message="不超过 64 位")])
     submit = SubmitField("查找订单")
 
 
 class ResendForm(FlaskForm):
-    reason = TextAreaField("原因", validators=[DataRequired("请填写原因"),
-                                             Length(max=500, message="原因不超过 500 字")])
+    reason = _reason_field()
     submit = SubmitField("重新推送激活邮件")
 
 
 class ContactEmailForm(FlaskForm):
     contact_email = EmailField("新联系邮箱", validators=[DataRequired("请输入新联系邮箱"),
                                                     Length(max=254, message="邮箱不超过 254 位")])
-    reason = TextAreaField("原因", validators=[DataRequired("请填写原因"),
-                                             Length(max=500, message="原因不超过 500 字")])
+    reason = _reason_field()
     submit = SubmitField("修改联系邮箱")
 
 
@@ -67,8 +76,7 @@ class OrderForm(FlaskForm):
 
     order_no = StringField("订单号", validators=[DataRequired("请输入订单号"),
                                               Length(max=64, message="订单号不超过 64 位")])
-    customer = StringField("下单企业全称", validators=[DataRequired("请输入下单企业全称"),
-                                                    Length(max=200, message="不超过 200 字")])
+    customer = _customer_field()
     contact_email = EmailField("联系邮箱", validators=[DataRequired("请输入联系邮箱"),
                                                    Length(max=254, message="邮箱不超过 254 位")])
     sales = StringField("销售人员", validators=[Optional(), Length(max=100, message="不超过 100 字")])
