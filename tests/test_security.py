@@ -178,3 +178,13 @@ def test_wrong_key_limit_is_shared_through_redis(make_app, make_order):
     # another process (another app) sees the same count
     response = second.test_client().post(f"{link}/key", data={"key": key}, environ_overrides=env)
     assert response.status_code == 429
+
+
+def test_staff_home_points_each_role_at_its_work(client, make_staff):
+    login(client, make_staff("ops"))
+    page = client.get("/home").get_data(as_text=True)
+    assert "客服工作台" in page and "新建订单" in page
+    other = client.application.test_client()
+    login(other, make_staff("support"))
+    page = other.get("/home").get_data(as_text=True)
+    assert "客服工作台" in page and "新建订单" not in page
