@@ -31,10 +31,6 @@ class EnterprisePage:
     q: str
 
 
-def _like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def normalise_query(q: str | None) -> str:
     return (q or "").strip()[:MAX_QUERY]
 
@@ -51,7 +47,7 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
         # Tax IDs are stored upper-case; a prefix match (a range bound would depend on collation).
         query = query.where(Enterprise.tax_id.like(f"{q.upper()}%"))
     elif q:
-        query = query.where(Enterprise.name.like(f"%{_like(q)}%", escape="\\"))
+        query = query.where(Enterprise.name.contains(q, autoescape=True))
     if after:
         cursor = db.session.execute(select(Enterprise.name, Enterprise.id).where(
             Enterprise.id == after, Enterprise.tenant_id == tenant_id)).first()

@@ -167,18 +167,13 @@ def rows_query(line_id, tenant_id):
     )
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None = None,
                size: int = PAGE_SIZE) -> Page:
     """One page of the tenant's enterprises for this line, keyset-paginated by (name, id)."""
     query = rows_query(line.id, tenant_id)
     if q:
-        pattern = _like_escape(q)
-        query = query.where(or_(Enterprise.name.like(f"%{pattern}%", escape="\\"),
-                                Enterprise.tax_id.like(f"{_like_escape(q.upper())}%", escape="\\")))
+        query = query.where(or_(Enterprise.name.contains(q, autoescape=True),
+                                Enterprise.tax_id.startswith(q.upper(), autoescape=True)))
     start = decode_cursor(after)
     if start:
         query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(*start))

@@ -158,19 +158,15 @@ class Page:
     prev_before: int | None  # id to go back before (newer entries)
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_filter(q: str):
     """WHERE clause for 'name contains q, or tax ID starts with q'."""
     q = " ".join((q or "").split())[:100]
     if not q:
         return None
-    clauses = [Enterprise.name.like(f"%{_like(q)}%", escape="\\")]
+    clauses = [Enterprise.name.contains(q, autoescape=True)]
     tax = taxid.normalise(q)
     if TAX_PREFIX.fullmatch(tax):
-        clauses.append(Enterprise.tax_id.like(f"{_like(tax)}%", escape="\\"))
+        clauses.append(Enterprise.tax_id.startswith(tax, autoescape=True))
     return or_(*clauses)
 
 

@@ -56,10 +56,6 @@ def find_order(customer: str, order_no: str) -> Order:
     raise ServiceError(NOT_FOUND, code=404)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_orders(query: str, after: int | None = None,
                   limit: int = PAGE_SIZE) -> tuple[list[Order], int | None]:
     """Orders matching 订单号, 下单企业全称 or 联系邮箱 (newest first), keyset-paginated by id.
@@ -69,11 +65,11 @@ def search_orders(query: str, after: int | None = None,
     stmt = select(Order).options(selectinload(Order.tenant)).order_by(Order.id.desc())
     query = unicodedata.normalize("NFKC", query or "").strip()[:100]
     if query:
-        pattern = f"%{_escape_like(query.lower())}%"
+        needle = query.lower()
         stmt = stmt.where(or_(
-            func.lower(Order.order_no).like(pattern, escape="\\"),
-            func.lower(Order.customer_name).like(pattern, escape="\\"),
-            func.lower(Order.contact_email).like(pattern, escape="\\"),
+            func.lower(Order.order_no).contains(needle, autoescape=True),
+            func.lower(Order.customer_name).contains(needle, autoescape=True),
+            func.lower(Order.contact_email).contains(needle, autoescape=True),
         ))
     if after:
         stmt = stmt.where(Order.id < after)
