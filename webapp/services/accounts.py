@@ -9,7 +9,7 @@ from webapp.services import audit
 from webapp.services.activation import validate_password
 from webapp.services.errors import ServiceError
 from webapp.services.orders import normalise_email
-from webapp.services.ratelimit import FailureLimit
+from webapp.services.ratelimit import FailureLimit, retry_minutes
 
 
 def _failures() -> FailureLimit:
@@ -24,7 +24,7 @@ def authenticate(email: str, password: str, ip: str) -> User:
     wait = _failures().blocked(*keys)
     if wait:
         audit.record("auth.login_blocked", actor_label=email[:254], ip=ip)
-        raise ServiceError(f"登录失败次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试。", code=429)
+        raise ServiceError(f"登录失败次数过多，请 {retry_minutes(wait)} 分钟后再试。", code=429)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.check_password(password) or not user.active:
         _failures().fail(*keys)

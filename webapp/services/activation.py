@@ -15,7 +15,7 @@ from webapp.models.user import TENANT_ADMIN
 from webapp.services import audit, outbox
 from webapp.services.crypto import hash_matches, keyed_hash
 from webapp.services.errors import ServiceError
-from webapp.services.ratelimit import FailureLimit
+from webapp.services.ratelimit import FailureLimit, retry_minutes
 
 KEY_PURPOSE = "activation-key"
 
@@ -96,12 +96,12 @@ def check_key(order: Order, key: str, ip: str) -> None:
     if wait:
         audit.record("activation.key_blocked", target=order, ip=ip, actor_label="anonymous")
         raise ServiceError(
-            f"操作密钥错误次数过多，请 {max(1, (wait + 59) // 60)} 分钟后再试。", field="key", code=429)
+            f"操作密钥错误次数过多，请 {retry_minutes(wait)} 分钟后再试。", field="key", code=429)
     if not hash_matches(normalise_key(key), order.key_hash, KEY_PURPOSE):
         limit.fail(*keys)
         audit.record("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
         left = min(limit.remaining(k) for k in keys)
-        hint = f"还可尝试 {left} 次。" if left else "请 15 分钟后再试。"
+        hint = f"还可尝试 {left} 次。" if left else f"请 {retry_minutes(limit.window)} 分钟后再试。"
         raise ServiceError(f"操作密钥不正确，请复制邮件中的操作密钥后重试。{hint}", field="key")
     audit.record("activation.key_accepted", target=order, ip=ip, actor_label="anonymous",
                  tenant_id=order.tenant_id)

@@ -13,6 +13,11 @@ def init_app(app: Flask) -> None:
     app.extensions["failure_limiter"] = MovingWindowRateLimiter(storage_from_string(uri))
 
 
+def retry_minutes(seconds: int) -> int:
+    """Whole minutes to tell the user to wait, never 0."""
+    return max(1, (seconds + 59) // 60)
+
+
 @dataclass(frozen=True)
 class FailureLimit:
     """At most `limit` failures per `window` seconds for each key in a namespace."""
