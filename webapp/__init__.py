@@ -26,7 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
-    from webapp import cli, errors, templating
+    from webapp import cli
+    from webapp.web import errors, templating
 
     errors.register(app)
     templating.register(app)
@@ -62,8 +63,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp import (activation, allocation, api, auth, credentials, dev, enterprises, main,
-                        registry, requests, support, entitlements)
+    from webapp import (activation, allocation, api, auth, credentials, dev, enterprises,
+                        entitlements, main, registry, requests, support)
 
     for feature in (main, auth, activation, dev, enterprises, registry, allocation, credentials,
                     support, entitlements, requests, api):
@@ -71,8 +72,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from webapp import security
     from webapp.services import outbox
+    from webapp.web import security
 
     security.register(app)
     outbox.register_background_sender(app)

@@ -1,5 +1,6 @@
-"""Declarative base with a naming convention, so migrations name constraints stably."""
-from datetime import datetime, timezone
+"""Declarative base with a naming convention (so migrations name constraints stably), UTC
+timestamps and the display time zone."""
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -11,6 +12,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# China Standard Time, the display time zone; it has no DST, so a fixed offset avoids
+# depending on a tz database.
+CST = timezone(timedelta(hours=8), "CST")
 
 
 def utcnow() -> datetime:

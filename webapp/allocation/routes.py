@@ -7,12 +7,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from webapp.access import tenant_admin_required
 from webapp.allocation import bp
 from webapp.extensions import db
-from webapp.htmx import is_htmx, render
 from webapp.services import allocation, drafts, ticks
 from webapp.services.errors import ServiceError
+from webapp.web.access import tenant_admin_required
+from webapp.web.htmx import is_htmx, render
 
 
 def _int(value: str | None) -> int:
@@ -181,8 +181,8 @@ def result(order_id: int, batch_id: int):
 @tenant_admin_required
 def results(order_id: int):
     """【查看已分配结果】: every allocation of the order, newest first."""
-    from webapp.access import get_for_tenant
     from webapp.models import Order
+    from webapp.web.access import get_for_tenant
 
     order = get_for_tenant(Order, order_id, current_user.tenant_id)
     after = request.args.get("after")

@@ -2,14 +2,14 @@
 from flask import Response, abort, request, stream_with_context, url_for
 from flask_login import current_user
 
-from webapp.access import roles_required
 from webapp.entitlements import bp
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.extensions import db
-from webapp.htmx import render
 from webapp.models import Tenant
 from webapp.models.user import ROLES
 from webapp.services import auditlog, csvexport, entitlements
+from webapp.web.access import roles_required
+from webapp.web.htmx import render
 
 any_role = roles_required(*ROLES)
 

@@ -5,13 +5,13 @@ Approval (待审批 → 已通过 → 已执行) is a later issue; here a reques
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.access import current_tenant, tenant_admin_required
 from webapp.extensions import db
-from webapp.htmx import hx_redirect
 from webapp.requests import bp
 from webapp.requests.forms import MoveRequestForm
 from webapp.services import change_requests
 from webapp.services.errors import ServiceError
+from webapp.web.access import current_tenant, tenant_admin_required
+from webapp.web.htmx import hx_redirect
 
 SUBMITTED = "申请已提交，售后审批后将为您处理。"
 

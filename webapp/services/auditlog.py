@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import AuditEntry
-from webapp.templating import CST
+from webapp.orm import CST
 
 PAGE_SIZE = 50
 # Detail keys whose values are never shown, whatever a future caller records.

@@ -11,8 +11,8 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant
+from webapp.orm import CST
 from webapp.services import audit, taxid
-from webapp.templating import CST
 
 SOON_DAYS = 30
 PAGE_SIZE = 50

@@ -4,9 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.access import roles_required
 from webapp.extensions import db
-from webapp.htmx import hx_redirect
 from webapp.models import Order, Product
 from webapp.models.user import OPS
 from webapp.services import orders
@@ -14,6 +12,8 @@ from webapp.services.errors import ServiceError
 from webapp.support import bp
 from webapp.support.forms import DeliverForm, order_form
 from webapp.support.routes import load_order, order_page
+from webapp.web.access import roles_required
+from webapp.web.htmx import hx_redirect
 
 # Service field names → form field names (the service calls the contact email "email").
 FIELD_MAP = {"email": "contact_email", "lines": None}

@@ -5,15 +5,15 @@ Support, ops and approvers may look; support and ops may act. Tenant admins get 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
-from webapp.access import roles_required
 from webapp.extensions import db
-from webapp.htmx import hx_redirect, is_htmx, render
 from webapp.models import Order
 from webapp.models.user import APPROVER, OPS, SUPPORT
 from webapp.services import support
 from webapp.services.errors import ServiceError
 from webapp.support import bp
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
+from webapp.web.access import roles_required
+from webapp.web.htmx import hx_redirect, is_htmx, render
 
 VIEWERS = (SUPPORT, OPS, APPROVER)
 ACTORS = (SUPPORT, OPS)

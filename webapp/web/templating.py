@@ -1,12 +1,12 @@
 """Jinja filters shared by every page."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import Flask
 from markupsafe import Markup, escape
 
-# China Standard Time has no DST; a fixed offset avoids depending on a tz database.
-CST = timezone(timedelta(hours=8), "CST")
+from webapp.orm import CST
+
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
 
 

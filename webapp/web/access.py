@@ -5,9 +5,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.extensions import db, login_manager
-from webapp.htmx import hx_redirect, is_htmx
 from webapp.models import Tenant, User
 from webapp.models.user import TENANT_ADMIN
+from webapp.web.htmx import hx_redirect, is_htmx
 
 
 @login_manager.user_loader

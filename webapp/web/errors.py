@@ -3,7 +3,7 @@ from flask import Flask, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from webapp.htmx import is_htmx
+from webapp.web.htmx import is_htmx
 
 MESSAGES = {
     400: "请求无效，请刷新页面后重试。",

@@ -1,0 +1,1 @@
+"""Request-side helpers: htmx answers, error pages, access checks, arguments, paging, headers."""
