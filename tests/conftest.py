@@ -33,6 +33,7 @@ BASE_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "REDIS_URL": None,
     "MAIL_TIMEOUT": 2,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # production keeps scrypt
     # Forms post without tokens in most tests; tests/test_security.py turns CSRF back on.
     "WTF_CSRF_ENABLED": False,
 }

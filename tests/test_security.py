@@ -188,3 +188,16 @@ def test_staff_home_points_each_role_at_its_work(client, make_staff):
     login(other, make_staff("support"))
     page = other.get("/home").get_data(as_text=True)
     assert "客服工作台" in page and "新建订单" not in page
+
+
+def test_production_hashes_passwords_with_scrypt():
+    """Only the suite swaps in a cheap hash; an app configured as in production keeps scrypt."""
+    from webapp.models import User
+
+    config = {k: v for k, v in BASE_CONFIG.items() if k != "PASSWORD_HASH_METHOD"}
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        user = User(email="a@example.com", role="ops")
+        user.set_password("secret-pass-1")
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("secret-pass-1")
