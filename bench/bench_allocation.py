@@ -9,9 +9,9 @@ from sqlalchemy import insert, select, text
 
 from bench.common import (activated_order, make_app, requests_per_second, signed_in_client,
                           statements_for)
+from webapp.core.taxid import check_character
 from webapp.extensions import db
 from webapp.models import AllocationDraft, Enterprise, Order, OrderLine
-from webapp.services.taxid import check_character
 
 PASSWORD = "bench-pass-1"
 BIG = 10_000
@@ -78,8 +78,9 @@ def _draft(app, line_id, ids) -> None:
 
 def _give_credentials(app, tenant_id, ids) -> None:
     """Enterprise credentials made in bulk, as if an earlier order had allocated to them."""
+    from webapp.core import crypto
     from webapp.models import Credential
-    from webapp.services import credentials, crypto
+    from webapp.services import credentials
 
     with app.app_context():
         db.session.execute(insert(Credential), [

@@ -11,10 +11,12 @@ from sqlalchemy import insert, select
 
 from bench.common import (activated_order, make_app, percentiles, requests_per_second,
                           signed_in_client, statements_for)
+from webapp.core import crypto
 from webapp.extensions import db
-from webapp.models import Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine, User
+from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
+                           User)
 from webapp.orm import utcnow
-from webapp.services import authorization, crypto
+from webapp.services import authorization
 
 PASSWORD = "bench-pass-1"
 

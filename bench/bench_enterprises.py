@@ -18,7 +18,7 @@ ROWS = int(os.environ.get("BENCH_ENTERPRISES") or 10_000)
 
 
 def _tax_id(n: int) -> str:
-    from webapp.services.taxid import check_character
+    from webapp.core.taxid import check_character
 
     body = f"91330100MA{n:07d}"
     return body + check_character(body)

@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select, update
 
 from bench.common import make_app, signed_in_client
+from webapp.core.taxid import check_character
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
-from webapp.services.taxid import check_character
 
 PASSWORD = "bench-pass-1"
 

@@ -3,9 +3,9 @@ import re
 
 from sqlalchemy import insert
 
+from webapp.core.taxid import check_character
 from webapp.extensions import db
 from webapp.models import Enterprise
-from webapp.services.taxid import check_character
 
 
 def tax_id(n: int, prefix: str = "91320500") -> str:

@@ -7,9 +7,9 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import insert, select, update
 
+from webapp.core.taxid import check_character
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
-from webapp.services.taxid import check_character
 
 
 def tax_id(n: int, prefix: str = "91320500") -> str:

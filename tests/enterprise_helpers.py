@@ -1,7 +1,7 @@
 """Valid tax IDs and registry rows for the enterprise tests."""
+from webapp.core.taxid import check_character
 from webapp.extensions import db
 from webapp.models import RegistryCompany
-from webapp.services.taxid import check_character
 
 
 def tax_id(n: int, prefix: str = "91320500MA") -> str:

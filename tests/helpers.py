@@ -21,8 +21,8 @@ def count(app, model, *where) -> int:
 
 def outbox_text(app, kind="activation", index=-1) -> str:
     """The decrypted text part of a queued email (what the development mailbox shows)."""
+    from webapp.core import outbox
     from webapp.models import OutboxEmail
-    from webapp.services import outbox
 
     with app.app_context():
         emails = db.session.scalars(

@@ -2,13 +2,14 @@
 import re
 
 import pytest
-from sqlalchemy import select
-
 from conftest import csrf_token, html_of, login, text_of
 from helpers import allocate
+from sqlalchemy import select
+
+from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import AuditEntry, Credential, OutboxEmail
-from webapp.services import credentials, outbox
+from webapp.services import credentials
 
 HX = {"HX-Request": "true"}
 

@@ -2,15 +2,16 @@
 import json
 import logging
 
-from cryptography.fernet import Fernet, InvalidToken
 import pytest
+from conftest import html_of, login, text_of
+from cryptography.fernet import Fernet, InvalidToken
+from helpers import allocate
 from sqlalchemy import select
 
-from conftest import html_of, login, text_of
-from helpers import allocate
+from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import AuditEntry, Credential, OutboxEmail
-from webapp.services import credentials, outbox
+from webapp.services import credentials
 
 
 def _all_values(app):

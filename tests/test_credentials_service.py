@@ -1,9 +1,10 @@
 """The credential and authorization-email services, without HTTP."""
 from sqlalchemy import select
 
+from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import AllocationBatch, AuditEntry, Credential, Order, OutboxEmail
-from webapp.services import authorization, credentials, outbox
+from webapp.services import authorization, credentials
 
 
 def test_ensure_creates_once_with_16_character_encry_key(app_ctx, make_admin):

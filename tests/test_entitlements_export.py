@@ -3,15 +3,15 @@ import csv
 import io
 from datetime import timedelta
 
+import ent_data
 import pytest
+from conftest import PASSWORD, login
 from sqlalchemy import select
 
-import ent_data
-from conftest import PASSWORD, login
+from webapp.core.csvexport import safe_cell
 from webapp.extensions import db
 from webapp.models import Allocation, AuditEntry, Enterprise, Order, OrderLine, Product
 from webapp.services import entitlements
-from webapp.services.csvexport import safe_cell
 
 
 def _allocations(app, tenant_id, product=None):

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from conftest import free_port, text_of
 from helpers import link_and_key
+
+from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import OutboxEmail
 from webapp.orm import utcnow
-from webapp.services import outbox
 
 
 def _emails(app):

@@ -3,10 +3,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import count
+from webapp.core import taxid
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models.enterprise import RegistryCompany
-from webapp.services import registry, taxid
-from webapp.services.errors import ServiceError
+from webapp.services import registry
 from webapp.services.registry_demo import Faker, org_code
 
 

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from webapp.services import registry, taxid
+from webapp.core import taxid
+from webapp.services import registry
 
 TOKEN = "tok-SECRET-5f3a9c"
 

@@ -4,9 +4,10 @@ Runs on SQLite (FTS5 trigram) and, with TEST_DATABASE_URL, PostgreSQL (pg_trgm).
 import pytest
 from sqlalchemy import delete, text
 
+from webapp.core import taxid
 from webapp.extensions import db
 from webapp.models.enterprise import RegistryCompany
-from webapp.services import registry, registry_local, taxid
+from webapp.services import registry, registry_local
 
 
 def uscc(n: int) -> str:

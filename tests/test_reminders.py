@@ -1,16 +1,17 @@
 """`flask --app webapp reminders send`: tenant admins are emailed once per line and threshold."""
 from datetime import date, timedelta
 
+import ent_data
 import pytest
+from conftest import PASSWORD, text_of
+from helpers import count
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-import ent_data
-from conftest import PASSWORD, text_of
-from helpers import count
+from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import OutboxEmail, ReminderSent, User
-from webapp.services import outbox, reminders
+from webapp.services import reminders
 
 DAY = date(2026, 6, 1)
 

@@ -3,10 +3,12 @@ from datetime import timedelta
 
 from conftest import free_port, login, text_of
 from helpers import count, link_and_key
+
+from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail
 from webapp.orm import utcnow
-from webapp.services import outbox, support
+from webapp.services import support
 
 REASON = "客户未收到激活邮件，已确认不在垃圾邮件中"
 

@@ -6,8 +6,8 @@ import pytest
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
-from webapp.services import taxid
-from webapp.services.errors import ServiceError
+from webapp.core import taxid
+from webapp.core.errors import ServiceError
 
 # (what the user typed, the normalised tax ID when valid, else the message shown)
 VALID = [

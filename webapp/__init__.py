@@ -46,8 +46,8 @@ def _check_secrets(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from webapp import database
+    from webapp.core import crypto, ratelimit
     from webapp.extensions import csrf, db, limiter, login_manager, mail, migrate
-    from webapp.services import crypto, ratelimit
 
     database.engine_options(app)
     db.init_app(app)
@@ -72,7 +72,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from webapp.services import outbox
+    from webapp.core import outbox
     from webapp.web import security
 
     security.register(app)

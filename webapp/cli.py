@@ -6,9 +6,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.core import outbox
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.services import accounts, orders, outbox
-from webapp.services.errors import ServiceError
+from webapp.services import accounts, orders
 
 orders_cli = AppGroup("orders", help="Create and deliver orders.")
 users_cli = AppGroup("users", help="Staff accounts.")

@@ -4,10 +4,10 @@ from flask_login import current_user, login_user
 
 from webapp.activation import bp
 from webapp.activation.forms import ErpForm, JoinForm, KeyForm, PasswordForm
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order
 from webapp.services import activation
-from webapp.services.errors import ServiceError
 
 SESSION_KEY = "activation_verified"
 

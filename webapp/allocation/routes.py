@@ -8,9 +8,9 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp.allocation import bp
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.services import allocation, drafts, ticks
-from webapp.services.errors import ServiceError
 from webapp.web.access import tenant_admin_required
 from webapp.web.htmx import is_htmx, render
 

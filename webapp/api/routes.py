@@ -8,10 +8,11 @@ from werkzeug.exceptions import HTTPException
 from webapp.api import bp
 from webapp.api.openapi import spec
 from webapp.api.payload import PayloadError, parse
+from webapp.core import audit
+from webapp.core.errors import ServiceError
+from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf, db
-from webapp.services import audit, orders
-from webapp.services.errors import ServiceError
-from webapp.services.ratelimit import FailureLimit
+from webapp.services import orders
 
 # Service field names → API field names.
 FIELD_MAP = {"email": "contact_email"}

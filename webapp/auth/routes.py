@@ -5,9 +5,10 @@ from flask_login import current_user, login_user, logout_user
 
 from webapp.auth import bp
 from webapp.auth.forms import LoginForm
+from webapp.core import audit
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.services import accounts, audit
-from webapp.services.errors import ServiceError
+from webapp.services import accounts
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -2,10 +2,10 @@
 from flask import abort, current_app, render_template
 from sqlalchemy import select
 
+from webapp.core import outbox
 from webapp.dev import bp
 from webapp.extensions import db
 from webapp.models import OutboxEmail
-from webapp.services import outbox
 
 
 @bp.before_request

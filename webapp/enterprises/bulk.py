@@ -2,12 +2,12 @@
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
+from webapp.core.errors import ServiceError
 from webapp.enterprises import bp
 from webapp.enterprises.forms import ConfirmImportForm, UploadForm
 from webapp.extensions import db
 from webapp.services import enterprise_import
 from webapp.services.enterprise_import import COLUMNS, OK
-from webapp.services.errors import ServiceError
 from webapp.web.access import current_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect
 

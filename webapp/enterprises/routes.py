@@ -5,12 +5,13 @@ Bulk add lives in webapp/enterprises/bulk.py. Rules live in webapp/services/ente
 from flask import flash, request, url_for
 from flask_login import current_user
 
+from webapp.core import taxid
 from webapp.enterprises import bp
 from webapp.enterprises.forms import EnterpriseForm
 from webapp.extensions import db
 from webapp.models import Enterprise
 from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
-from webapp.services import enterprises, registry, taxid
+from webapp.services import enterprises, registry
 from webapp.services.enterprises import InvalidEnterprise, TaxIdTaken
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, render

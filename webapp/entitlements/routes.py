@@ -2,12 +2,13 @@
 from flask import Response, abort, request, stream_with_context, url_for
 from flask_login import current_user
 
+from webapp.core import audit, csvexport
 from webapp.entitlements import bp
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.extensions import db
 from webapp.models import Tenant
 from webapp.models.user import ROLES
-from webapp.services import auditlog, csvexport, entitlements
+from webapp.services import entitlements
 from webapp.web.access import roles_required
 from webapp.web.htmx import render
 
@@ -108,22 +109,22 @@ def _quote(text: str) -> str:
     return quote(text, safe="")
 
 
-@bp.get("/audit")
+@bp.get("/audit", endpoint="audit")
 @any_role
-def audit():
+def audit_log():
     """操作日志: a tenant admin reads its tenant's entries; staff read everything."""
     form = AuditForm(formdata=request.args)
     page, status = None, 200
     if form.validate():
-        filters = auditlog.AuditFilters(
+        filters = audit.AuditFilters(
             actor=form.actor.data or "", action=form.action.data or "",
             date_from=form.day_from, date_to=form.day_to)
-        page = auditlog.entries(current_user.tenant_id, filters,
-                                all_tenants=current_user.is_staff, before=_cursor("before"))
+        page = audit.entries(current_user.tenant_id, filters,
+                             all_tenants=current_user.is_staff, before=_cursor("before"))
     else:
         status = 422
     return render("entitlements/audit.html", "entitlements/_audit_entries.html", status,
                   form=form, log_page=page, first_url=_page_url(),
                   next_url=page and page.next_before and _page_url(before=page.next_before),
-                  detail=auditlog.visible_detail, action_label=auditlog.action_label,
-                  target=auditlog.target_label)
+                  detail=audit.visible_detail, action_label=audit.action_label,
+                  target=audit.target_label)

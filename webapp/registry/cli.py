@@ -4,10 +4,10 @@ import sys
 
 import click
 
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.registry import bp
 from webapp.services import registry, registry_import, registry_local
-from webapp.services.errors import ServiceError
 
 MAX_LISTED_ERRORS = 1000
 

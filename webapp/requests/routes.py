@@ -5,11 +5,11 @@ Approval (待审批 → 已通过 → 已执行) is a later issue; here a reques
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.requests import bp
 from webapp.requests.forms import MoveRequestForm
 from webapp.services import change_requests
-from webapp.services.errors import ServiceError
 from webapp.web.access import current_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect
 

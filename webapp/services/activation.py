@@ -7,15 +7,15 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from webapp.core import audit, outbox
+from webapp.core.crypto import hash_matches, keyed_hash
+from webapp.core.errors import ServiceError
+from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.extensions import db
 from webapp.models import Order, Tenant, User
-from webapp.orm import utcnow
 from webapp.models.order import DEPLOYMENT_CHOICES, ERP_CHOICES
 from webapp.models.user import TENANT_ADMIN
-from webapp.services import audit, outbox
-from webapp.services.crypto import hash_matches, keyed_hash
-from webapp.services.errors import ServiceError
-from webapp.services.ratelimit import FailureLimit, retry_minutes
+from webapp.orm import utcnow
 
 KEY_PURPOSE = "activation-key"
 

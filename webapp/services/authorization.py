@@ -6,10 +6,11 @@ Nothing here logs a body or a secret.
 from flask import render_template
 from sqlalchemy import select
 
+from webapp.core import audit, outbox
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
-from webapp.services import audit, credentials, outbox
+from webapp.services import credentials
 from webapp.services.erp_hints import hints_for
 
 KEEP_NOTICE = "请妥善保存授权邮件，后续配置需使用邮件中的信息"

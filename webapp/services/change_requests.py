@@ -3,10 +3,11 @@ held by another tenant to this one); approving and executing them is a later iss
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from webapp.core import audit, taxid
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import ChangeRequest, Enterprise, RequestEvent, Tenant, User
-from webapp.services import audit, enterprises, taxid
-from webapp.services.errors import ServiceError
+from webapp.services import enterprises
 
 MOVE = "move_enterprise"
 REASON_MAX = 1000

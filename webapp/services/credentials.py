@@ -10,12 +10,12 @@ import string
 from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.core import audit, crypto
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OutboxEmail, User
 from webapp.models.credential import SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
 from webapp.orm import utcnow
-from webapp.services import audit, crypto
-from webapp.services.errors import ServiceError
 
 ENCRY_KEY_LENGTH = 16
 _ENCRY_ALPHABET = string.ascii_letters + string.digits

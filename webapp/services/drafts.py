@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_
 
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationDraft, Enterprise, Order, OrderLine, User
-from webapp.services.errors import ServiceError
 
 PAGE_SIZE = 50
 MAX_QUERY = 100

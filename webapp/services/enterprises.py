@@ -13,11 +13,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from webapp.core import audit, taxid
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
 from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
-from webapp.services import audit, registry, taxid
-from webapp.services.errors import ServiceError
+from webapp.services import registry
 
 LABELS = {"name": "企业名称", "tax_id": "企业税号", **dict(BUSINESS_FIELDS)}
 # Column sizes of BusinessInfo; 经营范围 is TEXT, capped so one row stays reasonable.

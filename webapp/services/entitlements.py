@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from webapp.core import audit, taxid
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant
 from webapp.orm import CST
-from webapp.services import audit, taxid
 
 SOON_DAYS = 30
 PAGE_SIZE = 50

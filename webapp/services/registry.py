@@ -18,7 +18,7 @@ from typing import Protocol
 
 from flask import current_app
 
-from webapp.services import taxid
+from webapp.core import taxid
 
 MAX_QUERY = 50
 MIN_QUERY = 2

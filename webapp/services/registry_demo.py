@@ -7,7 +7,8 @@ code and a valid GB 32100-2015 check character. Rows go in with chunked executem
 import random
 from datetime import date, timedelta
 
-from webapp.services import registry_local, taxid
+from webapp.core import taxid
+from webapp.services import registry_local
 
 CHUNK = 5000
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # letters a USCC may carry

@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
-from webapp.services import taxid
+from webapp.core import taxid
 from webapp.services.registry import INFO_FIELDS, CompanyInfo
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from webapp.services import registry_local, taxid
-from webapp.services.errors import ServiceError
+from webapp.core import taxid
+from webapp.core.errors import ServiceError
+from webapp.services import registry_local
 
 CHUNK = 5000
 ALIASES = {

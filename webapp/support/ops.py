@@ -4,11 +4,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order, Product
 from webapp.models.user import OPS
 from webapp.services import orders
-from webapp.services.errors import ServiceError
 from webapp.support import bp
 from webapp.support.forms import DeliverForm, order_form
 from webapp.support.routes import load_order, order_page

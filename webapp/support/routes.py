@@ -5,11 +5,11 @@ Support, ops and approvers may look; support and ops may act. Tenant admins get 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
+from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order
 from webapp.models.user import APPROVER, OPS, SUPPORT
 from webapp.services import support
-from webapp.services.errors import ServiceError
 from webapp.support import bp
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
 from webapp.web.access import roles_required

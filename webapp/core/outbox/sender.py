@@ -1,4 +1,4 @@
-"""The outbox: queue emails with the change, deliver them later, exactly once each.
+"""Delivering queued email, exactly once each.
 
 A sender claims due rows with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's
 BEGIN IMMEDIATE serialises claims), sends outside any transaction, and marks each row
@@ -15,33 +15,13 @@ from flask import Flask, current_app
 from flask_mail import Connection, Message
 from sqlalchemy import or_, select, update
 
+from webapp.core import audit
+from webapp.core.outbox.queue import body
 from webapp.extensions import db
-from webapp.orm import utcnow
 from webapp.models.outbox import FAILED, PENDING, SENT, OutboxEmail
-from webapp.services import audit, crypto
+from webapp.orm import utcnow
 
 log = logging.getLogger(__name__)
-
-
-def queue(kind: str, to: str, subject: str, text: str, html: str | None = None, *,
-          order_id: int | None = None, tenant_id: int | None = None) -> OutboxEmail:
-    """Add an email to the outbox in the caller's transaction."""
-    email = OutboxEmail(
-        kind=kind, to_addr=to, subject=subject,
-        text_enc=crypto.encrypt(text), html_enc=crypto.encrypt(html) if html else None,
-        order_id=order_id, tenant_id=tenant_id, next_attempt_at=utcnow(),
-    )
-    db.session.add(email)
-    db.session.flush()
-    audit.record("email.queued", tenant_id=tenant_id, target=email, kind=kind, to=to)
-    return email
-
-
-def body(email: OutboxEmail) -> tuple[str | None, str | None]:
-    """The decrypted text and HTML parts (None once delivered and cleared)."""
-    text = crypto.decrypt(email.text_enc) if email.text_enc else None
-    html = crypto.decrypt(email.html_enc) if email.html_enc else None
-    return text, html
 
 
 class _TimeoutConnection(Connection):

@@ -1,11 +1,13 @@
-"""Reading the audit log: tenant-scoped or all (staff), filtered, newest first, keyset by id."""
+"""The audit log: every service that changes something records it here (`record`, committed
+with the change), and the log pages read it back: tenant-scoped or all (staff), filtered,
+newest first, keyset by id."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import AuditEntry
+from webapp.models import AuditEntry, User
 from webapp.orm import CST
 
 PAGE_SIZE = 50
@@ -96,3 +98,28 @@ def target_label(target_type: str | None, target_id: int | None) -> str:
     if not target_type:
         return "—"
     return f"{TARGET_LABELS.get(target_type, target_type)} #{target_id}"
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_label: str | None = None,
+    tenant_id: int | None = None,
+    target=None,
+    ip: str | None = None,
+    **detail,
+) -> AuditEntry:
+    """Add an audit entry to the session (committed with the change it describes)."""
+    entry = AuditEntry(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor_label or (actor.email if actor is not None else "system"),
+        tenant_id=tenant_id,
+        target_type=target.__tablename__ if target is not None else None,
+        target_id=target.id if target is not None else None,
+        detail=detail or None,
+        ip=ip,
+    )
+    db.session.add(entry)
+    return entry

@@ -10,7 +10,7 @@ check character the 18th position should hold.
 import re
 import unicodedata
 
-from webapp.services.errors import ServiceError
+from webapp.core.errors import ServiceError
 
 # GB 32100-2015: 31 characters, without I, O, S, V, Z.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -1,0 +1,1 @@
+"""Shared rules without a page: audit, outbox, crypto, rate limits, tax IDs, CSV, errors."""
