@@ -37,7 +37,8 @@ def _schema_key() -> str:
 
 
 def _fill(app) -> float:
-    from webapp.services import registry, registry_local
+    from webapp.registry import local as registry_local
+    from webapp.registry import service as registry
 
     started = time.perf_counter()
     with app.app_context():
@@ -100,7 +101,7 @@ def sample_queries(rnd: random.Random) -> dict[int, list[str]]:
 
 
 def measure_search(queries: dict[int, list[str]]) -> list[str]:
-    from webapp.services import registry
+    from webapp.registry import service as registry
 
     lines = [f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs while measuring"]
     for size, batch in queries.items():
@@ -144,7 +145,7 @@ def _login(app, client) -> None:
 
 
 def measure_throughput(app, queries: dict[int, list[str]]) -> list[str]:
-    from webapp.services import registry
+    from webapp.registry import service as registry
 
     mixed = [q for trio in zip(*queries.values()) for q in trio]
     has_endpoint = any(rule.rule == "/enterprises/autofill" for rule in app.url_map.iter_rules())

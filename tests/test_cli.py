@@ -1,8 +1,8 @@
 """The operations commands: bad input exits non-zero with a clear message and writes nothing."""
 import pytest
-
 from conftest import login
 from helpers import count
+
 from webapp.models import AuditEntry, Order, OrderLine, OutboxEmail, User
 
 
@@ -125,6 +125,6 @@ def test_demo_seed_is_idempotent(app, run):
 
     assert count(app, RegistryCompany) == DEMO_REGISTRY_SIZE
     with app.app_context():
-        from webapp.services import registry
+        from webapp.registry import service as registry
 
         assert len(registry.suggest("苏州")) == 10  # the demo's autofill finds companies

@@ -7,8 +7,8 @@ from webapp.core import taxid
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models.enterprise import RegistryCompany
-from webapp.services import registry
-from webapp.services.registry_demo import Faker, org_code
+from webapp.registry import service as registry
+from webapp.registry.demo import Faker, org_code
 
 
 def uscc(n: int) -> str:

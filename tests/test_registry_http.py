@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from webapp.core import taxid
-from webapp.services import registry
+from webapp.registry import service as registry
 
 TOKEN = "tok-SECRET-5f3a9c"
 

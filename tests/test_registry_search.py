@@ -7,7 +7,8 @@ from sqlalchemy import delete, text
 from webapp.core import taxid
 from webapp.extensions import db
 from webapp.models.enterprise import RegistryCompany
-from webapp.services import registry, registry_local
+from webapp.registry import local as registry_local
+from webapp.registry import service as registry
 
 
 def uscc(n: int) -> str:

@@ -64,10 +64,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from webapp import (activation, allocation, api, auth, credentials, dev, enterprises,
-                        entitlements, main, registry, requests, support)
+                        entitlements, main, requests, support)
 
-    for feature in (main, auth, activation, dev, enterprises, registry, allocation, credentials,
-                    support, entitlements, requests, api):
+    for feature in (main, auth, activation, dev, enterprises, allocation, credentials, support,
+                    entitlements, requests, api):
         app.register_blueprint(feature.bp)
 
 

@@ -131,7 +131,9 @@ def reminders_send(on):
 
 
 def register(app: Flask) -> None:
-    for group in (orders_cli, users_cli, outbox_cli, demo_cli, reminders_cli):
+    from webapp.registry.cli import registry_cli
+
+    for group in (orders_cli, users_cli, outbox_cli, demo_cli, reminders_cli, registry_cli):
         app.cli.add_command(group)
 
 

@@ -11,7 +11,8 @@ from webapp.enterprises.forms import EnterpriseForm
 from webapp.extensions import db
 from webapp.models import Enterprise
 from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
-from webapp.services import enterprises, registry
+from webapp.registry import service as registry
+from webapp.services import enterprises
 from webapp.services.enterprises import InvalidEnterprise, TaxIdTaken
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, render

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("registry", __name__, url_prefix="/registry")
-
-from webapp.registry import routes  # noqa: E402,F401
+"""The 工商 registry behind 新增企业's autofill: providers, the CSV import, demo data, CLI."""

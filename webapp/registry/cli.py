@@ -3,16 +3,18 @@ import os
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.registry import bp
-from webapp.services import registry, registry_import, registry_local
+from webapp.registry import importer, local, service
 
 MAX_LISTED_ERRORS = 1000
 
+registry_cli = AppGroup("registry", help="The local 工商 registry behind autofill.")
 
-@bp.cli.command("import")
+
+@registry_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(path):
     """Upsert companies from a CSV (UTF-8 or GBK) into the local registry, by tax ID."""
@@ -20,13 +22,13 @@ def import_command(path):
     try:
         with open(path, "rb") as binary, click.progressbar(
                 length=size, label="导入工商信息", file=sys.stderr) as bar:
-            report = registry_import.import_csv(binary, progress=lambda pos: bar.update(pos - bar.pos))
+            report = importer.import_csv(binary, progress=lambda pos: bar.update(pos - bar.pos))
             bar.update(size - bar.pos)
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
     db.session.commit()
-    registry_local.optimize()
+    local.optimize()
     db.session.commit()
     for line, message in report.errors[:MAX_LISTED_ERRORS]:
         click.echo(f"第 {line} 行：{message}（已跳过）", err=True)
@@ -38,7 +40,7 @@ def import_command(path):
                f"跳过 {len(report.errors)} 行错误数据。")
 
 
-@bp.cli.command("demo")
+@registry_cli.command("demo")
 @click.option("--count", type=click.IntRange(1, 10_000_000), default=1000, show_default=True,
               help="how many synthetic companies to add")
 @click.option("--seed", type=int, default=None, help="random seed, for a repeatable set")
@@ -46,8 +48,8 @@ def demo_command(count, seed):
     """Add realistic synthetic companies (valid check characters) to the local registry."""
     with click.progressbar(length=count, label="生成演示工商数据",
                            file=sys.stderr) as bar:
-        registry.generate_demo(count, seed=seed, progress=bar.update)
+        service.generate_demo(count, seed=seed, progress=bar.update)
     db.session.commit()
-    registry_local.optimize()
+    local.optimize()
     db.session.commit()
-    click.echo(f"已生成 {count} 家演示企业；工商库共 {registry_local.count()} 家。")
+    click.echo(f"已生成 {count} 家演示企业；工商库共 {local.count()} 家。")

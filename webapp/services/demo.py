@@ -3,7 +3,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Order, RegistryCompany, User
-from webapp.services import accounts, orders, registry
+from webapp.registry import service as registry
+from webapp.services import accounts, orders
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_STAFF = [("support@demo.local", "support"), ("approver@demo.local", "approver"),

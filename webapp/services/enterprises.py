@@ -18,7 +18,7 @@ from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
 from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
-from webapp.services import registry
+from webapp.registry import service as registry
 
 LABELS = {"name": "企业名称", "tax_id": "企业税号", **dict(BUSINESS_FIELDS)}
 # Column sizes of BusinessInfo; 经营范围 is TEXT, capped so one row stays reasonable.

@@ -8,7 +8,7 @@ import random
 from datetime import date, timedelta
 
 from webapp.core import taxid
-from webapp.services import registry_local
+from webapp.registry import local
 
 CHUNK = 5000
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # letters a USCC may carry
@@ -163,7 +163,7 @@ def generate(count: int, seed: int | None = None, progress=None) -> int:
     done = 0
     while done < count:
         size = min(CHUNK, count - done)
-        registry_local.upsert([faker.company() for _ in range(size)])
+        local.upsert([faker.company() for _ in range(size)])
         done += size
         if progress:
             progress(size)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from webapp.core import taxid
 from webapp.core.errors import ServiceError
-from webapp.services import registry_local
+from webapp.registry import local
 
 CHUNK = 5000
 ALIASES = {
@@ -116,11 +116,11 @@ def _columns(header: list[str], report: ImportReport) -> dict[int, str]:
 
 
 def _flush(chunk: list[dict], report: ImportReport) -> None:
-    existing = registry_local.existing_tax_ids([row["tax_id"] for row in chunk])
+    existing = local.existing_tax_ids([row["tax_id"] for row in chunk])
     fresh = {row["tax_id"] for row in chunk} - existing
     report.inserted += len(fresh)
     report.updated += len(existing)
-    registry_local.upsert(chunk)
+    local.upsert(chunk)
     chunk.clear()
 
 

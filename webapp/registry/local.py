@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from webapp.extensions import db
 from webapp.models.enterprise import RegistryCompany
 from webapp.orm import utcnow
-from webapp.services.registry import INFO_FIELDS, CompanyInfo
+from webapp.registry.company import INFO_FIELDS, CompanyInfo
 
 # Greater than any character, so q + TOP bounds every string that starts with q
 # (byte order on SQLite and on PostgreSQL's "C" collation).

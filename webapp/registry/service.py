@@ -7,44 +7,25 @@ Neither raises for bad input or an unavailable provider: they return nothing and
 UI falls back to manual fill (未查询到工商信息，请手动填写).
 
 The provider is chosen by REGISTRY_PROVIDER: "local" (default, the registry_company
-table) or "http" (a commercial 工商 API, see registry_http). Settings are read from the
+table) or "http" (a commercial 工商 API, see http.py). Settings are read from the
 app config first, then the environment (.env included), so no shared config edit is needed.
 """
 import os
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, fields
 from typing import Protocol
 
 from flask import current_app
 
 from webapp.core import taxid
+from webapp.registry import demo
+from webapp.registry.company import CompanyInfo
+from webapp.registry.http import HttpProvider
+from webapp.registry.local import LocalProvider
 
 MAX_QUERY = 50
 MIN_QUERY = 2
 TAX_ID_RE = re.compile(r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$|^[0-9A-Z]{20}$")
-
-
-@dataclass(frozen=True)
-class CompanyInfo:
-    """One registered company; field names match BUSINESS_FIELDS plus tax_id and name."""
-
-    tax_id: str
-    name: str
-    legal_rep: str | None = None
-    registered_capital: str | None = None
-    established_on: str | None = None
-    reg_status: str | None = None
-    company_type: str | None = None
-    address: str | None = None
-    authority: str | None = None
-    business_scope: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-INFO_FIELDS = [f.name for f in fields(CompanyInfo)]
 
 
 class Provider(Protocol):
@@ -69,12 +50,8 @@ def provider() -> Provider:
     if cached and cached[0] == kind:
         return cached[1]
     if kind == "http":
-        from webapp.services.registry_http import HttpProvider
-
         instance = HttpProvider.from_settings(setting)
     elif kind == "local":
-        from webapp.services.registry_local import LocalProvider
-
         instance = LocalProvider()
     else:
         raise RuntimeError(f"REGISTRY_PROVIDER must be 'local' or 'http', not {kind!r}")
@@ -112,6 +89,4 @@ def lookup_tax_id(tax_id: str) -> CompanyInfo | None:
 
 def generate_demo(count: int, seed: int | None = None, progress=None) -> int:
     """Add `count` synthetic companies to the local registry (flushes; caller commits)."""
-    from webapp.services.registry_demo import generate
-
-    return generate(count, seed=seed, progress=progress)
+    return demo.generate(count, seed=seed, progress=progress)

@@ -24,7 +24,7 @@ import urllib.request
 from datetime import datetime, timezone
 
 from webapp.core import taxid
-from webapp.services.registry import INFO_FIELDS, CompanyInfo
+from webapp.registry.company import INFO_FIELDS, CompanyInfo
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 1024 * 1024
