@@ -2,12 +2,12 @@
 import threading
 
 import pytest
-from sqlalchemy import event
-
-from bench.common import statements_for
 from conftest import login
 from enterprise_helpers import tax_id
 from helpers import count
+from sqlalchemy import event
+
+from bench.common import statements_for
 from webapp.extensions import db
 from webapp.models import AuditEntry, Enterprise
 
@@ -185,7 +185,7 @@ def test_concurrent_adds_of_one_tax_id_bind_it_once(app, make_admin):
 
 def test_integrity_error_path_gives_the_same_message(app, client, admin, other, monkeypatch):
     """Even when the check misses (a stale read), the UNIQUE constraint answers clearly."""
-    from webapp.services import enterprises
+    from webapp.enterprises import service as enterprises
 
     assert post_new(other["client"], tax_id=tax_id(12)).status_code == 303
     real = enterprises.find_holder
@@ -300,10 +300,10 @@ def test_htmx_post_answers_fragment_or_hx_redirect(app, client, admin):
 
 def test_migration_0002_downgrades_and_upgrades(tmp_path):
     """The keyset index migration runs both ways (on a throwaway SQLite file)."""
+    from conftest import BASE_CONFIG
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect
 
-    from conftest import BASE_CONFIG
     from webapp import create_app
 
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"})

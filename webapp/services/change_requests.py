@@ -5,9 +5,9 @@ from sqlalchemy.orm import aliased
 
 from webapp.core import audit, taxid
 from webapp.core.errors import ServiceError
+from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import ChangeRequest, Enterprise, RequestEvent, Tenant, User
-from webapp.services import enterprises
 
 MOVE = "move_enterprise"
 REASON_MAX = 1000

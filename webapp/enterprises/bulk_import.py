@@ -22,11 +22,11 @@ from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, taxid
 from webapp.core.errors import ServiceError
+from webapp.enterprises import service as enterprises
+from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
 from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL
-from webapp.services import enterprises
-from webapp.services.enterprises import InvalidEnterprise
 
 REQUIRED = {"企业名称": "name", "企业税号": "tax_id"}
 COLUMNS = {**REQUIRED, **{label: name for name, label in BUSINESS_FIELDS}}
