@@ -196,8 +196,8 @@ def login(client, email, password=PASSWORD, csrf=False):
 @pytest.fixture
 def make_admin(app, make_order):
     """An activated order and its tenant admin; returns a dict of ids and the login email."""
+    from webapp.activation import service as activation
     from webapp.models import Order
-    from webapp.services import activation
 
     def factory(customer="苏州示例科技有限公司", email="buyer@example.com", **kw):
         order_id, _ = make_order(customer=customer, email=email, **kw)

@@ -1,6 +1,7 @@
 """产品激活 through HTTP: the link, the 操作密钥, the ERP choice, the first tenant admin."""
 from conftest import PASSWORD, login
 from helpers import count, link_and_key, outbox_text
+
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, Tenant, User
 
@@ -190,7 +191,7 @@ def test_staff_cannot_activate_a_customer_order(app, client, make_order, make_st
 
 
 def test_undelivered_order_link_does_not_exist(app, make_order):
-    from webapp.services import activation
+    from webapp.activation import service as activation
 
     order_id, _ = make_order(delivered=False)
     with app.test_request_context():

@@ -3,11 +3,11 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user, login_user
 
 from webapp.activation import bp
+from webapp.activation import service as activation
 from webapp.activation.forms import ErpForm, JoinForm, KeyForm, PasswordForm
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order
-from webapp.services import activation
 
 SESSION_KEY = "activation_verified"
 

@@ -2,13 +2,13 @@
 from flask import current_app
 from sqlalchemy import select
 
+from webapp.activation.service import validate_password
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.user import STAFF_ROLES
-from webapp.services.activation import validate_password
 from webapp.services.orders import normalise_email
 
 

@@ -4,12 +4,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from webapp.activation import service as activation
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order, OrderLine, Product, User
 from webapp.orm import utcnow
-from webapp.services import activation
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 ORDER_NO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from webapp.activation import service as activation
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
 from webapp.models.outbox import FAILED, PENDING
 from webapp.orm import utcnow
-from webapp.services import activation
 from webapp.services.orders import normalise_email
 
 RESEND_ACTION = "support.activation_resent"
