@@ -29,9 +29,9 @@ def _median_ms(client, url: str, status: int = 200, rounds: int = ROUNDS) -> flo
 def _seed(app) -> tuple[str, int]:
     from sqlalchemy import insert, select
 
+    from webapp.auth import service as accounts
     from webapp.extensions import db
     from webapp.models import Order, OrderLine, OutboxEmail, Product
-    from webapp.services import accounts
 
     with app.app_context():
         product_id = db.session.scalar(select(Product.id).where(Product.code == "issue"))

@@ -174,7 +174,7 @@ def make_order(app):
 
 @pytest.fixture
 def make_staff(app):
-    from webapp.services import accounts
+    from webapp.auth import service as accounts
 
     def factory(role="support", email=None):
         email = email or f"{role}-{uuid.uuid4().hex[:6]}@staff.test"

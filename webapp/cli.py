@@ -6,10 +6,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.auth import service as accounts
 from webapp.core import outbox
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.services import accounts, orders
+from webapp.services import orders
 
 orders_cli = AppGroup("orders", help="Create and deliver orders.")
 users_cli = AppGroup("users", help="Staff accounts.")

@@ -4,11 +4,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from webapp.auth import bp
+from webapp.auth import service as accounts
 from webapp.auth.forms import LoginForm
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.services import accounts
 
 
 def _safe_next(target: str | None) -> str | None:
