@@ -93,7 +93,7 @@ def activated_order(password: str, **order):
     """Create, deliver and activate (星空 / 公有云) an order from `order` (create_order's keywords);
     returns (order, its tenant admin). Call inside an app context; the caller commits."""
     from webapp.activation import service as activation
-    from webapp.services import orders
+    from webapp.orders import service as orders
 
     created = orders.create_order(**order)
     orders.deliver(created)

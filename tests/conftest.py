@@ -154,7 +154,7 @@ def csrf_token(client, url: str) -> str:
 @pytest.fixture
 def make_order(app):
     """Create (and by default deliver) an order; returns (order, key)."""
-    from webapp.services import orders
+    from webapp.orders import service as orders
 
     counter = iter(range(1, 10_000))
 

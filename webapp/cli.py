@@ -10,7 +10,7 @@ from webapp.auth import service as accounts
 from webapp.core import outbox
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.services import orders
+from webapp.orders import service as orders
 
 orders_cli = AppGroup("orders", help="Create and deliver orders.")
 users_cli = AppGroup("users", help="Staff accounts.")

@@ -1,5 +1,5 @@
 """The OpenAPI 3 description served at GET /api/openapi.json (kept by hand, next to the code)."""
-from webapp.services.orders import MAX_QUANTITY
+from webapp.orders.service import MAX_QUANTITY
 
 _ERRORS = {
     "type": "object",

@@ -6,7 +6,7 @@ the business rules (known product, email form, duplicate 订单号…) stay in s
 from dataclasses import dataclass
 from datetime import date
 
-from webapp.services.orders import MAX_QUANTITY
+from webapp.orders.service import MAX_QUANTITY
 
 FIELDS = {"order_no", "customer", "contact_email", "sales", "valid_until", "lines", "delivered"}
 MAX_LINES = 50

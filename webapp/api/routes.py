@@ -12,7 +12,7 @@ from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf, db
-from webapp.services import orders
+from webapp.orders import service as orders
 
 # Service field names → API field names.
 FIELD_MAP = {"email": "contact_email"}

@@ -9,7 +9,7 @@ from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.user import STAFF_ROLES
-from webapp.services.orders import normalise_email
+from webapp.orders.service import normalise_email
 
 
 def _failures() -> FailureLimit:

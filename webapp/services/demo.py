@@ -4,8 +4,8 @@ from sqlalchemy import select
 from webapp.auth import service as accounts
 from webapp.extensions import db
 from webapp.models import Order, RegistryCompany, User
+from webapp.orders import service as orders
 from webapp.registry import service as registry
-from webapp.services import orders
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_STAFF = [("support@demo.local", "support"), ("approver@demo.local", "approver"),

@@ -16,8 +16,8 @@ from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
 from webapp.models.outbox import FAILED, PENDING
+from webapp.orders.service import normalise_email
 from webapp.orm import utcnow
-from webapp.services.orders import normalise_email
 
 RESEND_ACTION = "support.activation_resent"
 RESENDS_PER_HOUR = 3

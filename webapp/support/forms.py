@@ -4,7 +4,7 @@ from wtforms import (BooleanField, DateField, EmailField, IntegerField, StringFi
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from webapp.services.orders import MAX_QUANTITY
+from webapp.orders.service import MAX_QUANTITY
 
 
 class _ChineseParseError:

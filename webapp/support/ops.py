@@ -8,7 +8,7 @@ from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order, Product
 from webapp.models.user import OPS
-from webapp.services import orders
+from webapp.orders import service as orders
 from webapp.support import bp
 from webapp.support.forms import DeliverForm, order_form
 from webapp.support.routes import load_order, order_page
