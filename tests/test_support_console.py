@@ -2,9 +2,10 @@
 import re
 
 import pytest
-from bench.common import statements_for
 from conftest import csrf_token, login
 from helpers import count
+
+from bench.common import statements_for
 from webapp.models import OutboxEmail
 
 
@@ -169,7 +170,7 @@ def test_find_when_order_numbers_differ_only_in_case(client, make_order, make_st
 
 
 def test_normalise_name():
-    from webapp.services.support import normalise_name
+    from webapp.support.service import normalise_name
 
     same = ["苏州示例科技（集团）有限公司", "苏州示例科技 (集团) 有限公司", "苏州示例科技【集团】有限公司",
             "　苏州示例科技（集团）有限公司　", "苏州示例科技［集团］有限公司"]

@@ -8,7 +8,7 @@ from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail
 from webapp.orm import utcnow
-from webapp.services import support
+from webapp.support import service as support
 
 REASON = "客户未收到激活邮件，已确认不在垃圾邮件中"
 

@@ -9,8 +9,8 @@ from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order
 from webapp.models.user import APPROVER, OPS, SUPPORT
-from webapp.services import support
 from webapp.support import bp
+from webapp.support import service as support
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
 from webapp.web.access import roles_required
 from webapp.web.htmx import hx_redirect, is_htmx, render
