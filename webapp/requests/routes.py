@@ -8,8 +8,8 @@ from flask_login import current_user
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.requests import bp
+from webapp.requests import service as change_requests
 from webapp.requests.forms import MoveRequestForm
-from webapp.services import change_requests
 from webapp.web.access import current_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect
 
