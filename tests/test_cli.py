@@ -120,8 +120,8 @@ def test_demo_seed_is_idempotent(app, run):
     assert run("demo", "seed").exit_code == 0
     assert count(app, Order) == 1 and count(app, User) == 3
     assert count(app, OutboxEmail) == 1
+    from webapp.dev.demo import DEMO_REGISTRY_SIZE
     from webapp.models import RegistryCompany
-    from webapp.services.demo import DEMO_REGISTRY_SIZE
 
     assert count(app, RegistryCompany) == DEMO_REGISTRY_SIZE
     with app.app_context():

@@ -100,7 +100,7 @@ def outbox_work(poll):
 @demo_cli.command("seed")
 def demo_seed():
     """Seed a ready-to-click demo (idempotent)."""
-    from webapp.services import demo
+    from webapp.dev import demo
 
     for line in demo.seed():
         click.echo(line)
