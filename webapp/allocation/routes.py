@@ -7,10 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from webapp.allocation import bp
+from webapp.allocation import bp, drafts
+from webapp.allocation import commit as allocation
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.services import allocation, drafts, ticks
 from webapp.web.access import tenant_admin_required
 from webapp.web.htmx import is_htmx, render
 
@@ -74,7 +74,7 @@ def toggle(order_id: int, line_id: int):
     tenant_id = current_user.tenant_id
     enterprise_id = _int(request.form.get("enterprise_id"))
     ticked = str(enterprise_id) in request.form.getlist("selected")
-    line, row, before, quota, refused = ticks.toggle(tenant_id, order_id, line_id, enterprise_id,
+    line, row, before, quota, refused = drafts.toggle(tenant_id, order_id, line_id, enterprise_id,
                                                       ticked, current_user.id)
     if row is None:
         abort(404)

@@ -3,10 +3,10 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from webapp.allocation import commit as allocation
 from webapp.extensions import db
 from webapp.main import bp
 from webapp.models import Order
-from webapp.services import allocation
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
+from webapp.allocation.drafts import load_line
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
@@ -19,7 +20,6 @@ from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credent
                            Order, OrderLine, Product, User)
 from webapp.orm import utcnow
 from webapp.services.authorization import queue_authorization_email
-from webapp.services.drafts import load_line
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 RESULTS_PAGE = 100
