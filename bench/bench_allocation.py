@@ -79,8 +79,8 @@ def _draft(app, line_id, ids) -> None:
 def _give_credentials(app, tenant_id, ids) -> None:
     """Enterprise credentials made in bulk, as if an earlier order had allocated to them."""
     from webapp.core import crypto
+    from webapp.credentials import service as credentials
     from webapp.models import Credential
-    from webapp.services import credentials
 
     with app.app_context():
         db.session.execute(insert(Credential), [

@@ -12,11 +12,11 @@ from sqlalchemy import insert, select
 from bench.common import (activated_order, make_app, percentiles, requests_per_second,
                           signed_in_client, statements_for)
 from webapp.core import crypto
+from webapp.credentials import emails as authorization
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            User)
 from webapp.orm import utcnow
-from webapp.services import authorization
 
 PASSWORD = "bench-pass-1"
 

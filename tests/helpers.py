@@ -33,8 +33,8 @@ def outbox_text(app, kind="activation", index=-1) -> str:
 def allocate(app, admin, make_batch, count=2) -> list[int]:
     """A committed batch (`make_batch`) with its authorization email queued, as the allocation
     feature does; returns the batch's enterprise ids."""
+    from webapp.credentials import emails as authorization
     from webapp.models import AllocationBatch, Order
-    from webapp.services import authorization
 
     batch_id, enterprise_ids = make_batch(admin, count=count)
     with app.app_context():

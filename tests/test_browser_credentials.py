@@ -1,12 +1,12 @@
 """In Chromium: 授权信息 — 显示 swaps the value in (htmx), 复制 copies it, 重置密钥 asks first."""
 import pytest
-from sqlalchemy import select
-
 from conftest import browser_login
 from helpers import allocate
+from sqlalchemy import select
+
+from webapp.credentials import service as credentials
 from webapp.extensions import db
 from webapp.models import AuditEntry, Credential
-from webapp.services import credentials
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from bench.common import count_statements
+from webapp.credentials import service as credentials
 from webapp.extensions import db
 from webapp.models import AuditEntry, Credential, Enterprise
-from webapp.services import credentials
 
 HX = {"HX-Request": "true"}
 ROW_RE = re.compile(r'<tr id="enterprise-(\d+)">')

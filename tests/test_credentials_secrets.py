@@ -9,9 +9,9 @@ from helpers import allocate
 from sqlalchemy import select
 
 from webapp.core import outbox
+from webapp.credentials import service as credentials
 from webapp.extensions import db
 from webapp.models import AuditEntry, Credential, OutboxEmail
-from webapp.services import credentials
 
 
 def _all_values(app):

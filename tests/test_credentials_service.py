@@ -2,9 +2,10 @@
 from sqlalchemy import select
 
 from webapp.core import outbox
+from webapp.credentials import emails as authorization
+from webapp.credentials import service as credentials
 from webapp.extensions import db
 from webapp.models import AllocationBatch, AuditEntry, Credential, Order, OutboxEmail
-from webapp.services import authorization, credentials
 
 
 def test_ensure_creates_once_with_16_character_encry_key(app_ctx, make_admin):

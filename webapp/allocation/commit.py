@@ -15,11 +15,11 @@ from sqlalchemy import delete, insert, select, update
 from webapp.allocation.drafts import load_line
 from webapp.core import audit
 from webapp.core.errors import ServiceError
+from webapp.credentials.emails import queue_authorization_email
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credential, Enterprise,
                            Order, OrderLine, Product, User)
 from webapp.orm import utcnow
-from webapp.services.authorization import queue_authorization_email
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 RESULTS_PAGE = 100

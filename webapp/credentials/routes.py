@@ -8,10 +8,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.credentials import bp
+from webapp.credentials import emails as authorization
+from webapp.credentials import listing as credential_list
+from webapp.credentials import service as credentials
 from webapp.extensions import db
 from webapp.models import Credential
 from webapp.models.credential import SCOPE_LABELS
-from webapp.services import authorization, credential_list, credentials
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, is_htmx, render
 

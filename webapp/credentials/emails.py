@@ -7,11 +7,11 @@ from flask import render_template
 from sqlalchemy import select
 
 from webapp.core import audit, outbox
+from webapp.credentials import service as credentials
+from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
-from webapp.services import credentials
-from webapp.services.erp_hints import hints_for
 
 KEEP_NOTICE = "请妥善保存授权邮件，后续配置需使用邮件中的信息"
 KIND = "authorization"
