@@ -2,12 +2,12 @@
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 import ent_data
+import pytest
 from conftest import PASSWORD, browser_login
+
+from webapp.entitlements import service as entitlements
 from webapp.extensions import db
-from webapp.services import entitlements
 
 pytestmark = pytest.mark.browser
 

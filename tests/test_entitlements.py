@@ -3,16 +3,16 @@ filters, keyset pages and a constant number of SQL statements per page."""
 import re
 from datetime import date, timedelta
 
+import ent_data
 import pytest
+from conftest import PASSWORD, login
 from sqlalchemy import func, select
 
-import ent_data
 from bench.common import count_statements
-from conftest import PASSWORD, login
+from webapp.entitlements import service as entitlements
+from webapp.entitlements.service import ACTIVE, EXPIRED, SOON, status_of
 from webapp.extensions import db
 from webapp.models import Allocation, OrderLine
-from webapp.services import entitlements
-from webapp.services.entitlements import ACTIVE, EXPIRED, SOON, status_of
 
 
 def _cells(html: str, table_id: str) -> list[list[str]]:

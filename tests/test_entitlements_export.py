@@ -9,9 +9,9 @@ from conftest import PASSWORD, login
 from sqlalchemy import select
 
 from webapp.core.csvexport import safe_cell
+from webapp.entitlements import service as entitlements
 from webapp.extensions import db
 from webapp.models import Allocation, AuditEntry, Enterprise, Order, OrderLine, Product
-from webapp.services import entitlements
 
 
 def _allocations(app, tenant_id, product=None):

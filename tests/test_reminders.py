@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import outbox
+from webapp.entitlements import reminders
 from webapp.extensions import db
 from webapp.models import OutboxEmail, ReminderSent, User
-from webapp.services import reminders
 
 DAY = date(2026, 6, 1)
 

@@ -118,7 +118,7 @@ def reminders_send(on):
     """Email tenant admins whose entitlements expire within 30 days (once per line and threshold)."""
     from sqlalchemy.exc import IntegrityError
 
-    from webapp.services import reminders
+    from webapp.entitlements import reminders
 
     report = reminders.send(on.date() if on else None)
     try:

@@ -4,11 +4,11 @@ from flask_login import current_user
 
 from webapp.core import audit, csvexport
 from webapp.entitlements import bp
+from webapp.entitlements import service as entitlements
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.extensions import db
 from webapp.models import Tenant
 from webapp.models.user import ROLES
-from webapp.services import entitlements
 from webapp.web.access import roles_required
 from webapp.web.htmx import render
 

@@ -14,10 +14,10 @@ from flask import current_app, render_template
 from sqlalchemy import select, tuple_
 
 from webapp.core import audit, outbox
+from webapp.entitlements.service import today
 from webapp.extensions import db
 from webapp.models import Order, OrderLine, Product, ReminderSent, Tenant, User
 from webapp.models.user import TENANT_ADMIN
-from webapp.services.entitlements import today
 
 THRESHOLDS = (30, 7)
 
