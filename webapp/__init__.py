@@ -63,12 +63,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp import (activation, allocation, api, auth, credentials, dev, enterprises,
-                        entitlements, main, requests, support)
+    import importlib
 
-    for feature in (main, auth, activation, dev, enterprises, allocation, credentials, support,
-                    entitlements, requests, api):
-        app.register_blueprint(feature.bp)
+    for feature in ("main", "auth", "activation", "dev", "enterprises", "allocation",
+                    "credentials", "support", "entitlements", "requests", "api"):
+        app.register_blueprint(importlib.import_module(f"webapp.{feature}.routes").bp)
 
 
 def register_hooks(app: Flask) -> None:

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("activation", __name__, url_prefix="/activate")
-
-from webapp.activation import routes  # noqa: E402,F401
+"""产品激活: the activation link, the 操作密钥, the ERP choice and the first tenant admin."""

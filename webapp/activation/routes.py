@@ -1,13 +1,14 @@
 """产品激活: the page behind the email's link, one step at a time."""
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
-from webapp.activation import bp
 from webapp.activation import service as activation
 from webapp.activation.forms import ErpForm, JoinForm, KeyForm, PasswordForm
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order
+
+bp = Blueprint("activation", __name__, url_prefix="/activate")
 
 SESSION_KEY = "activation_verified"
 

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("allocation", __name__, url_prefix="/orders")
-
-from webapp.allocation import routes  # noqa: E402,F401
+"""分配权益: 【去分配】, the live 勾选税号分配使用组织 panel, 【下一步】 and the results."""

@@ -3,16 +3,18 @@
 Every route is for the tenant admin of the order's tenant: staff get 403 (roles_required),
 another tenant's admin 404 (every query is scoped by tenant).
 """
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from webapp.allocation import bp, drafts
 from webapp.allocation import commit as allocation
+from webapp.allocation import drafts
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.web.access import tenant_admin_required
 from webapp.web.htmx import is_htmx, render
+
+bp = Blueprint("allocation", __name__, url_prefix="/orders")
 
 
 def _int(value: str | None) -> int:

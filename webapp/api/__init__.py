@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api")
-
-from webapp.api import routes  # noqa: E402,F401
+"""The JSON API for machines: a sales system pushes orders; the OpenAPI description."""

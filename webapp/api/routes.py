@@ -1,11 +1,10 @@
 """The JSON API a sales system pushes orders with (bearer token, no cookies, no CSRF)."""
 import hmac
 
-from flask import current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from webapp.api import bp
 from webapp.api.openapi import spec
 from webapp.api.payload import PayloadError, parse
 from webapp.core import audit
@@ -13,6 +12,8 @@ from webapp.core.errors import ServiceError
 from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf, db
 from webapp.orders import service as orders
+
+bp = Blueprint("api", __name__, url_prefix="/api")
 
 # Service field names → API field names.
 FIELD_MAP = {"email": "contact_email"}

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from webapp.auth import routes  # noqa: E402,F401
+"""Signing in and out, and staff accounts."""

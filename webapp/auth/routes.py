@@ -1,14 +1,15 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from webapp.auth import bp
 from webapp.auth import service as accounts
 from webapp.auth.forms import LoginForm
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
+
+bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str | None:

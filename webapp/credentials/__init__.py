@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("credentials", __name__, url_prefix="/credentials")
-
-from webapp.credentials import routes  # noqa: E402,F401
+"""授权信息: tenant and enterprise credentials, reveal and rotate, the authorization email."""

@@ -4,10 +4,9 @@ Only the tenant admin of the credential's tenant: another tenant's ids are 404, 
 (a support agent must not be able to read a customer's secrets).
 """
 import click
-from flask import abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from webapp.credentials import bp
 from webapp.credentials import emails as authorization
 from webapp.credentials import listing as credential_list
 from webapp.credentials import service as credentials
@@ -16,6 +15,8 @@ from webapp.models import Credential
 from webapp.models.credential import SCOPE_LABELS
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, is_htmx, render
+
+bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 
 PAGE = "credentials/page.html"
 

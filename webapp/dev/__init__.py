@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("dev", __name__, url_prefix="/dev")
-
-from webapp.dev import routes  # noqa: E402,F401
+"""Development only: the local mailbox and the demo seed."""

@@ -1,11 +1,12 @@
 """The development mailbox: mail kept in the outbox when no MAIL_SERVER is configured."""
-from flask import abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
 from webapp.core import outbox
-from webapp.dev import bp
 from webapp.extensions import db
 from webapp.models import OutboxEmail
+
+bp = Blueprint("dev", __name__, url_prefix="/dev")
 
 
 @bp.before_request

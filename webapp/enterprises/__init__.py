@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
-
-from webapp.enterprises import routes  # noqa: E402,F401
+"""新增企业: the tenant's enterprises, 工商信息 autofill, one tax ID one tenant, bulk import."""

@@ -3,12 +3,12 @@
 批量导入 (bulk add) too: upload a CSV, see every row judged, then 【确认导入】 the good ones.
 Rules live in service.py and bulk_import.py.
 """
-from flask import flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core import taxid
 from webapp.core.errors import ServiceError
-from webapp.enterprises import bp, bulk_import
+from webapp.enterprises import bulk_import
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.bulk_import import COLUMNS, OK
 from webapp.enterprises.forms import ConfirmImportForm, EnterpriseForm, UploadForm
@@ -19,6 +19,8 @@ from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGI
 from webapp.registry import service as registry
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, render
+
+bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
 SUGGESTION_LIMIT = 10
 

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
-
-from webapp.entitlements import routes  # noqa: E402,F401
+"""租户权益查询: entitlements, holdings, CSV export, the audit log page, expiry reminders."""

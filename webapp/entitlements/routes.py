@@ -1,9 +1,8 @@
 """租户权益查询, its CSV export, and 操作日志 (thin: rules live in webapp/services)."""
-from flask import Response, abort, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, request, stream_with_context, url_for
 from flask_login import current_user
 
 from webapp.core import audit, csvexport
-from webapp.entitlements import bp
 from webapp.entitlements import service as entitlements
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.extensions import db
@@ -11,6 +10,8 @@ from webapp.models import Tenant
 from webapp.models.user import ROLES
 from webapp.web.access import roles_required
 from webapp.web.htmx import render
+
+bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
 
 any_role = roles_required(*ROLES)
 

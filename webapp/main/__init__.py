@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from webapp.main import routes  # noqa: E402,F401
+"""Home pages and the 分配权益 landing of 【去配置】."""

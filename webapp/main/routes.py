@@ -1,13 +1,14 @@
 """Home pages: the tenant admin's orders, the staff landing page, and 【去配置】."""
-from flask import abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp.allocation import commit as allocation
 from webapp.extensions import db
-from webapp.main import bp
 from webapp.models import Order
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

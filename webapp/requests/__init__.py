@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("requests", __name__, url_prefix="/requests")
-
-from webapp.requests import routes  # noqa: E402,F401
+"""申请 (智能审批): change requests filed by tenant admins and support."""

@@ -2,16 +2,17 @@
 
 Approval (待审批 → 已通过 → 已执行) is a later issue; here a request is recorded for support.
 """
-from flask import flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.requests import bp
 from webapp.requests import service as change_requests
 from webapp.requests.forms import MoveRequestForm
 from webapp.web.access import current_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
 
 SUBMITTED = "申请已提交，售后审批后将为您处理。"
 

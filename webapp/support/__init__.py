@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("support", __name__, url_prefix="/support")
-
-from webapp.support import ops, routes  # noqa: E402,F401  (ops pages share this blueprint)
+"""The support console (客服): find an order, its email history, resend the activation email."""

@@ -9,9 +9,8 @@ from webapp.extensions import db
 from webapp.models import Order, Product
 from webapp.models.user import OPS
 from webapp.orders import service as orders
-from webapp.support import bp
 from webapp.support.forms import DeliverForm, order_form
-from webapp.support.routes import load_order, order_page
+from webapp.support.routes import bp, load_order, order_page
 from webapp.web.access import roles_required
 from webapp.web.htmx import hx_redirect
 

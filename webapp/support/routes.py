@@ -2,18 +2,19 @@
 
 Support, ops and approvers may look; support and ops may act. Tenant admins get 403.
 """
-from flask import abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order
 from webapp.models.user import APPROVER, OPS, SUPPORT
-from webapp.support import bp
 from webapp.support import service as support
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
 from webapp.web.access import roles_required
 from webapp.web.htmx import hx_redirect, is_htmx, render
+
+bp = Blueprint("support", __name__, url_prefix="/support")
 
 VIEWERS = (SUPPORT, OPS, APPROVER)
 ACTORS = (SUPPORT, OPS)
@@ -140,3 +141,6 @@ def contact_email(order_id: int):
         status = 422
     db.session.rollback()
     return order_page(order, status, email_form=form, fragment="support/_contact_email.html")
+
+
+from webapp.support import ops  # noqa: E402,F401  (the ops order pages share this blueprint)
