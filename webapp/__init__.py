@@ -66,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     import importlib
 
     for feature in ("main", "auth", "activation", "dev", "enterprises", "allocation",
-                    "credentials", "support", "entitlements", "requests", "api"):
+                    "credentials", "support", "orders", "entitlements", "requests", "api"):
         app.register_blueprint(importlib.import_module(f"webapp.{feature}.routes").bp)
 
 

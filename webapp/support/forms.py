@@ -1,37 +1,10 @@
-"""Forms of the support console and the ops order pages."""
+"""Forms of the support console (its order page carries the ops 【标记已交付】 too)."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, StringField, SubmitField,
-                     TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-
-from webapp.orders.service import MAX_QUANTITY
+from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 
-class _ChineseParseError:
-    """Mixin for a typed field: its parse error becomes `parse_error` (WTForms' own is English)."""
-
-    parse_error = ""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(self.parse_error) from None
-
-
-class QuantityField(_ChineseParseError, IntegerField):
-    """An integer field whose parse error is in Chinese."""
-
-    parse_error = "数量必须是整数"
-
-
-class DayField(_ChineseParseError, DateField):
-    """A YYYY-MM-DD date field whose parse error is in Chinese."""
-
-    parse_error = "日期格式应为 YYYY-MM-DD"
-
-
-def _customer_field() -> StringField:
+def customer_field() -> StringField:
     """下单企业全称, as 查找订单 asks for it and 新建订单 records it."""
     return StringField("下单企业全称", validators=[DataRequired("请输入下单企业全称"),
                                                 Length(max=200, message="不超过 200 字")])
@@ -49,7 +22,7 @@ class FindForm(FlaskForm):
     class Meta:
         csrf = False
 
-    customer = _customer_field()
+    customer = customer_field()
     order_no = StringField("订单号", validators=[DataRequired("请输入订单号"),
                                               Length(max=64, message="不超过 64 位")])
     submit = SubmitField("查找订单")
@@ -69,40 +42,3 @@ class ContactEmailForm(FlaskForm):
 
 class DeliverForm(FlaskForm):
     submit = SubmitField("标记已交付")
-
-
-class OrderForm(FlaskForm):
-    """新建订单; one quantity field per catalogue product is added by `order_form(products)`."""
-
-    order_no = StringField("订单号", validators=[DataRequired("请输入订单号"),
-                                              Length(max=64, message="订单号不超过 64 位")])
-    customer = _customer_field()
-    contact_email = EmailField("联系邮箱", validators=[DataRequired("请输入联系邮箱"),
-                                                   Length(max=254, message="邮箱不超过 254 位")])
-    sales = StringField("销售人员", validators=[Optional(), Length(max=100, message="不超过 100 字")])
-    valid_until = DayField("有效期", validators=[Optional()],
-                            render_kw={"placeholder": "YYYY-MM-DD"})
-    delivered = BooleanField("创建后立即标记已交付（发送激活邮件）")
-    submit = SubmitField("创建订单")
-
-    def quantity_fields(self):
-        return [getattr(self, name) for name in self._quantity_names]
-
-
-def order_form(products, **kwargs) -> OrderForm:
-    """An OrderForm with a 数量 field `qty_<code>` per product (blank: not ordered)."""
-
-    class _Form(OrderForm):
-        pass
-
-    names = []
-    for product in products:
-        name = f"qty_{product.code}"
-        setattr(_Form, name, QuantityField(
-            product.name, validators=[Optional(), NumberRange(
-                min=1, max=MAX_QUANTITY, message=f"数量需为 1–{MAX_QUANTITY} 的整数")]))
-        names.append(name)
-    form = _Form(**kwargs)
-    form._quantity_names = names
-    form._products = {f"qty_{p.code}": p.code for p in products}
-    return form

@@ -12,7 +12,7 @@ from webapp.models.user import APPROVER, OPS, SUPPORT
 from webapp.support import service as support
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
 from webapp.web.access import roles_required
-from webapp.web.htmx import hx_redirect, is_htmx, render
+from webapp.web.htmx import hx_redirect, render
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -141,6 +141,3 @@ def contact_email(order_id: int):
         status = 422
     db.session.rollback()
     return order_page(order, status, email_form=form, fragment="support/_contact_email.html")
-
-
-from webapp.support import ops  # noqa: E402,F401  (the ops order pages share this blueprint)

@@ -1,18 +1,22 @@
 """Ops (运营): create an order on a page and mark it 已交付 (the same services as the CLI)."""
-from flask import flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.models import Order, Product
+from webapp.models import Product
 from webapp.models.user import OPS
 from webapp.orders import service as orders
-from webapp.support.forms import DeliverForm, order_form
-from webapp.support.routes import bp, load_order, order_page
+from webapp.orders.forms import order_form
+from webapp.support.forms import DeliverForm
+from webapp.support.routes import load_order, order_page
 from webapp.web.access import roles_required
 from webapp.web.htmx import hx_redirect
+
+# The ops pages sit beside the support console they are reached from.
+bp = Blueprint("orders", __name__, url_prefix="/support")
 
 # Service field names → form field names (the service calls the contact email "email").
 FIELD_MAP = {"email": "contact_email", "lines": None}
@@ -23,7 +27,7 @@ def _products():
 
 
 def _page(form, status: int = 200, lines_error: str | None = None):
-    return render_template("support/new_order.html", form=form, lines_error=lines_error), status
+    return render_template("orders/new.html", form=form, lines_error=lines_error), status
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -57,7 +61,7 @@ def new_order():
         return _page(form, 422)
     state = "已交付，激活邮件已进入发送队列" if form.delivered.data else "未交付"
     flash(f"订单 {order.order_no} 已创建（{state}）。", "success")
-    return hx_redirect(url_for(".order", order_id=order.id))
+    return hx_redirect(url_for("support.order", order_id=order.id))
 
 
 @bp.post("/orders/<int:order_id>/deliver")
@@ -76,4 +80,4 @@ def deliver(order_id: int):
     db.session.commit()
     flash(f"订单 {order.order_no} 已标记为已交付，激活邮件已进入发送队列（{order.contact_email}）。",
           "success")
-    return hx_redirect(url_for(".order", order_id=order.id))
+    return hx_redirect(url_for("support.order", order_id=order.id))
