@@ -1,4 +1,7 @@
 """The one exception services raise for a rule the user broke; the message is shown as is."""
+import click
+
+from webapp.extensions import db
 
 
 class ServiceError(Exception):
@@ -9,3 +12,9 @@ class ServiceError(Exception):
         self.message = message
         self.field = field
         self.code = code
+
+
+def abort_command(exc: ServiceError):
+    """End a CLI command on a refused change: roll back and print the message."""
+    db.session.rollback()
+    raise click.ClickException(exc.message) from exc

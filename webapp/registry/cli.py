@@ -5,7 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from webapp.core.errors import ServiceError
+from webapp.core.errors import ServiceError, abort_command
 from webapp.extensions import db
 from webapp.registry import importer, local, service
 
@@ -25,8 +25,7 @@ def import_command(path):
             report = importer.import_csv(binary, progress=lambda pos: bar.update(pos - bar.pos))
             bar.update(size - bar.pos)
     except ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
+        abort_command(exc)
     db.session.commit()
     local.optimize()
     db.session.commit()
