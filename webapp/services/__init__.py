@@ -1,1 +1,0 @@
-"""Business rules. Services take explicit arguments, never read `request`, and only flush."""
