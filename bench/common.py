@@ -3,14 +3,13 @@ statement counts and signing in (the tests use the last two as well)."""
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
-from sqlalchemy import event
 
 from webapp import create_app
+from webapp.database import count_statements
 from webapp.extensions import db
 
 BENCH_CONFIG = {
@@ -49,23 +48,6 @@ def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     ordered = sorted(samples_ms)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return statistics.median(ordered), p99
-
-
-@contextmanager
-def count_statements(app):
-    """Collect every SQL statement `app`'s engine sends during the block; yields the live list."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def statements_for(app, client, url: str) -> int:

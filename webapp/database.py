@@ -1,4 +1,7 @@
-"""Engine settings that make SQLite behave: foreign keys, WAL, and write-locking transactions."""
+"""Engine settings that make SQLite behave (foreign keys, WAL, write-locking transactions), and a
+counter of the statements an engine sends."""
+from contextlib import contextmanager
+
 from flask import Flask
 from sqlalchemy import event
 
@@ -36,3 +39,20 @@ def configure(app: Flask) -> None:
             # IMMEDIATE takes the write lock up front: a read-then-write transaction cannot
             # be overtaken by another writer (check-then-insert oversold 11 of 5 without it).
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def count_statements(app: Flask):
+    """Collect every SQL statement `app`'s engine sends during the block; yields the live list."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

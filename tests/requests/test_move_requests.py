@@ -1,0 +1,87 @@
+"""【联系售后】: a prefilled 企业变更租户 request recorded for support, and 我的申请."""
+import pytest
+from factories import count, login, tax_id
+
+from webapp.extensions import db
+from webapp.models import AuditEntry, ChangeRequest, Enterprise, RequestEvent
+
+
+@pytest.fixture
+def setup(app, client, make_admin):
+    """This tenant's admin signed in; another tenant holds tax_id(9)."""
+    mine = make_admin()
+    login(client, mine["email"])
+    other = make_admin(customer="杭州另一集团有限公司", email="other@example.com")
+    with app.app_context():
+        ent = Enterprise(tenant_id=other["tenant_id"], tax_id=tax_id(9), name="杭州子公司")
+        db.session.add(ent)
+        db.session.commit()
+        return {"mine": mine, "other": other, "enterprise_id": ent.id}
+
+
+def test_button_opens_a_prefilled_request(client, setup):
+    html = client.get(f"/requests/move?tax_id={tax_id(9)}").get_data(as_text=True)
+    assert "企业变更租户" in html and tax_id(9) in html and "杭州子公司" in html
+    assert "<dt>现租户</dt><dd>杭州另一集团有限公司</dd>" in html
+    assert "<dt>新租户</dt><dd>苏州示例科技有限公司</dd>" in html
+    assert '<label for="reason">申请原因</label>' in html
+    assert "售后审批后将为您处理" in html
+
+
+def test_submit_records_request_event_and_audit_then_listed(app, client, setup):
+    response = client.post("/requests/move", data={"tax_id": tax_id(9).lower(),
+                                                   "reason": "该企业已并入本集团"})
+    assert response.status_code == 303 and response.location.endswith("/requests/")
+    html = client.get("/requests/").get_data(as_text=True)
+    assert "申请已提交，售后审批后将为您处理。" in html
+    assert "我的申请" in html and "企业变更租户" in html and "待审批" in html
+    assert tax_id(9) in html and "杭州子公司" in html and "杭州另一集团有限公司" in html
+    with app.app_context():
+        req = db.session.query(ChangeRequest).one()
+        assert (req.kind, req.status, req.tax_id) == ("move_enterprise", "pending", tax_id(9))
+        assert req.source_tenant_id == setup["other"]["tenant_id"]
+        assert req.target_tenant_id == req.tenant_id == setup["mine"]["tenant_id"]
+        assert req.enterprise_id == setup["enterprise_id"] and req.reason == "该企业已并入本集团"
+        assert req.created_by_id == setup["mine"]["user_id"]
+        event = db.session.query(RequestEvent).one()
+        assert event.request_id == req.id and event.action == "submitted"
+    assert count(app, AuditEntry, AuditEntry.action == "request.submitted") == 1
+
+
+def test_replayed_request_is_refused(app, client, setup):
+    data = {"tax_id": tax_id(9), "reason": "并入本集团"}
+    assert client.post("/requests/move", data=data).status_code == 303
+    response = client.post("/requests/move", data=data)
+    assert response.status_code == 422
+    assert "请勿重复提交" in response.get_data(as_text=True)
+    assert count(app, ChangeRequest) == 1
+    assert "已于" in client.get(f"/requests/move?tax_id={tax_id(9)}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"reason": ""}, "请填写申请原因"),
+    ({"reason": "长" * 1001}, "申请原因不能超过 1000 个字符"),
+    ({"reason": "坏\x00字符"}, "申请原因含有不可见的控制字符"),
+    ({"tax_id": "123", "reason": "x"}, "企业税号长度应为 18 位"),
+    ({"tax_id": tax_id(77), "reason": "x"}, "尚未被任何租户绑定，请直接【新增企业】"),
+])
+def test_bad_requests_change_nothing(app, client, setup, data, message):
+    response = client.post("/requests/move", data={"tax_id": tax_id(9), **data})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert count(app, ChangeRequest) == 0
+
+
+def test_own_enterprise_needs_no_request(app, client, setup):
+    with app.app_context():
+        db.session.add(Enterprise(tenant_id=setup["mine"]["tenant_id"], tax_id=tax_id(10), name="自己的"))
+        db.session.commit()
+    response = client.get(f"/requests/move?tax_id={tax_id(10)}")
+    assert response.status_code == 422 and "已在本租户下，无需申请" in response.get_data(as_text=True)
+
+
+def test_requests_of_other_tenants_are_not_listed(app, client, setup):
+    assert client.post("/requests/move", data={"tax_id": tax_id(9), "reason": "并入"}).status_code == 303
+    other = app.test_client()
+    login(other, setup["other"]["email"])
+    html = other.get("/requests/").get_data(as_text=True)
+    assert "还没有申请" in html and tax_id(9) not in html
