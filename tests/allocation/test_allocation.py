@@ -6,6 +6,7 @@ from factories import (add_enterprises, count, counters, first_line, login, outb
                        statements_for)
 from sqlalchemy import select
 
+from webapp.allocation.drafts import QUOTA_USED_UP
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, AllocationDraft, AuditEntry, OrderLine,
                            OutboxEmail)
@@ -96,10 +97,12 @@ def test_a_tick_past_the_quota_is_refused(app, client, admin):
     assert full.headers["HX-Retarget"] == "#alloc-rows"
     assert "disabled" in row_html(full.get_data(as_text=True), c)
     assert counters(full.get_data(as_text=True)) == (2, 0)
+    # The used-up quota reads the same on the panel as in the refusal of one more tick.
+    assert QUOTA_USED_UP in full.get_data(as_text=True)
     refused = tick(client, admin, c, line="receive")
     assert refused.status_code == 409
     html = refused.get_data(as_text=True)
-    assert "可分配数量已用完" in html
+    assert QUOTA_USED_UP in html
     assert "未分配" in row_html(html, c) and "checked" not in row_html(html, c)
     assert count(app, AllocationDraft, AllocationDraft.line_id == admin["receive"]) == 2
 

@@ -17,6 +17,12 @@ from webapp.web.htmx import is_htmx, render
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
 
 
+@bp.context_processor
+def _messages():
+    # The panel states the used-up quota in the words the refusal of a tick uses.
+    return {"quota_used_up": drafts.QUOTA_USED_UP}
+
+
 def _int(value: str | None) -> int:
     """A form or query id; anything else is a bad request."""
     if not value or not value.isdigit() or len(value) > 12:
