@@ -108,10 +108,15 @@ def test_rotation_email_goes_to_each_contact_the_credential_concerns(app, make_a
         emails = db.session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "authorization")
                                     .order_by(OutboxEmail.id)).all()
         bodies = {(e.to_addr, e.id): outbox.body(e)[0] for e in emails}
+        subjects = [e.subject for e in emails]
         new_tenant = credentials.reveal(tenant_cred)
         new_enterprise = credentials.reveal(enterprise_cred)
     texts = list(bodies.values())
-    assert len(texts) == 3 and all("授权信息已重置" not in t or "已失效" in t for t in texts)
+    assert len(texts) == 3 and all(s.startswith("【发票云】授权信息已重置") for s in subjects)
+    # Each email says which scope was reset and that the old secret and EncryKey are void.
+    scopes = ["租户授权", "租户授权", "企业授权"]
+    assert all(f"{scope}密钥已重置，原 client secret 和 EncryKey 已失效" in t
+               for scope, t in zip(scopes, texts))
     assert all(new_tenant["client_secret"] in t for t in texts)
     finance = [t for (to, _), t in bodies.items() if to == "finance@example.com"]
     assert "星瀚中打开" in finance[0] and "私有化部署" in finance[0]
