@@ -16,6 +16,8 @@ def test_support_finds_an_order_and_resends_the_activation_email(live_server, ma
     page.get_by_role("navigation").get_by_role("link", name="客服工作台").wait_for()
 
     page.get_by_role("navigation").get_by_role("link", name="客服工作台").click()
+    # htmx binds the active search on load; typing before that would fire nothing.
+    page.wait_for_load_state()
     page.get_by_label("订单号、下单企业全称或联系邮箱").fill("b1@")
     page.locator("#order-results").get_by_role("link", name="SO-WAIT").wait_for(state="detached")
     page.shot("search")
