@@ -10,6 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 REQUIRED_SECRETS = ("SECRET_KEY", "DATA_ENCRYPTION_KEY")
+# The 工商 registry provider's settings (webapp/registry): taken from the environment as given.
+REGISTRY_SETTINGS = (
+    "REGISTRY_PROVIDER", "REGISTRY_HTTP_URL", "REGISTRY_HTTP_TOKEN", "REGISTRY_HTTP_TOKEN_HEADER",
+    "REGISTRY_HTTP_MAPPING", "REGISTRY_HTTP_QUERY_PARAM", "REGISTRY_HTTP_ITEMS",
+    "REGISTRY_HTTP_FIELDS", "REGISTRY_HTTP_TIMEOUT", "REGISTRY_HTTP_CACHE_SECONDS",
+)
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -51,6 +57,7 @@ def from_environment() -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "API_TOKEN": env.get("API_TOKEN") or None,
+        **{name: env[name] for name in REGISTRY_SETTINGS if env.get(name)},
     }
     if app_env == "development":
         if not cfg["SECRET_KEY"]:

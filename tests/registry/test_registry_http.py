@@ -187,3 +187,21 @@ def test_cache_can_be_turned_off(http_app, api):
         registry.suggest("深圳华盛")
 
     assert len(api.requests) == 2
+
+
+def test_registry_settings_come_from_the_environment_once(make_app, monkeypatch):
+    """The provider is chosen from the configuration the app was built with (which reads the
+    environment at start-up), not from whatever the environment says later."""
+    from webapp.registry import service as registry
+
+    monkeypatch.setenv("REGISTRY_PROVIDER", "http")
+    monkeypatch.setenv("REGISTRY_HTTP_URL", "http://127.0.0.1:9/search")
+    from_env = make_app()
+    assert from_env.config["REGISTRY_PROVIDER"] == "http"
+    with from_env.app_context():
+        assert type(registry.provider()).__name__ == "HttpProvider"
+    monkeypatch.delenv("REGISTRY_PROVIDER")
+    built_without = make_app()
+    monkeypatch.setenv("REGISTRY_PROVIDER", "http")
+    with built_without.app_context():
+        assert type(registry.provider()).__name__ == "LocalProvider"

@@ -7,10 +7,9 @@ Neither raises for bad input or an unavailable provider: they return nothing and
 UI falls back to manual fill (未查询到工商信息，请手动填写).
 
 The provider is chosen by REGISTRY_PROVIDER: "local" (default, the registry_company
-table) or "http" (a commercial 工商 API, see http.py). Settings are read from the
-app config first, then the environment (.env included), so no shared config edit is needed.
+table) or "http" (a commercial 工商 API, see http.py). Settings come from the app config,
+which reads them from the environment (.env included).
 """
-import os
 import re
 import unicodedata
 from typing import Protocol
@@ -37,10 +36,8 @@ class Provider(Protocol):
 
 
 def setting(name: str, default=None):
-    """A registry setting: app config first, then the environment."""
-    if name in current_app.config:
-        return current_app.config[name]
-    return os.environ.get(name, default)
+    """A registry setting from the app's configuration (config.py reads the environment)."""
+    return current_app.config.get(name, default)
 
 
 def provider() -> Provider:
