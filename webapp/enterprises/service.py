@@ -21,10 +21,10 @@ from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGI
 from webapp.registry import service as registry
 
 LABELS = {"name": "企业名称", "tax_id": "企业税号", **dict(BUSINESS_FIELDS)}
-# Column sizes of BusinessInfo; 经营范围 is TEXT, capped so one row stays reasonable.
+# Column sizes of BusinessInfo; 经营范围 is TEXT, capped as the registry importers cap it.
 LIMITS = {"name": 200, "legal_rep": 100, "registered_capital": 100, "established_on": 20,
           "reg_status": 50, "company_type": 100, "address": 300, "authority": 200,
-          "business_scope": 2000}
+          "business_scope": 4000}
 MULTILINE = {"business_scope"}
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
