@@ -3,6 +3,7 @@ reading what a user reads (emails, counts), enterprises and registry rows made i
 The bulk recipe for tenants, orders and allocations straight through the models is
 `factories.bulk` (used where thousands of rows are needed)."""
 import re
+from html.parser import HTMLParser
 
 from sqlalchemy import func, insert, select
 
@@ -181,3 +182,38 @@ SUZHOU = {
 }
 SUZHOU_2 = {**SUZHOU, "tax_id": tax_id(2, "91320594MA"), "name": "苏州工业园区星辰云计算有限公司",
             "legal_rep": "李华"}
+
+
+class FormReader(HTMLParser):
+    """The named inputs and textareas of a page with their values."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") and attrs.get("type") not in ("submit", "button"):
+            self.values[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = attrs["name"]
+            self.values[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+
+def form_values(html: str) -> dict[str, str]:
+    """What a browser submits from the one form of `html` (e.g. 新增企业 after autofill)."""
+    reader = FormReader()
+    reader.feed(html)
+    values = reader.values
+    # A browser drops the one line break that follows <textarea>.
+    return {k: v.removeprefix("\r\n") if v.startswith("\r\n") else v.removeprefix("\n")
+            for k, v in values.items()}

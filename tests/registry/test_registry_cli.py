@@ -61,7 +61,7 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(app, csv_file):
     for line in (f"第 3 行：{refusal(WRONG_CHECK)}（已跳过）",
                  "第 4 行：缺少企业名称（已跳过）",
                  f"第 7 行：{refusal('9132050012345')}（已跳过）",
-                 "第 8 行：成立日期格式应为 YYYY-MM-DD：明年（已跳过）",
+                 "第 8 行：成立日期格式应为 YYYY-MM-DD，例如 2015-03-02，当前为“明年”（已跳过）",
                  f"第 11 行：{refusal('9132050000000000I1')}（已跳过）"):
         assert line in result.stderr
     assert f"应为 {uscc(4)[17]}" in refusal(WRONG_CHECK) and "13 位" in refusal("9132050012345")

@@ -205,3 +205,35 @@ def test_registry_settings_come_from_the_environment_once(make_app, monkeypatch)
     monkeypatch.setenv("REGISTRY_PROVIDER", "http")
     with built_without.app_context():
         assert type(registry.provider()).__name__ == "LocalProvider"
+
+
+def test_an_answer_the_form_would_refuse_is_cut_to_what_it_takes_and_saves(
+        http_app, api, make_admin):
+    """A 4,500-character 经营范围, a zero-width space in the name and a 成立日期 after today:
+    the company comes back as the 新增企业 form accepts it, and picking it then 【保存】 works."""
+    from factories import form_values, login
+
+    from webapp.extensions import db
+    from webapp.models import Enterprise
+
+    scope = "软件开发；" * 900
+    api.body = json.dumps({"Result": [
+        {"Name": "深圳\u200b长范围科技有限公司", "CreditCode": uscc(7), "Scope": scope,
+         "StartDate": "2999-01-01 00:00:00", "OperName": "王伟"}]}).encode()
+    app = http_app(REGISTRY_HTTP_MAPPING="qichacha")
+    with app.app_context():
+        (company,) = registry.suggest("深圳长范围")
+    assert company.name == "深圳长范围科技有限公司" and company.established_on is None
+    assert company.business_scope == scope[:4000]
+
+    client = app.test_client()
+    login(client, make_admin()["email"])
+    html = client.get(f"/enterprises/new?pick={uscc(7)}").get_data(as_text=True)
+    assert 'value="深圳长范围科技有限公司"' in html and 'value="王伟"' in html
+    values = form_values(html)
+    assert values["business_scope"] == scope[:4000] and values["established_on"] == ""
+    response = client.post("/enterprises/new", data={**values, "submit": "保存"})
+    assert response.status_code == 303
+    with app.app_context():
+        saved = db.session.query(Enterprise).one()
+        assert (saved.source, len(saved.business_scope)) == ("registry", 4000)

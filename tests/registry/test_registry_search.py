@@ -131,11 +131,11 @@ def test_a_complete_tax_id_finds_its_company(app_ctx):
 
 
 def test_company_info_has_every_business_field(app_ctx):
-    from webapp.models.enterprise import BUSINESS_FIELDS
+    from webapp.core.business_fields import FIELDS
 
     (tax_id,) = add("华盛科技有限公司")
     info = registry.lookup_tax_id(tax_id).as_dict()
-    assert set(info) == {"tax_id", "name"} | {name for name, _ in BUSINESS_FIELDS}
+    assert set(info) == {field.name for field in FIELDS}
 
 
 def test_search_follows_renames_and_deletes(app_ctx):

@@ -1,1 +1,2 @@
-"""Shared rules without a page: audit, outbox, crypto, rate limits, tax IDs, CSV, errors."""
+"""Shared rules without a page: audit, outbox, crypto, rate limits, tax IDs, the 工商 fields,
+CSV, errors."""

@@ -21,15 +21,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, taxid
+from webapp.core.business_fields import FIELD, header_fields
 from webapp.core.errors import ServiceError
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
-from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL
+from webapp.models.enterprise import SOURCE_MANUAL
 
-REQUIRED = {"企业名称": "name", "企业税号": "tax_id"}
-COLUMNS = {**REQUIRED, **{label: name for name, label in BUSINESS_FIELDS}}
+REQUIRED = ("name", "tax_id")
 MAX_ROWS = 5000
 MAX_AGE = 3600  # seconds a preview can be confirmed
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -82,12 +82,10 @@ def parse(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise ServiceError("文件为空，第 1 行应为列名：企业名称,企业税号", field="file") from None
-    header = [h.strip() for h in header]
-    missing = [name for name in REQUIRED if name not in header]
+    columns, ignored = header_fields(header)
+    missing = [FIELD[name].label for name in REQUIRED if name not in columns.values()]
     if missing:
         raise ServiceError(f"第 1 行缺少列：{'、'.join(missing)}（列名须与模板一致）", field="file")
-    index = {COLUMNS[h]: i for i, h in enumerate(header) if h in COLUMNS}
-    ignored = [h for h in header if h and h not in COLUMNS]
     rows, line = [], 1
     try:
         for cells in reader:
@@ -98,7 +96,7 @@ def parse(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
                 raise ServiceError(f"文件行数过多：每次最多导入 {MAX_ROWS} 行，请拆分后上传。",
                                    field="file")
             rows.append((start, {name: cells[i] if i < len(cells) else ""
-                                 for name, i in index.items()}))
+                                 for i, name in columns.items()}))
     except csv.Error as exc:
         raise ServiceError(f"第 {line + 1} 行格式有误，无法读取：{exc}", field="file") from None
     if not rows:

@@ -1,31 +1,33 @@
-"""Forms of 企业管理. Field rules live in services/enterprises.check; the forms carry CSRF,
-labels and the submitted values."""
+"""Forms of 企业管理. Field rules live in enterprises/service.check (from the field list of
+core/business_fields); the forms carry CSRF, labels, sizes and the submitted values."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 
-from webapp.models.enterprise import BUSINESS_FIELDS
+from webapp.core.business_fields import BUSINESS_FIELDS, FIELD, FIELDS
+from webapp.core.taxid import MAX_INPUT
 
 
 class EnterpriseForm(FlaskForm):
-    name = StringField("企业名称")
-    tax_id = StringField("企业税号")
+    name = StringField(FIELD["name"].label, render_kw={"maxlength": FIELD["name"].max_length})
+    # Longer than the column: people paste tax IDs with spaces and dashes, which are dropped.
+    tax_id = StringField(FIELD["tax_id"].label, render_kw={"maxlength": MAX_INPUT})
     source = HiddenField(default="manual")
     submit = SubmitField("保存")
     lookup = SubmitField("查询工商信息")
 
     @property
     def business_fields(self):
-        return [self[name] for name, _label in BUSINESS_FIELDS]
+        return [self[field.name] for field in BUSINESS_FIELDS]
 
     def data_for_service(self) -> dict:
-        names = ["name", "tax_id", *(name for name, _ in BUSINESS_FIELDS)]
-        return {name: self[name].data for name in names}
+        return {field.name: self[field.name].data for field in FIELDS}
 
 
-for _name, _label in BUSINESS_FIELDS:
-    _kind = TextAreaField if _name == "business_scope" else StringField
-    setattr(EnterpriseForm, _name, _kind(_label))
+for _field in BUSINESS_FIELDS:
+    _kind = TextAreaField if _field.multiline else StringField
+    setattr(EnterpriseForm, _field.name,
+            _kind(_field.label, render_kw={"maxlength": _field.max_length}))
 
 
 class UploadForm(FlaskForm):

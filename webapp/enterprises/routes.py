@@ -7,15 +7,16 @@ from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core import taxid
+from webapp.core.business_fields import BUSINESS_FIELDS, FIELDS
 from webapp.core.errors import ServiceError
 from webapp.enterprises import bulk_import
 from webapp.enterprises import service as enterprises
-from webapp.enterprises.bulk_import import COLUMNS, OK
+from webapp.enterprises.bulk_import import OK
 from webapp.enterprises.forms import ConfirmImportForm, EnterpriseForm, UploadForm
 from webapp.enterprises.service import InvalidEnterprise, TaxIdTaken
 from webapp.extensions import db
 from webapp.models import Enterprise
-from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
+from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
 from webapp.registry import service as registry
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, render
@@ -49,8 +50,8 @@ def show(enterprise_id: int):
 
 def _fill(form: EnterpriseForm, info) -> None:
     """Put a registry company into the form; the fields stay editable."""
-    for name in ("tax_id", "name", *(field for field, _ in BUSINESS_FIELDS)):
-        form[name].data = getattr(info, name) or ""
+    for field in FIELDS:
+        form[field.name].data = getattr(info, field.name) or ""
     form.source.data = SOURCE_REGISTRY
 
 
@@ -142,7 +143,7 @@ MAX_UPLOAD = 4 * 1024 * 1024
 def _page(status: int = 200, **ctx):
     ctx.setdefault("form", UploadForm())
     ctx.setdefault("preview", None)
-    return render_template("enterprises/bulk.html", columns=list(COLUMNS), **ctx), status
+    return render_template("enterprises/bulk.html", fields=FIELDS, **ctx), status
 
 
 @bp.get("/import")

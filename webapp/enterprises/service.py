@@ -7,27 +7,19 @@ the check on PostgreSQL; the loser's INSERT hits the constraint and gets the sam
 """
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from webapp.core import audit, taxid
+from webapp.core import audit, business_fields, taxid
+from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
-from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
+from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
 from webapp.registry import service as registry
 
-LABELS = {"name": "企业名称", "tax_id": "企业税号", **dict(BUSINESS_FIELDS)}
-# Column sizes of BusinessInfo; 经营范围 is TEXT, capped so one row stays reasonable.
-LIMITS = {"name": 200, "legal_rep": 100, "registered_capital": 100, "established_on": 20,
-          "reg_status": 50, "company_type": 100, "address": 300, "authority": 200,
-          "business_scope": 2000}
-MULTILINE = {"business_scope"}
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
                 "如你确认一定要将该企业绑定在新租户【{target}】下，请点击【联系售后】操作。")
 PAGE_SIZE = 50
@@ -62,36 +54,11 @@ def cross_tenant_message(tax_id: str, holder: str, target: str) -> str:
     return CROSS_TENANT.format(tax_id=tax_id, holder=holder, target=target)
 
 
-def _clean_text(field: str, value) -> tuple[str | None, str | None]:
-    """(cleaned value or None, problem or None) for one text field."""
-    text = "" if value is None else str(value)
-    text = text.replace("\r\n", "\n").strip()
-    if field not in MULTILINE:
-        text = " ".join(text.split())
-    if CONTROL.search(text) or (field not in MULTILINE and "\n" in text):
-        return None, f"{LABELS[field]}含有不可见的控制字符，请删除后重试"
-    if len(text) > LIMITS[field]:
-        return None, f"{LABELS[field]}不能超过 {LIMITS[field]} 个字符（当前 {len(text)} 个）"
-    return text or None, None
-
-
-def _clean_date(value: str) -> tuple[str | None, str | None]:
-    for fmt in DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-        if parsed > date.today():
-            return None, "成立日期不能晚于今天"
-        return parsed.isoformat(), None
-    return None, "成立日期格式应为 YYYY-MM-DD，例如 2015-03-02"
-
-
 def check(data) -> dict:
     """The cleaned fields of one enterprise, or InvalidEnterprise listing every problem."""
     errors: dict[str, str] = {}
     cleaned: dict = {}
-    name, problem = _clean_text("name", data.get("name"))
+    name, problem = business_fields.clean_text("name", data.get("name"))
     if problem or not name:
         errors["name"] = problem or "请输入企业名称"
     cleaned["name"] = name
@@ -99,13 +66,10 @@ def check(data) -> dict:
     if problem:
         errors["tax_id"] = problem
     cleaned["tax_id"] = taxid.normalise(data.get("tax_id"))
-    for field, _label in BUSINESS_FIELDS:
-        value, problem = _clean_text(field, data.get(field))
-        if value and field == "established_on" and not problem:
-            value, problem = _clean_date(value)
+    for field in BUSINESS_FIELDS:
+        cleaned[field.name], problem = business_fields.clean(field.name, data.get(field.name))
         if problem:
-            errors[field] = problem
-        cleaned[field] = value
+            errors[field.name] = problem
     if errors:
         raise InvalidEnterprise(errors)
     return cleaned

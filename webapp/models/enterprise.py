@@ -2,8 +2,9 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.core.business_fields import FIELD
 from webapp.extensions import db
 from webapp.orm import utcnow
 
@@ -11,30 +12,24 @@ SOURCE_REGISTRY = "registry"
 SOURCE_MANUAL = "manual"
 SOURCE_LABELS = {SOURCE_REGISTRY: "工商自动获取", SOURCE_MANUAL: "手动填写"}
 
-# The 工商信息 fields, in form order, with their UI labels.
-BUSINESS_FIELDS = [
-    ("legal_rep", "法定代表人"),
-    ("registered_capital", "注册资本"),
-    ("established_on", "成立日期"),
-    ("reg_status", "登记状态"),
-    ("company_type", "企业类型"),
-    ("address", "注册地址"),
-    ("authority", "登记机关"),
-    ("business_scope", "经营范围"),
-]
+
+def business_column(name: str, **kwargs):
+    """The column of a 工商 field, sized by the field list: String(max_length), TEXT if multiline."""
+    field = FIELD[name]
+    return mapped_column(Text if field.multiline else String(field.max_length), **kwargs)
 
 
 class BusinessInfo:
     """The 工商信息 columns shared by enterprises and registry companies."""
 
-    legal_rep: Mapped[str | None] = mapped_column(String(100))
-    registered_capital: Mapped[str | None] = mapped_column(String(100))
-    established_on: Mapped[str | None] = mapped_column(String(20))
-    reg_status: Mapped[str | None] = mapped_column(String(50))
-    company_type: Mapped[str | None] = mapped_column(String(100))
-    address: Mapped[str | None] = mapped_column(String(300))
-    authority: Mapped[str | None] = mapped_column(String(200))
-    business_scope: Mapped[str | None] = mapped_column(Text)
+    legal_rep: Mapped[str | None] = business_column("legal_rep")
+    registered_capital: Mapped[str | None] = business_column("registered_capital")
+    established_on: Mapped[str | None] = business_column("established_on")
+    reg_status: Mapped[str | None] = business_column("reg_status")
+    company_type: Mapped[str | None] = business_column("company_type")
+    address: Mapped[str | None] = business_column("address")
+    authority: Mapped[str | None] = business_column("authority")
+    business_scope: Mapped[str | None] = business_column("business_scope")
 
 
 class Enterprise(BusinessInfo, db.Model):
@@ -48,8 +43,8 @@ class Enterprise(BusinessInfo, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
-    tax_id: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    tax_id: Mapped[str] = business_column("tax_id", unique=True)
+    name: Mapped[str] = business_column("name")
     source: Mapped[str] = mapped_column(String(10), default=SOURCE_MANUAL)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -67,8 +62,8 @@ class RegistryCompany(BusinessInfo, db.Model):
     __tablename__ = "registry_company"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tax_id: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    tax_id: Mapped[str] = business_column("tax_id", unique=True)
+    name: Mapped[str] = business_column("name", index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -1,24 +1,19 @@
 """One registered company as the 工商 registry answers it (every provider returns these)."""
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields, make_dataclass
+
+from webapp.core.business_fields import BUSINESS_FIELDS
 
 
-@dataclass(frozen=True)
-class CompanyInfo:
-    """One registered company; field names match BUSINESS_FIELDS plus tax_id and name."""
+def _as_dict(self) -> dict:
+    return asdict(self)
 
-    tax_id: str
-    name: str
-    legal_rep: str | None = None
-    registered_capital: str | None = None
-    established_on: str | None = None
-    reg_status: str | None = None
-    company_type: str | None = None
-    address: str | None = None
-    authority: str | None = None
-    business_scope: str | None = None
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
+# tax_id, name, then every 工商信息 field of the field list (None when the registry lacks it).
+CompanyInfo = make_dataclass(
+    "CompanyInfo",
+    [("tax_id", str), ("name", str), *((f.name, str | None, None) for f in BUSINESS_FIELDS)],
+    frozen=True, namespace={"as_dict": _as_dict, "__module__": __name__},
+)
+CompanyInfo.__doc__ = "One registered company: tax_id, name and the 工商信息 of BUSINESS_FIELDS."
 
 INFO_FIELDS = [f.name for f in fields(CompanyInfo)]

@@ -24,6 +24,7 @@ import urllib.request
 from datetime import datetime, timezone
 
 from webapp.core import taxid
+from webapp.core.business_fields import CONTROL, FIELD, FIELDS, clean_date
 from webapp.registry.company import INFO_FIELDS, CompanyInfo
 
 log = logging.getLogger(__name__)
@@ -32,25 +33,7 @@ MAX_CACHE = 1024
 QUERY_PARAMS = {"generic": "q", "qichacha": "searchKey", "tianyancha": "word"}
 ITEM_PATHS = ["", "Result", "result.items", "result", "data.items", "data.list", "data",
               "items", "results"]
-# Our field ← the keys the common providers use (企查查, 天眼查, generic).
-ALIASES = {
-    "tax_id": ["tax_id", "CreditCode", "creditCode", "credit_code", "unifiedSocialCreditCode",
-               "uscc", "taxNum", "TaxNo"],
-    "name": ["name", "Name", "companyName", "entName"],
-    "legal_rep": ["legal_rep", "OperName", "legalPersonName", "legalPerson", "frName"],
-    "registered_capital": ["registered_capital", "RegistCapi", "regCapital", "regCap"],
-    "established_on": ["established_on", "StartDate", "estiblishTime", "establishTime", "esDate"],
-    "reg_status": ["reg_status", "Status", "regStatus", "entStatus"],
-    "company_type": ["company_type", "EconKind", "companyOrgType", "entType"],
-    "address": ["address", "Address", "regLocation", "dom"],
-    "authority": ["authority", "BelongOrg", "regInstitute", "regOrg"],
-    "business_scope": ["business_scope", "Scope", "businessScope", "opScope"],
-}
-MAX_LENGTH = {"tax_id": 20, "name": 200, "legal_rep": 100, "registered_capital": 100,
-              "established_on": 20, "reg_status": 50, "company_type": 100, "address": 300,
-              "authority": 200, "business_scope": 4000}
 TAG_RE = re.compile(r"<[^>]{0,40}>")  # 天眼查 highlights matches with <em>…</em>
-DATE_RE = re.compile(r"^(\d{4})[-/](\d{2})[-/](\d{2})")
 
 
 def parse_fields(spec: str | dict | None) -> dict[str, str]:
@@ -61,22 +44,24 @@ def parse_fields(spec: str | dict | None) -> dict[str, str]:
         spec = json.loads(spec)
     if isinstance(spec, str):
         spec = dict(pair.split("=", 1) for pair in spec.split(",") if "=" in pair)
-    return {ours.strip(): theirs.strip() for ours, theirs in spec.items() if ours.strip() in ALIASES}
+    return {ours.strip(): theirs.strip() for ours, theirs in spec.items() if ours.strip() in FIELD}
 
 
 def _text(value, name: str) -> str | None:
+    """One field of an answer as the 新增企业 form will accept it (what it would refuse is
+    dropped or cut, since an answer cannot be sent back): the form's date rule, no control
+    characters, at most the field's length."""
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
         return None
     if name == "established_on":
         if isinstance(value, (int, float)):  # 天眼查: milliseconds since the epoch
             try:
-                return datetime.fromtimestamp(value / 1000, timezone.utc).date().isoformat()
+                value = datetime.fromtimestamp(value / 1000, timezone.utc).date().isoformat()
             except (OverflowError, OSError, ValueError):
                 return None
-        match = DATE_RE.match(str(value))
-        return "-".join(match.groups()) if match else None
-    text = TAG_RE.sub("", str(value)).strip()
-    return text[:MAX_LENGTH[name]] or None
+        return clean_date(str(value))[0]
+    text = CONTROL.sub("", TAG_RE.sub("", str(value))).strip()
+    return text[:FIELD[name].max_length] or None
 
 
 def _number(value, default: float) -> float:
@@ -92,8 +77,9 @@ class HttpProvider:
                  cache_seconds: float = 300.0):
         self.url, self.token, self.token_header = url, token, token_header
         self.query_param, self.items_path = query_param, items_path
-        self.keys = {name: ([fields[name]] if fields and name in fields else []) + keys
-                     for name, keys in ALIASES.items()}
+        # Our field ← a configured key, then our own name, then the common providers' keys.
+        self.keys = {f.name: ([fields[f.name]] if fields and f.name in fields else [])
+                     + [f.name, *f.provider_keys] for f in FIELDS}
         self.timeout, self.cache_seconds = float(timeout), float(cache_seconds)
         self._cache: dict[str, tuple[float, list[CompanyInfo]]] = {}
         self._lock = threading.Lock()

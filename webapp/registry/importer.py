@@ -1,51 +1,25 @@
 """Import a CSV of registered companies into the local registry (upsert by tax ID).
 
-Columns (header names in Chinese or English, any order; only the first two are required):
-企业名称/name, 企业税号/tax_id, 法定代表人/legal_rep, 注册资本/registered_capital,
-成立日期/established_on, 登记状态/reg_status, 企业类型/company_type, 注册地址/address,
-登记机关/authority, 经营范围/business_scope. Encoding: UTF-8 (with or without BOM) or GBK.
+Columns: a header row naming fields of the field list (core/business_fields: 企业名称/name,
+企业税号/tax_id, 法定代表人/legal_rep, … or an alias such as 统一社会信用代码), any order; only
+企业名称 and 企业税号 are required. Lengths and the date follow the 新增企业 form's rules.
+Encoding: UTF-8 (with or without BOM) or GBK.
 A bad row is reported with its line number and skipped; good rows are kept.
 """
 import codecs
 import csv
 import io
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from webapp.core import taxid
+from webapp.core import business_fields, taxid
+from webapp.core.business_fields import FIELD, FIELDS, header_fields
 from webapp.core.errors import ServiceError
 from webapp.registry import local
 
 CHUNK = 5000
-ALIASES = {
-    "name": ["企业名称", "名称", "公司名称", "企业全称", "name", "company_name", "company"],
-    "tax_id": ["企业税号", "税号", "统一社会信用代码", "信用代码", "纳税人识别号", "tax_id",
-               "taxid", "credit_code", "uscc"],
-    "legal_rep": ["法定代表人", "法人代表", "法人", "legal_rep", "legal_representative"],
-    "registered_capital": ["注册资本", "registered_capital", "capital"],
-    "established_on": ["成立日期", "established_on", "established", "start_date"],
-    "reg_status": ["登记状态", "经营状态", "reg_status", "status"],
-    "company_type": ["企业类型", "公司类型", "company_type", "type"],
-    "address": ["注册地址", "地址", "address"],
-    "authority": ["登记机关", "authority"],
-    "business_scope": ["经营范围", "business_scope", "scope"],
-}
-LABELS = {"name": "企业名称", "tax_id": "企业税号", "legal_rep": "法定代表人",
-          "registered_capital": "注册资本", "established_on": "成立日期", "reg_status": "登记状态",
-          "company_type": "企业类型", "address": "注册地址", "authority": "登记机关",
-          "business_scope": "经营范围"}
-MAX_LENGTH = {"name": 200, "legal_rep": 100, "registered_capital": 100, "established_on": 20,
-              "reg_status": 50, "company_type": 100, "address": 300, "authority": 200,
-              "business_scope": 4000}
-DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$|^(\d{4})(\d{2})(\d{2})$")
-
-
-def _key(header: str) -> str:
-    return re.sub(r"[\s_]+", "_", unicodedata.normalize("NFKC", header or "").strip().lower())
-
-
-HEADER_TO_FIELD = {_key(alias): name for name, aliases in ALIASES.items() for alias in aliases}
+REQUIRED = ("name", "tax_id")
+TEXT_FIELDS = [field.name for field in FIELDS if field.name != "tax_id"]
 
 
 @dataclass
@@ -68,47 +42,30 @@ def open_text(binary) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding=encoding, newline="")
 
 
-def _date(value: str) -> str:
-    match = DATE_RE.match(value)
-    if not match:
-        raise ServiceError(f"成立日期格式应为 YYYY-MM-DD：{value[:30]}")
-    y, m, d = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
-    if not (1 <= m <= 12 and 1 <= d <= 31):
-        raise ServiceError(f"成立日期不存在：{value[:30]}")
-    return f"{y:04d}-{m:02d}-{d:02d}"
-
-
 def parse_row(record: dict) -> dict:
-    """A registry row from one CSV record, or ServiceError saying what is wrong."""
+    """A registry row from one CSV record, or ServiceError with its first problem; the rules
+    (lengths, the date) are the 新增企业 form's, so every stored company can be saved there."""
     # Names are stored NFKC-normalised, as queries are, so full-width text still matches.
-    if not unicodedata.normalize("NFKC", record.get("name") or "").strip():
+    record = {**record, "name": unicodedata.normalize("NFKC", record.get("name") or "")}
+    if not record["name"].strip():
         raise ServiceError("缺少企业名称")
     row = {}
-    for name, raw in record.items():
-        value = (raw or "").strip()
-        if name in ("tax_id", "name", "established_on"):
-            value = unicodedata.normalize("NFKC", value).strip()
-        if name == "tax_id":
-            row[name] = taxid.validate(value)
+    if "tax_id" in record:
+        row["tax_id"] = taxid.validate(unicodedata.normalize("NFKC", record["tax_id"] or "").strip())
+    for name in TEXT_FIELDS:
+        if name not in record:
             continue
-        if not value:
-            row[name] = None
-            continue
-        if len(value) > MAX_LENGTH[name]:
-            raise ServiceError(f"{LABELS[name]}过长（最多 {MAX_LENGTH[name]} 个字符）")
-        row[name] = _date(value) if name == "established_on" else value
+        row[name], problem = business_fields.clean(name, record[name])
+        if problem:
+            if name == "established_on":
+                problem += f"，当前为“{record[name].strip()[:30]}”"
+            raise ServiceError(problem)
     return row
 
 
 def _columns(header: list[str], report: ImportReport) -> dict[int, str]:
-    columns = {}
-    for index, title in enumerate(header):
-        name = HEADER_TO_FIELD.get(_key(title))
-        if name and name not in columns.values():
-            columns[index] = name
-        elif title.strip():
-            report.ignored_columns.append(title.strip())
-    missing = [LABELS[n] for n in ("name", "tax_id") if n not in columns.values()]
+    columns, report.ignored_columns = header_fields(header)
+    missing = [FIELD[name].label for name in REQUIRED if name not in columns.values()]
     if missing:
         raise ServiceError("CSV 表头缺少列：" + "、".join(missing)
                            + "（表头需含 企业名称 与 企业税号，或 name 与 tax_id）")

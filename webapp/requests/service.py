@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from webapp.core import audit, taxid
+from webapp.core.business_fields import CONTROL
 from webapp.core.errors import ServiceError
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
@@ -61,7 +62,7 @@ def _clean_reason(reason: str) -> tuple[str | None, str | None]:
         return None, "请填写申请原因，例如：该企业已归属本集团，需要在本租户下分配权益。"
     if len(text) > REASON_MAX:
         return None, f"申请原因不能超过 {REASON_MAX} 个字符（当前 {len(text)} 个）"
-    if enterprises.CONTROL.search(text):
+    if CONTROL.search(text):
         return None, "申请原因含有不可见的控制字符，请删除后重试"
     return text, None
 
