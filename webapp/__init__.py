@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")
 
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_hooks(app)
     from webapp import cli
@@ -60,6 +61,12 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     crypto.init_app(app)
     ratelimit.init_app(app)
+
+
+def register_converters(app: Flask) -> None:
+    from webapp.web.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
 
 def register_blueprints(app: Flask) -> None:
