@@ -65,7 +65,8 @@ def _lines(value, errors: dict) -> list[tuple[str, int]]:
             errors[where] = "必须是对象 {\"product\", \"quantity\"}"
             continue
         product, quantity = item.get("product"), item.get("quantity")
-        if not isinstance(product, str) or not product.strip() or len(product) > 40:
+        if (not isinstance(product, str) or not product.strip() or len(product) > 40
+                or bad_character(product)):
             errors[f"{where}.product"] = "必须是产品代码（字符串，不超过 40 个字符）"
         # bool is an int in Python; `true` is not a quantity.
         if isinstance(quantity, bool) or not isinstance(quantity, int):
