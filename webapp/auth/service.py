@@ -48,3 +48,28 @@ def create_staff(email: str, role: str, password: str, *, actor_label: str = "cl
     db.session.flush()
     audit.record("user.created", actor_label=actor_label, target=user, role=role)
     return user
+
+
+def logout(user: User, ip: str | None = None) -> None:
+    """Sign out: every session of the user ends, not only this browser's (a copied cookie too)."""
+    user.end_sessions()
+    audit.record("auth.logout", actor=user, tenant_id=user.tenant_id, ip=ip)
+
+
+def change_password(user: User, password: str, confirm: str, *, actor_label: str = "cli") -> None:
+    """Set a new password; every existing session of the user ends."""
+    validate_password(password, confirm)
+    user.set_password(password)
+    audit.record("user.password_changed", actor_label=actor_label, target=user,
+                 tenant_id=user.tenant_id)
+
+
+def disable_user(email: str, *, actor_label: str = "cli") -> User:
+    """Remove an account's access: it can no longer sign in and its sessions end at once."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise ServiceError(f"账号 {email} 不存在", field="email", code=404)
+    user.active = False
+    user.end_sessions()
+    audit.record("user.disabled", actor_label=actor_label, target=user, tenant_id=user.tenant_id)
+    return user
