@@ -253,3 +253,20 @@ def test_an_unhandled_error_under_api_is_json(make_app):
     response = app.test_client().get("/api/boom")
     assert response.status_code == 500 and response.is_json
     assert "系统繁忙" in response.get_json()["error"]
+
+
+def test_the_schema_states_every_empty_string_the_api_refuses(api):
+    """Where the API answers 必填 for "", the schema says minLength; where it accepts "", not."""
+    schema = api.test_client().get("/api/openapi.json").get_json()["components"]["schemas"][
+        "OrderIn"]
+    client = api.test_client()
+    for name, prop in schema["properties"].items():
+        if prop.get("type") != "string" or "format" in prop and prop["format"] == "date":
+            continue
+        response = client.post("/api/orders", json={**GOOD, name: ""}, headers=AUTH)
+        refused = response.status_code == 422 and name in response.get_json()["errors"]
+        assert refused == (prop.get("minLength", 0) >= 1), name
+    product = schema["properties"]["lines"]["items"]["properties"]["product"]
+    response = client.post("/api/orders", json={**GOOD, "lines": [{"product": "", "quantity": 1}]},
+                           headers=AUTH)
+    assert response.status_code == 422 and product["minLength"] == 1
