@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")
 
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_hooks(app)
     from webapp import cli
@@ -62,6 +63,12 @@ def register_extensions(app: Flask) -> None:
     ratelimit.init_app(app)
 
 
+def register_converters(app: Flask) -> None:
+    from webapp.web.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+
+
 def register_blueprints(app: Flask) -> None:
     import importlib
 
@@ -72,7 +79,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from webapp.core import outbox
-    from webapp.web import security
+    from webapp.web import inputs, security
 
     security.register(app)
+    inputs.register(app)
     outbox.register_background_sender(app)

@@ -83,8 +83,12 @@ class Defaults:
     ACTIVATION_LINK_MAX_AGE = 30 * 24 * 3600
     ACTIVATION_MAX_WRONG_KEYS = 5
     ACTIVATION_WRONG_KEY_WINDOW = 15 * 60
+    ACTIVATION_ORDER_MAX_WRONG_KEYS = 50  # per order from all addresses: distributed guessing
     LOGIN_MAX_FAILURES = 10
     LOGIN_FAILURE_WINDOW = 15 * 60
+    MOVE_LOOKUP_LIMIT = 30  # /requests/move look-ups per tenant and per address in the window
+    MOVE_LOOKUP_WINDOW = 15 * 60
+    LOGIN_ACCOUNT_MAX_FAILURES = 100  # per account from all addresses: distributed guessing
     PASSWORD_HASH_METHOD = "scrypt"
     MAIL_TIMEOUT = 10
     OUTBOX_MAX_ATTEMPTS = 8

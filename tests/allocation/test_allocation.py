@@ -211,7 +211,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, admin, make_admin
     huge = base64.urlsafe_b64encode(b'["x", 99999999999999999999999]').decode().rstrip("=")
     assert client.get(urls(admin)["panel"], query_string={"after": huge}).status_code == 200
     nul = client.get(urls(admin)["panel"], query_string={"q": "企业\x00"})
-    assert nul.status_code == 422 and "无效的控制字符" in nul.get_data(as_text=True)
+    assert nul.status_code == 422 and "不能包含控制字符" in nul.get_data(as_text=True)
     nul_cursor = base64.urlsafe_b64encode('["企\\u0000", 5]'.encode()).decode().rstrip("=")
     assert client.get(urls(admin)["panel"], query_string={"after": nul_cursor}).status_code == 200
     bad_token = client.post(urls(admin)["commit"], data={"token": "x"})
@@ -329,3 +329,27 @@ def test_the_whole_flow_without_javascript(app, client, admin):
         assert db.session.get(OrderLine, admin["issue"]).allocated == 2
     page = client.get(f"/orders/{admin['order_id']}").get_data(as_text=True)
     assert re.search(r"<td>发票云开票</td><td>3</td><td>2</td>\s*<td>1</td>", page)
+
+
+def test_an_overlong_after_is_not_copied_into_the_redirect(client, admin):
+    """The no-JS toggle and 【保存勾选】 return to the same page; a 90 KB `after` means page 1."""
+    ent = admin["enterprises"][0]
+    huge = "A" * 90_000
+    tick_plain = client.post(urls(admin)["toggle"], data={"enterprise_id": str(ent),
+                                                          "selected": str(ent), "after": huge})
+    assert tick_plain.status_code == 303
+    assert "after" not in tick_plain.headers["Location"] and len(tick_plain.headers["Location"]) < 200
+    saved = client.post(urls(admin)["draft"], data={"page_ids": str(ent), "action": "save",
+                                                    "after": huge})
+    assert saved.status_code == 303 and "after" not in saved.headers["Location"]
+
+
+def test_a_readable_after_is_kept_in_the_redirect(client, admin):
+    from webapp.allocation.drafts import Row, encode_cursor
+
+    cursor = encode_cursor(Row(id=admin["enterprises"][0], name="企业00000有限公司", tax_id="x",
+                               allocated_at=None, drafted=False))
+    ent = admin["enterprises"][1]
+    response = client.post(urls(admin)["toggle"], data={"enterprise_id": str(ent),
+                                                        "after": cursor})
+    assert response.status_code == 303 and f"after={cursor}" in response.headers["Location"]

@@ -142,3 +142,18 @@ def test_undecodable_file_is_refused(app, client, admin):
 def test_no_file_field_at_all(client, admin):
     response = client.post("/enterprises/import", data={})
     assert response.status_code == 422 and "请选择要上传的 CSV 文件" in response.get_data(as_text=True)
+
+
+# Kept under 500 KB: above that the test client spools the body to a file it never closes.
+def test_an_oversized_cell_is_refused_in_chinese(client, admin):
+    response = upload(client, f"企业名称,企业税号\n\"{'x' * 140_000}\",{tax_id(1)}\n")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "第 2 行有单元格超过 131072 个字符" in html and "field limit" not in html
+
+
+def test_a_long_line_without_newline_is_not_called_empty(client, admin):
+    response = upload(client, "企业名称" + "x" * 200_000)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "文件为空" not in html and "第 1 行有单元格超过 131072 个字符" in html

@@ -69,7 +69,7 @@ def test_add_manual_enterprise_then_listed(app, client, admin):
     ({"name": ""}, "请输入企业名称"),
     ({"name": "名" * 201}, "企业名称不能超过 200 个字符（当前 201 个）"),
     ({"address": "路" * 301}, "注册地址不能超过 300 个字符"),
-    ({"name": "坏\x00名"}, "企业名称含有不可见的控制字符"),
+    ({"name": "坏\x00名"}, "不能包含控制字符"),  # the one rule, before the form
     ({"name": "abc\u202e名"}, "企业名称含有不可见的控制字符"),
     ({"established_on": "去年"}, "成立日期格式应为 YYYY-MM-DD"),
     ({"established_on": "2999-01-01"}, "成立日期不能晚于今天"),

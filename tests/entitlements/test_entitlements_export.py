@@ -108,3 +108,17 @@ def test_staff_exports_any_tenant(app, client, make_staff):
             AuditEntry.action == "entitlements.exported")).one()
         assert (entry.actor_label, entry.tenant_id) == (staff, tenant)
         assert entry.detail == {"product": "receive"}
+
+
+@pytest.mark.parametrize("q", ["%00", "a%01b", "长" * 101])
+def test_a_bad_query_is_refused_before_any_csv(app, client, make_staff, q):
+    with app.app_context():
+        tenant = bulk.tenant("坏查询有限公司")
+        db.session.commit()
+    login(client, make_staff("support"))
+    response = client.get(f"/entitlements/tenants/{tenant}/export.csv?q={q}")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    with app.app_context():
+        assert db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "entitlements.exported")).first() is None
+

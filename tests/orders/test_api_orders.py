@@ -203,3 +203,71 @@ def test_a_sales_system_pushes_an_order_over_real_http(live_server):
     assert status == 201 and answer["delivered"] is True
     assert post(body, AUTH)[0] == 409
     assert count(server.app, Order) == 1 and count(server.app, OutboxEmail) == 1
+
+
+@pytest.mark.parametrize("field", ["customer", "sales", "order_no"])
+def test_a_lone_surrogate_is_a_field_error(api, field):
+    body = json.dumps({**GOOD, field: "@SURROGATE@"}).replace("@SURROGATE@", "a\\ud800")
+    response = api.test_client().post("/api/orders", data=body, headers=AUTH,
+                                      content_type="application/json")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {field: "不能包含无效的 Unicode 字符"}
+    _nothing_written(api)
+
+
+def test_a_lone_surrogate_in_a_product_code_is_a_field_error(api):
+    body = json.dumps({**GOOD, "lines": [{"product": "\ud800", "quantity": 1}]})
+    response = api.test_client().post("/api/orders", data=body, headers=AUTH,
+                                      content_type="application/json")
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"lines[0].product"}
+    _nothing_written(api)
+
+
+def test_a_body_nested_too_deep_is_a_400(api):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api.test_client().post("/api/orders", data=body, headers=AUTH,
+                                      content_type="application/json")
+    assert response.status_code == 400 and response.is_json
+    _nothing_written(api)
+
+
+def test_a_wrong_method_is_a_json_405_with_allow(api):
+    response = api.test_client().get("/api/orders", headers=AUTH)
+    assert response.status_code == 405 and response.is_json
+    assert response.get_json()["error"] == "不支持该操作。"
+    assert "POST" in response.headers["Allow"]
+
+
+def test_an_unknown_api_path_is_a_json_404(api):
+    response = api.test_client().get("/api/nothing-here")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_an_unhandled_error_under_api_is_json(make_app):
+    app = make_app(API_TOKEN=TOKEN)
+
+    def boom():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/api/boom", view_func=boom)
+    response = app.test_client().get("/api/boom")
+    assert response.status_code == 500 and response.is_json
+    assert "系统繁忙" in response.get_json()["error"]
+
+
+def test_the_schema_states_every_empty_string_the_api_refuses(api):
+    """Where the API answers 必填 for "", the schema says minLength; where it accepts "", not."""
+    schema = api.test_client().get("/api/openapi.json").get_json()["components"]["schemas"][
+        "OrderIn"]
+    client = api.test_client()
+    for name, prop in schema["properties"].items():
+        if prop.get("type") != "string" or "format" in prop and prop["format"] == "date":
+            continue
+        response = client.post("/api/orders", json={**GOOD, name: ""}, headers=AUTH)
+        refused = response.status_code == 422 and name in response.get_json()["errors"]
+        assert refused == (prop.get("minLength", 0) >= 1), name
+    product = schema["properties"]["lines"]["items"]["properties"]["product"]
+    response = client.post("/api/orders", json={**GOOD, "lines": [{"product": "", "quantity": 1}]},
+                           headers=AUTH)
+    assert response.status_code == 422 and product["minLength"] == 1

@@ -151,3 +151,10 @@ def test_generate_demo_service_adds_rows_for_the_demo_seed(app_ctx):
 
 def test_faker_is_repeatable_with_a_seed():
     assert Faker(3).company() == Faker(3).company()
+
+
+def test_import_of_an_oversized_cell_says_so_in_chinese(app, csv_file):
+    result = run(app, "import", csv_file(f"tax_id,name\n{GOOD_1},\"{'长' * 200_000}\"\n"))
+    assert result.exit_code == 1
+    assert "有单元格超过 131072 个字符" in result.output and "field limit" not in result.output
+    assert count(app, RegistryCompany) == 0

@@ -1,5 +1,6 @@
 """产品激活: the 操作密钥, the signed link, the ERP choice and the first tenant admin."""
 import base64
+import hashlib
 import secrets
 
 from flask import current_app, render_template
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.core import audit, outbox
 from webapp.core.crypto import hash_matches, keyed_hash
 from webapp.core.errors import ServiceError
-from webapp.core.ratelimit import FailureLimit, retry_minutes
+from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
 from webapp.extensions import db
 from webapp.models import Order, Tenant, User
 from webapp.models.order import DEPLOYMENT_CHOICES, ERP_CHOICES
@@ -24,10 +25,14 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="activation-link")
 
 
-def _wrong_keys() -> FailureLimit:
+def _wrong_keys(order: Order, ip: str) -> Guard:
     cfg = current_app.config
-    return FailureLimit("activation-key", cfg["ACTIVATION_MAX_WRONG_KEYS"],
-                        cfg["ACTIVATION_WRONG_KEY_WINDOW"])
+    window = cfg["ACTIVATION_WRONG_KEY_WINDOW"]
+    # The key is part of the target: a reissued key is a new target to guess.
+    key_tag = hashlib.sha256((order.key_hash or "").encode()).hexdigest()[:12]
+    return Guard(FailureLimit("activation-key", cfg["ACTIVATION_MAX_WRONG_KEYS"], window),
+                 FailureLimit("activation-order", cfg["ACTIVATION_ORDER_MAX_WRONG_KEYS"], window),
+                 target=f"order:{order.id}:{key_tag}", ip=ip)
 
 
 def normalise_key(key: str) -> str:
@@ -89,19 +94,20 @@ def send_activation_email(order: Order, *, actor: User | None = None,
 
 
 def check_key(order: Order, key: str, ip: str) -> None:
-    """Accept the right 操作密钥; count a wrong one per order and per client address."""
-    limit = _wrong_keys()
-    keys = (f"order:{order.id}", f"ip:{ip}")
-    wait = limit.blocked(*keys)
+    """Accept the right 操作密钥; count a wrong one per (order, address) and per address, with a
+    high per-order ceiling: guessing from elsewhere does not lock the contact out."""
+    guard = _wrong_keys(order, ip)
+    wait = guard.blocked()
     if wait:
         audit.record("activation.key_blocked", target=order, ip=ip, actor_label="anonymous")
         raise ServiceError(
             f"操作密钥错误次数过多，请 {retry_minutes(wait)} 分钟后再试。", field="key", code=429)
     if not hash_matches(normalise_key(key), order.key_hash, KEY_PURPOSE):
-        limit.fail(*keys)
+        guard.fail()
         audit.record("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
-        left = min(limit.remaining(k) for k in keys)
-        hint = f"还可尝试 {left} 次。" if left else f"请 {retry_minutes(limit.window)} 分钟后再试。"
+        left = guard.remaining()
+        hint = (f"还可尝试 {left} 次。" if left
+                else f"请 {retry_minutes(guard.per_address.window)} 分钟后再试。")
         raise ServiceError(f"操作密钥不正确，请复制邮件中的操作密钥后重试。{hint}", field="key")
     audit.record("activation.key_accepted", target=order, ip=ip, actor_label="anonymous",
                  tenant_id=order.tenant_id)

@@ -54,6 +54,10 @@ def _form_query() -> str:
 
 
 def _panel_url(line, q: str = "", after: str | None = None) -> str:
+    """The panel at `after`; an unreadable or overlong cursor means page 1 (and never lands,
+    unbounded, in a Location header)."""
+    if drafts.decode_cursor(after) is None:
+        after = None
     return url_for(".panel", order_id=line.order_id, line_id=line.id,
                    q=q or None, after=after or None)
 

@@ -19,10 +19,11 @@ _ORDER_IN = {
     "additionalProperties": False,
     "required": ["order_no", "customer", "contact_email", "lines"],
     "properties": {
-        "order_no": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        "order_no": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
                      "description": "订单号（唯一）"},
-        "customer": {"type": "string", "maxLength": 200, "description": "下单企业全称"},
-        "contact_email": {"type": "string", "format": "email", "maxLength": 254,
+        "customer": {"type": "string", "minLength": 1, "maxLength": 200, "description": "下单企业全称"},
+        "contact_email": {"type": "string", "format": "email", "minLength": 3,
+                          "maxLength": 254,
                           "description": "联系邮箱：激活邮件发往此地址"},
         "sales": {"type": "string", "maxLength": 100, "description": "销售人员"},
         "valid_until": {"type": "string", "format": "date", "description": "有效期（不早于今天）"},
@@ -33,7 +34,7 @@ _ORDER_IN = {
             "items": {
                 "type": "object", "required": ["product", "quantity"],
                 "properties": {
-                    "product": {"type": "string", "maxLength": 40,
+                    "product": {"type": "string", "minLength": 1, "maxLength": 40,
                                 "description": "产品代码：issue（发票云开票）、receive（发票云收票）、"
                                                "image（发票云影像）、archive（电子档案）或运营新增的代码",
                                 "example": "issue"},

@@ -6,6 +6,7 @@ the business rules (known product, email form, duplicate 订单号…) stay in s
 from dataclasses import dataclass
 from datetime import date
 
+from webapp.core.text import bad_character
 from webapp.orders.service import MAX_QUANTITY
 
 FIELDS = {"order_no", "customer", "contact_email", "sales", "valid_until", "lines", "delivered"}
@@ -41,8 +42,8 @@ def _string(body: dict, name: str, max_len: int, errors: dict, required: bool = 
     if len(value) > max_len:
         errors[name] = f"不超过 {max_len} 个字符"
         return None
-    if any(ord(ch) < 32 for ch in value):
-        errors[name] = "不能包含控制字符"
+    if problem := bad_character(value):
+        errors[name] = problem
         return None
     return value
 
@@ -64,7 +65,8 @@ def _lines(value, errors: dict) -> list[tuple[str, int]]:
             errors[where] = "必须是对象 {\"product\", \"quantity\"}"
             continue
         product, quantity = item.get("product"), item.get("quantity")
-        if not isinstance(product, str) or not product.strip() or len(product) > 40:
+        if (not isinstance(product, str) or not product.strip() or len(product) > 40
+                or bad_character(product)):
             errors[f"{where}.product"] = "必须是产品代码（字符串，不超过 40 个字符）"
         # bool is an int in Python; `true` is not a quantity.
         if isinstance(quantity, bool) or not isinstance(quantity, int):

@@ -5,7 +5,6 @@ from flask_login import current_user, login_user, logout_user
 
 from webapp.auth import service as accounts
 from webapp.auth.forms import LoginForm
-from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 
@@ -47,8 +46,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        audit.record("auth.logout", actor=current_user, tenant_id=current_user.tenant_id,
-                     ip=request.remote_addr)
+        accounts.logout(current_user, ip=request.remote_addr)
         db.session.commit()
     logout_user()
     flash("您已退出登录。", "info")

@@ -5,29 +5,33 @@ from sqlalchemy import select
 from webapp.activation.service import validate_password
 from webapp.core import audit
 from webapp.core.errors import ServiceError
-from webapp.core.ratelimit import FailureLimit, retry_minutes
+from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.user import STAFF_ROLES
 from webapp.orders.service import normalise_email
 
 
-def _failures() -> FailureLimit:
+def _guard(email: str, ip: str) -> Guard:
     cfg = current_app.config
-    return FailureLimit("login", cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_FAILURE_WINDOW"])
+    window = cfg["LOGIN_FAILURE_WINDOW"]
+    return Guard(FailureLimit("login", cfg["LOGIN_MAX_FAILURES"], window),
+                 FailureLimit("login-account", cfg["LOGIN_ACCOUNT_MAX_FAILURES"], window),
+                 target=f"email:{email}", ip=ip)
 
 
 def authenticate(email: str, password: str, ip: str) -> User:
-    """The user for these credentials; failures are counted per email and per address."""
+    """The user for these credentials; failures are counted per (email, address) and per
+    address, with a high per-email ceiling: a stranger cannot lock the owner out."""
     email = (email or "").strip().lower()
-    keys = (f"email:{email}", f"ip:{ip}")
-    wait = _failures().blocked(*keys)
+    guard = _guard(email, ip)
+    wait = guard.blocked()
     if wait:
         audit.record("auth.login_blocked", actor_label=email[:254], ip=ip)
         raise ServiceError(f"登录失败次数过多，请 {retry_minutes(wait)} 分钟后再试。", code=429)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.check_password(password) or not user.active:
-        _failures().fail(*keys)
+        guard.fail()
         audit.record("auth.login_failed", actor_label=email[:254], ip=ip)
         raise ServiceError("邮箱或密码错误。")
     audit.record("auth.login", actor=user, tenant_id=user.tenant_id, ip=ip)
@@ -47,4 +51,29 @@ def create_staff(email: str, role: str, password: str, *, actor_label: str = "cl
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", actor_label=actor_label, target=user, role=role)
+    return user
+
+
+def logout(user: User, ip: str | None = None) -> None:
+    """Sign out: every session of the user ends, not only this browser's (a copied cookie too)."""
+    user.end_sessions()
+    audit.record("auth.logout", actor=user, tenant_id=user.tenant_id, ip=ip)
+
+
+def change_password(user: User, password: str, confirm: str, *, actor_label: str = "cli") -> None:
+    """Set a new password; every existing session of the user ends."""
+    validate_password(password, confirm)
+    user.set_password(password)
+    audit.record("user.password_changed", actor_label=actor_label, target=user,
+                 tenant_id=user.tenant_id)
+
+
+def disable_user(email: str, *, actor_label: str = "cli") -> User:
+    """Remove an account's access: it can no longer sign in and its sessions end at once."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise ServiceError(f"账号 {email} 不存在", field="email", code=404)
+    user.active = False
+    user.end_sessions()
+    audit.record("user.disabled", actor_label=actor_label, target=user, tenant_id=user.tenant_id)
     return user

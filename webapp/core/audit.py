@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "email.sent": "邮件已发送",
     "email.failed": "邮件发送失败",
     "user.created": "创建用户",
+    "user.password_changed": "修改密码",
+    "user.disabled": "停用用户",
     "reminder.sent": "到期提醒",
     "entitlements.exported": "导出权益",
     "auth.login": "登录",

@@ -1,4 +1,9 @@
-"""Counting failures (wrong keys, bad logins) in a window, in memory or in Redis."""
+"""Counting failures (wrong keys, bad logins) in a window, in memory or in Redis.
+
+A guessable target (an account, an order) is counted per (target, client address) at the
+user-facing threshold, so guessing from elsewhere never locks the rightful user out, plus a much
+higher per-target ceiling that only stops guessing spread over many addresses (`Guard`).
+"""
 import time
 from dataclasses import dataclass
 
@@ -49,3 +54,30 @@ class FailureLimit:
 
     def remaining(self, key: str) -> int:
         return self._strategy().get_window_stats(self._item(), key).remaining
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Failure counts for one attempt on `target` from `ip`: the (target, address) pair and the
+    address at `per_address`, the target alone at `ceiling` (same window)."""
+
+    per_address: FailureLimit
+    ceiling: FailureLimit
+    target: str
+    ip: str
+
+    def _checks(self) -> list[tuple[FailureLimit, str]]:
+        return [(self.per_address, f"{self.target}|ip:{self.ip}"),
+                (self.per_address, f"ip:{self.ip}"),
+                (self.ceiling, self.target)]
+
+    def blocked(self) -> int | None:
+        waits = [wait for limit, key in self._checks() if (wait := limit.blocked(key))]
+        return max(waits) if waits else None
+
+    def fail(self) -> None:
+        for limit, key in self._checks():
+            limit.fail(key)
+
+    def remaining(self) -> int:
+        return min(limit.remaining(key) for limit, key in self._checks())

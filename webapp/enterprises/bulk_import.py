@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, taxid
 from webapp.core.business_fields import FIELD, header_fields
+from webapp.core.csvread import reading_error
 from webapp.core.errors import ServiceError
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.service import InvalidEnterprise
@@ -80,8 +81,10 @@ def parse(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
-    except (StopIteration, csv.Error):
+    except StopIteration:
         raise ServiceError("文件为空，第 1 行应为列名：企业名称,企业税号", field="file") from None
+    except csv.Error as exc:
+        raise ServiceError(reading_error(exc, 1), field="file") from None
     columns, ignored = header_fields(header)
     missing = [FIELD[name].label for name in REQUIRED if name not in columns.values()]
     if missing:
@@ -98,7 +101,7 @@ def parse(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
             rows.append((start, {name: cells[i] if i < len(cells) else ""
                                  for i, name in columns.items()}))
     except csv.Error as exc:
-        raise ServiceError(f"第 {line + 1} 行格式有误，无法读取：{exc}", field="file") from None
+        raise ServiceError(reading_error(exc, line + 1), field="file") from None
     if not rows:
         raise ServiceError("文件中没有企业数据：第 1 行为列名，从第 2 行起每行一家企业。", field="file")
     return rows, ignored

@@ -1,10 +1,11 @@
 """Home pages: the tenant admin's orders, the staff landing page, and 【去配置】."""
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp.allocation import commit as allocation
 from webapp.extensions import db
+from webapp.main import readiness
 from webapp.models import Order
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 
@@ -42,5 +43,15 @@ def configure(order_id: int):
 
 @bp.get("/healthz")
 def healthz():
-    """A bare endpoint: liveness, and the baseline the benchmarks compare against."""
+    """Liveness (the process answers; no database), and the benchmarks' baseline."""
     return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness (JSON): 200 when the database answers at the migrations' head, else 503."""
+    ready, report = readiness.check()
+    response = jsonify(report)
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # In the session cookie beside the id; bumping it ends every session signed with the old one.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant = relationship("Tenant", lazy="joined")  # every request reads both, in one query
@@ -43,6 +45,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}.{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this user (each browser, each captured cookie)."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_staff(self) -> bool:
@@ -53,6 +62,9 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[self.role]
 
     def set_password(self, password: str) -> None:
+        """Set the password; a change (not the first one) ends every session."""
+        if self.password_hash:
+            self.end_sessions()
         # Tests set a cheap method: scrypt costs ~110 ms a hash, half of the suite's time.
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"])

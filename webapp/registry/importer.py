@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from webapp.core import business_fields, taxid
 from webapp.core.business_fields import FIELD, FIELDS, header_fields
+from webapp.core.csvread import reading_error
 from webapp.core.errors import ServiceError
 from webapp.registry import local
 
@@ -109,7 +110,7 @@ def import_csv(binary, progress=None) -> ImportReport:
         raise ServiceError(f"文件编码无法识别（需 UTF-8 或 GBK）：第 {reader.line_num + 1} 行附近"
                            ) from exc
     except csv.Error as exc:
-        raise ServiceError(f"CSV 格式错误：第 {reader.line_num} 行：{exc}") from exc
+        raise ServiceError(reading_error(exc, max(reader.line_num, 1))) from exc
     finally:
         stream.detach()  # the caller owns (and closes) the binary file
     return report

@@ -31,10 +31,11 @@ def _move_page(form: MoveRequestForm, tax_id: str, status: int = 200, error: str
     holder = pending = None
     if error is None:
         try:
+            change_requests.count_lookup(current_tenant(), request.remote_addr)
             holder = change_requests.movable(current_tenant(), tax_id)
             pending = change_requests.pending_move(current_tenant(), holder.tax_id)
         except ServiceError as exc:
-            error, status = exc.message, 422
+            error, status = exc.message, exc.code
     return render_template("requests/move.html", form=form, holder=holder, pending=pending,
                            error=error), status
 

@@ -1,11 +1,13 @@
 """申请 filed by tenant admins. This issue records 企业变更租户 requests (move an enterprise
 held by another tenant to this one); approving and executing them is a later issue."""
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from webapp.core import audit, taxid
 from webapp.core.business_fields import CONTROL
 from webapp.core.errors import ServiceError
+from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import ChangeRequest, Enterprise, RequestEvent, Tenant, User
@@ -13,6 +15,18 @@ from webapp.models import ChangeRequest, Enterprise, RequestEvent, Tenant, User
 MOVE = "move_enterprise"
 REASON_MAX = 1000
 LIST_SIZE = 50
+
+
+def count_lookup(tenant: Tenant, ip: str | None) -> None:
+    """Count one look-up of who holds a tax ID, per tenant and per address; 429 past the limit
+    (the page names another tenant, so it must not serve as a directory)."""
+    cfg = current_app.config
+    limit = FailureLimit("move-lookup", cfg["MOVE_LOOKUP_LIMIT"], cfg["MOVE_LOOKUP_WINDOW"])
+    keys = (f"tenant:{tenant.id}", f"ip:{ip}")
+    if wait := limit.blocked(*keys):
+        raise ServiceError(f"查询过于频繁，请 {retry_minutes(wait)} 分钟后再试。", field="tax_id",
+                           code=429)
+    limit.fail(*keys)
 
 
 def movable(tenant: Tenant, raw_tax_id: str) -> Enterprise:

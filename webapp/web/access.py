@@ -11,8 +11,17 @@ from webapp.web.htmx import hx_redirect, is_htmx
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> User | None:
+    """The user of a session id "<id>.<session_version>"; None when the version was bumped
+    (logout, password change, removal) or the account is disabled."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()
+            and len(user_id) < 11 and len(version) < 11):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler

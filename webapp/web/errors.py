@@ -1,5 +1,6 @@
-"""HTMX-aware error pages: a full page for browsers, a small fragment for htmx."""
-from flask import Flask, make_response, render_template
+"""Every error answered the way its caller reads it: JSON under /api/, a fragment for htmx,
+a full page for browsers."""
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,8 +19,17 @@ MESSAGES = {
 }
 
 
+def _is_api() -> bool:
+    # By path, not blueprint: a 405 or 404 has no matched rule, hence no blueprint.
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
 def _error_response(code: int, message: str | None = None):
     message = message or MESSAGES.get(code, MESSAGES[500])
+    if _is_api():
+        response = jsonify(error=message)
+        response.status_code = code
+        return response
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return make_response(render_template(template, code=code, message=message), code)
 
@@ -38,7 +48,11 @@ def register(app: Flask) -> None:
             return error
         # A description given to abort() is meant for the user; the class default is not.
         description = error.description if error.description != type(error).description else None
-        return _error_response(error.code, description)
+        response = _error_response(error.code, description)
+        for name, value in error.get_headers():  # Allow on a 405, Retry-After, WWW-Authenticate
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
