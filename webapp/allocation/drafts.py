@@ -295,24 +295,38 @@ def _line_and_row(tenant_id: int, order_id: int, line_id: int, enterprise_id: in
     return line, (Row(*found[:5]) if found else None), (found[5] if found else 0)
 
 
-def toggle(tenant_id: int, order_id: int, line_id: int, enterprise_id: int, ticked: bool,
-           user_id: int | None):
-    """Tick or untick one enterprise.
+@dataclass
+class Tick:
+    """What one tick did: the row as it is now and the counters before and after."""
 
-    Returns (line, row, quota before, quota after, refusal message); line None means the line
-    is not this tenant's, row None the enterprise. A tick past the quota changes nothing and
-    comes back with the refusal message.
+    line: LineRef
+    row: Row
+    before: Quota
+    after: Quota
+    refused: str | None = None  # the refusal message when the quota was used up
+
+    @property
+    def boxes_changed(self) -> bool:
+        """Whether the other boxes' enabled state may have changed (the page of rows is redrawn)."""
+        return self.refused is not None or self.before.remaining == 0 or self.after.remaining == 0
+
+
+def toggle(tenant_id: int, order_id: int, line_id: int, enterprise_id: int, ticked: bool,
+           user_id: int | None) -> Tick | None:
+    """Tick or untick one enterprise; None when the line or the enterprise is not this tenant's.
+
+    A tick past the quota changes nothing and comes back with the refusal message.
     """
     line, row, drafted = _line_and_row(tenant_id, order_id, line_id, enterprise_id)
     if line is None or row is None:
-        return line, None, None, None, None
+        return None
     _row_stmt, add_stmt, drop_stmt = _toggle_stmts()
     before = quota(line, drafted)
     if row.allocated or row.drafted == ticked:
-        return line, row, before, before, None
+        return Tick(line, row, before, before)
     if ticked:
         if before.remaining <= 0:
-            return line, row, before, before, QUOTA_USED_UP
+            return Tick(line, row, before, before, QUOTA_USED_UP)
         db.session.connection().execute(add_stmt, {
             "line_id": line.id, "enterprise_id": enterprise_id, "created_by_id": user_id,
             "created_at": utcnow()})
@@ -322,4 +336,4 @@ def toggle(tenant_id: int, order_id: int, line_id: int, enterprise_id: int, tick
                                                     "enterprise_id": enterprise_id})
         drafted -= 1
     row.drafted = ticked
-    return line, row, before, quota(line, drafted), None
+    return Tick(line, row, before, quota(line, drafted))
