@@ -1,11 +1,38 @@
 """Engine settings that make SQLite behave (foreign keys, WAL, write-locking transactions), and a
-counter of the statements an engine sends."""
+counter of the statements an engine sends.
+
+On SQLite a write transaction begins `IMMEDIATE`, taking the write lock before its first read: a
+read-then-write transaction cannot be overtaken by another writer (check-then-insert oversold 11
+of 5 without it). A read request (GET, HEAD, OPTIONS) begins a deferred transaction instead, so a
+page never waits behind a writer; it runs with `query_only`, so a GET view that writes fails at
+once instead of sometimes losing a race. Such a view says so with `@writes`. Everything outside
+a request (the CLI, the outbox sender thread) writes.
+"""
 from contextlib import contextmanager
 
-from flask import Flask
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 
 from webapp.extensions import db
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writes(view):
+    """Mark a GET view that writes (an audited export): its transaction takes the write lock.
+
+    Only until it commits: what the view reads after (a streamed CSV) is a read again.
+    """
+    view.writes_database = True
+    return view
+
+
+def _transaction_writes() -> bool:
+    """Whether the transaction about to begin may write."""
+    if not has_request_context() or request.method not in READ_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "writes_database", False) and not g.get("_database_committed")
 
 
 def engine_options(app: Flask) -> None:
@@ -16,11 +43,15 @@ def engine_options(app: Flask) -> None:
 
 
 def configure(app: Flask) -> None:
-    """Attach the SQLite pragmas and `BEGIN IMMEDIATE` once the engine exists."""
+    """Attach the SQLite pragmas and the BEGIN of each transaction once the engine exists.
+
+    `SQLITE_BUSY_TIMEOUT_MS` is how long a write waits for the write lock (15 s).
+    """
     with app.app_context():
         engine = db.engine
         if engine.dialect.name != "sqlite":
             return
+        busy_timeout = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):
@@ -28,7 +59,7 @@ def configure(app: Flask) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA busy_timeout = 15000")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout}")
             if engine.url.database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
@@ -36,9 +67,18 @@ def configure(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
-            # IMMEDIATE takes the write lock up front: a read-then-write transaction cannot
-            # be overtaken by another writer (check-then-insert oversold 11 of 5 without it).
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            write = _transaction_writes()
+            dbapi = connection.connection  # its .info lives as long as the DBAPI connection
+            if dbapi.info.get("query_only", False) == write:
+                # Straight to the driver: a setting, not a statement the counters should see.
+                dbapi.driver_connection.execute(f"PRAGMA query_only = {0 if write else 1}")
+                dbapi.info["query_only"] = not write
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        @event.listens_for(engine, "commit")
+        def _on_commit(_connection):
+            if has_request_context():
+                g._database_committed = True
 
 
 @contextmanager

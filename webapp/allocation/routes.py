@@ -86,28 +86,27 @@ def toggle(order_id: int, line_id: int):
     tenant_id = current_user.tenant_id
     enterprise_id = _int(request.form.get("enterprise_id"))
     ticked = str(enterprise_id) in request.form.getlist("selected")
-    line, row, before, quota, refused = drafts.toggle(tenant_id, order_id, line_id, enterprise_id,
-                                                      ticked, current_user.id)
-    if row is None:
+    tick = drafts.toggle(tenant_id, order_id, line_id, enterprise_id, ticked, current_user.id)
+    if tick is None:
         abort(404)
     db.session.commit()
     q = _form_query()
     if not is_htmx():
-        if refused:
-            flash(refused, "error")
-        return redirect(_panel_url(line, q, request.form.get("after")), 303)
-    status = 409 if refused else 200
+        if tick.refused:
+            flash(tick.refused, "error")
+        return redirect(_panel_url(tick.line, q, request.form.get("after")), 303)
+    status = 409 if tick.refused else 200
     toggle_url = url_for(".toggle", order_id=order_id, line_id=line_id)
-    if refused or quota.remaining == 0 or before.remaining == 0:
-        # Whether the other boxes are enabled changed: redraw the whole page of rows.
-        page = drafts.panel_page(line, tenant_id, q, request.form.get("after"))
-        response = render("allocation/_rows_swap.html", None, status, line=line, listing=page,
-                          quota=quota, message=refused, toggle_url=toggle_url)
+    if tick.boxes_changed:
+        page = drafts.panel_page(tick.line, tenant_id, q, request.form.get("after"))
+        response = render("allocation/_rows_swap.html", None, status, line=tick.line,
+                          listing=page, quota=tick.after, message=tick.refused,
+                          toggle_url=toggle_url)
         response.headers["HX-Retarget"] = "#alloc-rows"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    return render("allocation/_toggle.html", None, status, line=line, row=row, quota=quota,
-                  message=refused, toggle_url=toggle_url)
+    return render("allocation/_toggle.html", None, status, line=tick.line, row=tick.row,
+                  quota=tick.after, message=tick.refused, toggle_url=toggle_url)
 
 
 @bp.post("/<int:order_id>/lines/<int:line_id>/draft")

@@ -3,6 +3,7 @@ from flask import Blueprint, Response, abort, request, stream_with_context, url_
 from flask_login import current_user
 
 from webapp.core import audit, csvexport
+from webapp.database import writes
 from webapp.entitlements import service as entitlements
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.extensions import db
@@ -86,6 +87,7 @@ def _tenant_view(tenant: Tenant):
 
 @bp.get("/tenants/<int:tenant_id>/export.csv")
 @any_role
+@writes  # the export is audited before the rows stream
 def export(tenant_id: int):
     """The per-enterprise view as CSV, streamed: one row per allocation, never all in memory."""
     tenant = _tenant_or_404(tenant_id)
