@@ -12,16 +12,18 @@ from webapp.allocation import drafts
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.web.access import tenant_admin_required
+from webapp.web.args import int_arg, parse_id
 from webapp.web.htmx import is_htmx, render
 
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
 
 
 def _int(value: str | None) -> int:
-    """A form or query id; anything else is a bad request."""
-    if not value or not value.isdigit() or len(value) > 12:
+    """A form id; anything else is a bad request."""
+    ident = parse_id(value)
+    if ident is None:
         abort(400, description="请求无效：企业编号有误，请刷新页面后重试。")
-    return int(value)
+    return ident
 
 
 def _line(order_id: int, line_id: int):
@@ -187,8 +189,6 @@ def results(order_id: int):
     from webapp.web.access import get_for_tenant
 
     order = get_for_tenant(Order, order_id, current_user.tenant_id)
-    after = request.args.get("after")
-    rows, next_after = allocation.order_results(
-        order.id, int(after) if after and after.isdigit() and len(after) < 12 else None)
+    rows, next_after = allocation.order_results(order.id, int_arg("after"))
     return render_template("allocation/results.html", order=order, rows=rows,
                            next_after=next_after)

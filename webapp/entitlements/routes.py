@@ -9,17 +9,12 @@ from webapp.extensions import db
 from webapp.models import Tenant
 from webapp.models.user import ROLES
 from webapp.web.access import roles_required
+from webapp.web.args import int_arg
 from webapp.web.htmx import render
 
 bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
 
 any_role = roles_required(*ROLES)
-
-
-def _cursor(name: str) -> int | None:
-    """A keyset cursor from the query string; anything but a positive integer means page 1."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _page_url(**cursor) -> str:
@@ -74,7 +69,7 @@ def _tenant_view(tenant: Tenant):
     lines, page = [], None
     if filters is not None:
         lines = entitlements.lines_for_tenant(tenant.id, filters.product)
-        page = entitlements.enterprise_page(tenant.id, filters, after=_cursor("after"))
+        page = entitlements.enterprise_page(tenant.id, filters, after=int_arg("after"))
     export_url = url_for("entitlements.export", tenant_id=tenant.id,
                          **{k: v for k, v in request.args.items() if k in ("q", "product")})
     return render("entitlements/page.html", "entitlements/_results.html",
@@ -121,7 +116,7 @@ def audit_log():
             actor=form.actor.data or "", action=form.action.data or "",
             date_from=form.day_from, date_to=form.day_to)
         page = audit.entries(current_user.tenant_id, filters,
-                             all_tenants=current_user.is_staff, before=_cursor("before"))
+                             all_tenants=current_user.is_staff, before=int_arg("before"))
     else:
         status = 422
     return render("entitlements/audit.html", "entitlements/_audit_entries.html", status,

@@ -7,12 +7,14 @@ from flask_login import current_user, login_required
 from webapp.extensions import db, login_manager
 from webapp.models import Tenant, User
 from webapp.models.user import TENANT_ADMIN
+from webapp.web.args import parse_id
 from webapp.web.htmx import hx_redirect, is_htmx
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    ident = parse_id(user_id)
+    return db.session.get(User, ident) if ident is not None else None
 
 
 @login_manager.unauthorized_handler
