@@ -11,9 +11,10 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_
 
 from webapp.core.errors import ServiceError
+from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationDraft, Enterprise, Order, OrderLine, User
 from webapp.orm import utcnow
@@ -172,9 +173,8 @@ def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None =
                size: int = PAGE_SIZE) -> Page:
     """One page of the tenant's enterprises for this line, keyset-paginated by (name, id)."""
     query = rows_query(line.id, tenant_id)
-    if q:
-        query = query.where(or_(Enterprise.name.contains(q, autoescape=True),
-                                Enterprise.tax_id.startswith(q.upper(), autoescape=True)))
+    if (matching := search.clause(q)) is not None:
+        query = query.where(matching)
     start = decode_cursor(after)
     if start:
         query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(*start))

@@ -3,18 +3,15 @@
 A page costs a constant number of statements whatever the tenant's size: the cursor row, the
 page (enterprises left-joined to their credentials) and the products of the page's enterprises.
 """
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select, tuple_
 
+from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OrderLine, Product
 
 PAGE_SIZE = 20
-MAX_QUERY = 100
-# Letters and digits with at least one digit: searched as a tax ID prefix, else as a name.
-TAX_ID_LIKE = re.compile(r"(?=.*\d)[0-9A-Za-z]{2,20}")
 
 
 @dataclass
@@ -32,7 +29,7 @@ class EnterprisePage:
 
 
 def normalise_query(q: str | None) -> str:
-    return (q or "").strip()[:MAX_QUERY]
+    return search.normalise(q)
 
 
 def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = None,
@@ -43,11 +40,8 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
     query = (select(Enterprise, Credential)
              .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
              .where(Enterprise.tenant_id == tenant_id, allocated))
-    if q and TAX_ID_LIKE.fullmatch(q):
-        # Tax IDs are stored upper-case; a prefix match (a range bound would depend on collation).
-        query = query.where(Enterprise.tax_id.like(f"{q.upper()}%"))
-    elif q:
-        query = query.where(Enterprise.name.contains(q, autoescape=True))
+    if (matching := search.clause(q)) is not None:
+        query = query.where(matching)
     if after:
         cursor = db.session.execute(select(Enterprise.name, Enterprise.id).where(
             Enterprise.id == after, Enterprise.tenant_id == tenant_id)).first()

@@ -9,12 +9,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, taxid
 from webapp.core.errors import ServiceError
+from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
 from webapp.models.enterprise import BUSINESS_FIELDS, SOURCE_MANUAL, SOURCE_REGISTRY
@@ -31,7 +32,6 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
                 "如你确认一定要将该企业绑定在新租户【{target}】下，请点击【联系售后】操作。")
 PAGE_SIZE = 50
-TAX_PREFIX = re.compile(r"[0-9A-Z]{2,20}")
 
 
 class InvalidEnterprise(ServiceError):
@@ -159,23 +159,11 @@ class Page:
     prev_before: int | None  # id to go back before (newer entries)
 
 
-def search_filter(q: str):
-    """WHERE clause for 'name contains q, or tax ID starts with q'."""
-    q = " ".join((q or "").split())[:100]
-    if not q:
-        return None
-    clauses = [Enterprise.name.contains(q, autoescape=True)]
-    tax = taxid.normalise(q)
-    if TAX_PREFIX.fullmatch(tax):
-        clauses.append(Enterprise.tax_id.startswith(tax, autoescape=True))
-    return or_(*clauses)
-
-
 def page(tenant_id: int, q: str = "", after: int | None = None, before: int | None = None,
          size: int = PAGE_SIZE) -> Page:
     """One page of the tenant's enterprises, newest first, by keyset on id (two statements)."""
     where = [Enterprise.tenant_id == tenant_id]
-    if (clause := search_filter(q)) is not None:
+    if (clause := search.clause(q)) is not None:
         where.append(clause)
     query = select(Enterprise).where(*where)
     if before is not None:

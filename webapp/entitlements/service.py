@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, or_, select
 
-from webapp.core import audit, taxid
+from webapp.core import audit
+from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant
 from webapp.orm import CST
@@ -106,19 +107,10 @@ def lines_for_tenant(tenant_id: int, product: str | None = None,
             for row in db.session.execute(stmt)]
 
 
-def _search_clause(q: str):
-    """Enterprise name contains q, or tax ID starts with q (normalised as a tax ID)."""
-    tax = taxid.normalise(q)
-    clauses = [func.lower(Enterprise.name).contains(q.lower(), autoescape=True)]
-    if tax:
-        clauses.append(Enterprise.tax_id.startswith(tax, autoescape=True))
-    return or_(*clauses)
-
-
 def _enterprise_where(tenant_id: int, filters: Filters) -> list:
     where = [Enterprise.tenant_id == tenant_id]
-    if filters.q:
-        where.append(_search_clause(filters.q))
+    if (matching := search.clause(filters.q)) is not None:
+        where.append(matching)
     if filters.product:
         where.append(exists(
             select(Allocation.id)
@@ -225,10 +217,10 @@ def find_tenants(q: str, limit: int = TENANT_RESULTS) -> tuple[list[TenantMatch]
 
     Returns (matches ordered by tenant name, whether more exist than `limit`).
     """
-    q = " ".join((q or "").split())
+    q = search.normalise(q)
     if not q:
         return [], False
-    by_enterprise = select(Enterprise.tenant_id).where(_search_clause(q))
+    by_enterprise = select(Enterprise.tenant_id).where(search.clause(q))
     stmt = (select(Tenant.id, Tenant.name,
                    func.lower(Tenant.name).contains(q.lower(), autoescape=True).label("by_name"))
             .where(or_(func.lower(Tenant.name).contains(q.lower(), autoescape=True),

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.orm import utcnow
@@ -77,3 +77,8 @@ class RegistryCompany(BusinessInfo, db.Model):
 Index("ix_registry_company_name_trgm", RegistryCompany.name, postgresql_using="gin",
       postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 Index("ix_registry_company_name_c", RegistryCompany.name.collate("C")).ddl_if(dialect="postgresql")
+# The 企业名称 or 税号 search on PostgreSQL (migration 0008; webapp/enterprises/search.py).
+Index("ix_enterprise_name_trgm", Enterprise.name, postgresql_using="gin",
+      postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+Index("ix_enterprise_tax_id_pattern", Enterprise.tax_id,
+      postgresql_ops={"tax_id": "varchar_pattern_ops"}).ddl_if(dialect="postgresql")
