@@ -64,20 +64,6 @@ class Page:
     next_cursor: str | None
 
 
-def load_line(tenant_id: int, order_id: int, line_id: int, lock: bool = False) -> OrderLine | None:
-    """The line of an activated order of this tenant, or None (the view answers 404).
-
-    `lock` takes the line's row lock (FOR NO KEY UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
-    already serialises writers), so quota checks against it cannot interleave.
-    """
-    query = (select(OrderLine).join(Order)
-             .where(OrderLine.id == line_id, OrderLine.order_id == order_id,
-                    Order.tenant_id == tenant_id, Order.activated_at.is_not(None)))
-    if lock:
-        query = query.with_for_update(key_share=True, of=OrderLine)
-    return db.session.scalars(query).unique().first()
-
-
 class LineRef(NamedTuple):
     """The few columns of a locked line that ticking needs (no ORM object to build or expire)."""
 
@@ -90,11 +76,9 @@ class LineRef(NamedTuple):
 @cache
 def _lock_line_stmt():
     # Built once: the toggle endpoint is hot, and building a statement costs more than running it.
-    return (select(OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(OrderLine.id == bindparam("line_id"),
-                   OrderLine.order_id == bindparam("order_id"),
-                   Order.tenant_id == bindparam("tenant_id"), Order.activated_at.is_not(None))
+    return (OrderLine.select_activated(
+                bindparam("tenant_id"), bindparam("order_id"), bindparam("line_id"),
+                OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated)
             .with_for_update(key_share=True, of=OrderLine))
 
 
@@ -111,9 +95,7 @@ def load_line_with_count(tenant_id: int, order_id: int, line_id: int):
     drafted = (select(func.count()).select_from(AllocationDraft)
                .where(AllocationDraft.line_id == OrderLine.id).scalar_subquery())
     row = db.session.execute(
-        select(OrderLine, drafted).join(Order)
-        .where(OrderLine.id == line_id, OrderLine.order_id == order_id,
-               Order.tenant_id == tenant_id, Order.activated_at.is_not(None))
+        OrderLine.select_activated(tenant_id, order_id, line_id, OrderLine, drafted)
     ).unique().first()
     return (row[0], row[1]) if row else (None, 0)
 
@@ -272,8 +254,8 @@ def _line_and_row_stmt():
                    & (Allocation.line_id == OrderLine.id))
         .outerjoin(AllocationDraft, (AllocationDraft.enterprise_id == Enterprise.id)
                    & (AllocationDraft.line_id == OrderLine.id))
-        .where(OrderLine.id == bindparam("line_id"), OrderLine.order_id == bindparam("order_id"),
-               Order.tenant_id == bindparam("tenant_id"), Order.activated_at.is_not(None))
+        .where(*OrderLine.activated_criteria(bindparam("tenant_id"), bindparam("order_id"),
+                                             bindparam("line_id")))
     )
 
 

@@ -67,6 +67,7 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
 
 def allocated_enterprise(tenant_id: int, enterprise_id: int) -> Enterprise | None:
     """The tenant's enterprise if it holds at least one allocation (else None → 404)."""
-    return db.session.scalar(select(Enterprise).where(
-        Enterprise.id == enterprise_id, Enterprise.tenant_id == tenant_id,
-        exists().where(Allocation.enterprise_id == Enterprise.id)))
+    enterprise = Enterprise.get_for_tenant(enterprise_id, tenant_id)
+    allocated = enterprise is not None and db.session.scalar(
+        select(exists().where(Allocation.enterprise_id == enterprise.id)))
+    return enterprise if allocated else None

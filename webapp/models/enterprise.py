@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow
 
 SOURCE_REGISTRY = "registry"
@@ -37,7 +38,7 @@ class BusinessInfo:
     business_scope: Mapped[str | None] = mapped_column(Text)
 
 
-class Enterprise(BusinessInfo, db.Model):
+class Enterprise(TenantOwned, BusinessInfo, db.Model):
     __tablename__ = "enterprise"
     __table_args__ = (
         Index("ix_enterprise_tenant_name", "tenant_id", "name"),

@@ -51,9 +51,9 @@ def current_tenant() -> Tenant:
 
 
 def get_for_tenant(model, object_id: int, tenant_id: int | None = None):
-    """Load `model` by id within the current tenant; anything else is a 404, never a 403."""
-    tenant_id = tenant_id if tenant_id is not None else current_tenant().id
-    obj = db.session.get(model, object_id)
-    if obj is None or getattr(obj, "tenant_id", None) != tenant_id:
+    """`model.get_for_tenant` for the current tenant; anything else is a 404, never a 403."""
+    obj = model.get_for_tenant(object_id, tenant_id if tenant_id is not None
+                               else current_tenant().id)
+    if obj is None:
         abort(404)
     return obj
