@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
-from webapp.core import audit
+from webapp.core import audit, keyset
 from webapp.core.errors import ServiceError
 from webapp.credentials.emails import queue_authorization_email
 from webapp.extensions import db
@@ -133,12 +133,9 @@ def batch_results(batch: AllocationBatch) -> list[ResultRow]:
 def order_results(order_id: int, after: int | None = None,
                   size: int = RESULTS_PAGE) -> tuple[list[ResultRow], int | None]:
     """Every allocation of an order, newest first, keyset-paginated by allocation id."""
-    query = _results_query(order_id)
-    if after:
-        query = query.where(Allocation.id < after)
-    rows = [ResultRow(*r) for r in db.session.execute(
-        query.order_by(Allocation.id.desc()).limit(size + 1))]
-    return rows[:size], (rows[size - 1].allocation_id if len(rows) > size else None)
+    found = keyset.page(_results_query(order_id), [Allocation.id], lambda r: r[0], after=after,
+                        size=size, descending=True)
+    return [ResultRow(*r) for r in found.rows], found.next_key
 
 
 def has_enterprises(tenant_id: int) -> bool:

@@ -11,8 +11,9 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import bindparam, delete, func, insert, select
 
+from webapp.core import keyset
 from webapp.core.errors import ServiceError
 from webapp.enterprises import search
 from webapp.extensions import db
@@ -158,13 +159,10 @@ def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None =
     if (matching := search.clause(q)) is not None:
         query = query.where(matching)
     start = decode_cursor(after)
-    if start:
-        query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(*start))
-    result = db.session.execute(
-        query.order_by(Enterprise.name, Enterprise.id).limit(size + 1)).all()
-    rows = [Row(*r) for r in result[:size]]
-    next_cursor = encode_cursor(rows[-1]) if len(result) > size else None
-    return Page(rows=rows, q=q, after=after if start else "", next_cursor=next_cursor)
+    found = keyset.page(query, [Enterprise.name, Enterprise.id], lambda r: encode_cursor(Row(*r)),
+                        after=start, size=size)
+    return Page(rows=[Row(*r) for r in found.rows], q=q, after=after if start else "",
+                next_cursor=found.next_key)
 
 
 def _rows_for(line_id: int, tenant_id: int, ids: list[int]) -> dict[int, Row]:

@@ -1,12 +1,14 @@
 """The 企业授权 list: enterprises that hold at least one allocation, searchable, keyset-paginated.
 
-A page costs a constant number of statements whatever the tenant's size: the cursor row, the
-page (enterprises left-joined to their credentials) and the products of the page's enterprises.
+A page costs a constant number of statements whatever the tenant's size: the page
+(enterprises left-joined to their credentials, the cursor's name read inside it) and the
+products of the page's enterprises.
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import exists, select
 
+from webapp.core import keyset
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OrderLine, Product
@@ -42,14 +44,9 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
              .where(Enterprise.tenant_id == tenant_id, allocated))
     if (matching := search.clause(q)) is not None:
         query = query.where(matching)
-    if after:
-        cursor = db.session.execute(select(Enterprise.name, Enterprise.id).where(
-            Enterprise.id == after, Enterprise.tenant_id == tenant_id)).first()
-        if cursor is not None:
-            # A row-value comparison walks the (tenant_id, name) index on SQLite and PostgreSQL.
-            query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(cursor.name, cursor.id))
-    found = db.session.execute(query.order_by(Enterprise.name, Enterprise.id).limit(size + 1)).all()
-    rows = [EnterpriseRow(e, c) for e, c in found[:size]]
+    found = keyset.page(query, [Enterprise.name, Enterprise.id], lambda r: r[0].id,
+                        after=after and Enterprise.name_key(after, tenant_id), size=size)
+    rows = [EnterpriseRow(e, c) for e, c in found.rows]
     if rows:
         by_id = {row.enterprise.id: row for row in rows}
         products = db.session.execute(
@@ -61,8 +58,7 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
         for enterprise_id, name in products:
             if name not in by_id[enterprise_id].products:
                 by_id[enterprise_id].products.append(name)
-    next_after = rows[-1].enterprise.id if len(found) > size else None
-    return EnterprisePage(rows=rows, next_after=next_after, q=q)
+    return EnterprisePage(rows=rows, next_after=found.next_key, q=q)
 
 
 def allocated_enterprise(tenant_id: int, enterprise_id: int) -> Enterprise | None:

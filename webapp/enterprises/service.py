@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from webapp.core import audit, taxid
+from webapp.core import audit, keyset, taxid
 from webapp.core.errors import ServiceError
 from webapp.enterprises import search
 from webapp.extensions import db
@@ -165,23 +165,8 @@ def page(tenant_id: int, q: str = "", after: int | None = None, before: int | No
     where = [Enterprise.tenant_id == tenant_id]
     if (clause := search.clause(q)) is not None:
         where.append(clause)
-    query = select(Enterprise).where(*where)
-    if before is not None:
-        rows = list(db.session.scalars(
-            query.where(Enterprise.id > before).order_by(Enterprise.id.asc()).limit(size + 1)))
-        has_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_older = True
-    else:
-        if after is not None:
-            query = query.where(Enterprise.id < after)
-        rows = list(db.session.scalars(query.order_by(Enterprise.id.desc()).limit(size + 1)))
-        has_older = len(rows) > size
-        rows = rows[:size]
-        has_newer = after is not None
+    found = keyset.page(select(Enterprise).where(*where), [Enterprise.id], lambda e: e.id,
+                        after=after, before=before, size=size, descending=True, scalars=True)
     total = db.session.scalar(select(func.count()).select_from(Enterprise).where(*where))
-    return Page(
-        items=rows, total=total,
-        next_after=rows[-1].id if rows and has_older else None,
-        prev_before=rows[0].id if rows and has_newer else None,
-    )
+    return Page(items=found.rows, total=total, next_after=found.next_key,
+                prev_before=found.prev_key)

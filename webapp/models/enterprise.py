@@ -1,7 +1,7 @@
 """Enterprises (one tax ID, bound to exactly one tenant) and the 工商 registry."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -60,6 +60,13 @@ class Enterprise(TenantOwned, BusinessInfo, db.Model):
     @property
     def source_label(self) -> str:
         return SOURCE_LABELS.get(self.source, self.source)
+
+    @classmethod
+    def name_key(cls, ident: int, tenant_id: int) -> tuple:
+        """The (name, id) keyset key of this tenant's enterprise `ident`, read inside the page's
+        own statement; another tenant's id matches nothing, so it can neither leak nor position."""
+        name = select(cls.name).where(cls.id == ident, cls.tenant_id == tenant_id)
+        return name.scalar_subquery(), ident
 
 
 class RegistryCompany(BusinessInfo, db.Model):
