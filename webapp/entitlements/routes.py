@@ -75,7 +75,7 @@ def _tenant_view(tenant: Tenant):
     return render("entitlements/page.html", "entitlements/_results.html",
                   200 if filters is not None else 422, tenant=tenant, form=form, lines=lines,
                   ent_page=page, export_url=export_url, action_url=_base_url(),
-                  first_url=_page_url(), next_url=page and page.next_after
+                  first_url=int_arg("after") and _page_url(), next_url=page and page.next_after
                   and _page_url(after=page.next_after))
 
 
@@ -120,7 +120,7 @@ def audit_log():
     else:
         status = 422
     return render("entitlements/audit.html", "entitlements/_audit_entries.html", status,
-                  form=form, log_page=page, first_url=_page_url(),
+                  form=form, log_page=page, first_url=int_arg("before") and _page_url(),
                   next_url=page and page.next_before and _page_url(before=page.next_before),
                   detail=audit.visible_detail, action_label=audit.action_label,
                   target=audit.target_label)

@@ -26,10 +26,11 @@ ACTORS = (SUPPORT, OPS)
 def console():
     """The console: 查找订单 by the customer's pair, and a free search for staff."""
     query = (request.args.get("q") or "")[:100]
-    orders, next_after = support.search_orders(query, int_arg("after"))
+    after = int_arg("after")
+    orders, next_after = support.search_orders(query, after)
     return render("support/console.html", "support/_results.html",
                   find_form=FindForm(formdata=None), query=query, orders=orders,
-                  next_after=next_after, error=None)
+                  after=after, next_after=next_after, error=None)
 
 
 @bp.get("/find")
