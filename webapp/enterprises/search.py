@@ -7,8 +7,8 @@ spaces and dashes, with at least one digit: every registration-authority code pa
 with its letter) — whose tax ID starts with it.
 
 The name match is ILIKE on PostgreSQL (the pg_trgm index of migration 0008 serves 3+
-characters) and lower() LIKE on SQLite; the tax ID match is a prefix LIKE (tax IDs are
-stored upper-case).
+characters) and LIKE on SQLite (case-insensitive for ASCII by default); the tax ID match
+is a prefix LIKE (tax IDs are stored upper-case).
 """
 import re
 import unicodedata
@@ -16,6 +16,7 @@ import unicodedata
 from sqlalchemy import or_
 
 from webapp.core import taxid
+from webapp.extensions import db
 from webapp.models import Enterprise
 
 MAX_QUERY = 100
@@ -40,6 +41,11 @@ def clause(text: str | None):
     q = normalise(text)
     if not q:
         return None
-    name = Enterprise.name.icontains(q, autoescape=True)
+    if db.engine.dialect.name == "postgresql":
+        name = Enterprise.name.icontains(q, autoescape=True)  # ILIKE, served by the trigram index
+    else:
+        # SQLite's LIKE already ignores ASCII case, and its lower() folds nothing more; lower()
+        # on every row only adds work.
+        name = Enterprise.name.contains(q, autoescape=True)
     tax = tax_prefix(q)
     return or_(name, Enterprise.tax_id.startswith(tax, autoescape=True)) if tax else name
