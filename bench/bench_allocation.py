@@ -40,6 +40,7 @@ def _tenant(app, n: int, enterprises: int, quantity: int) -> dict:
             Enterprise.tenant_id == user.tenant_id).order_by(Enterprise.name, Enterprise.id)))
         base = f"/orders/{order.id}/lines/{line_id}"
         return {"email": user.email, "line": line_id, "ids": ids, "order": order.id,
+                "tax_prefix": f"9{n}0000000001",
                 "panel": base + "/allocate", "toggle": base + "/toggle",
                 "commit": base + "/commit", "tenant": user.tenant_id}
 
@@ -124,6 +125,19 @@ def _cursor_of_page(client, tenant, page: int) -> str:
     return after
 
 
+def panel_search(client, tenant, healthz: float) -> list[str]:
+    """The 去分配 panel's 企业名称 or 税号 search on a big tenant, as ratios to /healthz."""
+    cases = [("no search", {}), ("name search, 10 matches", {"q": "企业0999"}),
+             ("name search, no match", {"q": "没有这家企业"}),
+             ("tax ID prefix search", {"q": tenant["tax_prefix"]})]
+    lines = []
+    for label, query in cases:
+        rate = requests_per_second(client, "get", tenant["panel"], query_string=query)
+        lines.append(f"panel page 1, {label} ({BIG} enterprises): {rate:.0f} req/s = "
+                     f"ratio {rate / healthz:.3f} to /healthz")
+    return lines
+
+
 def run() -> list[str]:
     # BENCH_DATABASE_URL: an empty PostgreSQL database to measure there instead of SQLite.
     url = os.environ.get("BENCH_DATABASE_URL")
@@ -140,6 +154,8 @@ def run() -> list[str]:
     lines.append(f"toggle (tick/untick, {BIG} enterprises): {toggle:.0f} req/s vs /healthz "
                  f"{healthz:.0f} req/s = ratio {toggle / healthz:.2f} (goal >= 0.3); "
                  f"signed-in /home {home:.0f} req/s = ratio {home / healthz:.2f}")
+
+    lines += panel_search(client, big, healthz)
 
     with app.app_context():  # clear the toggles' leftovers before counting and committing
         db.session.execute(AllocationDraft.__table__.delete())

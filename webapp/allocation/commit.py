@@ -12,13 +12,12 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
-from webapp.allocation.drafts import load_line
-from webapp.core import audit
+from webapp.core import audit, keyset
 from webapp.core.errors import ServiceError
 from webapp.credentials.emails import queue_authorization_email
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credential, Enterprise,
-                           Order, OrderLine, Product, User)
+                           OrderLine, Product, User)
 from webapp.orm import utcnow
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -45,7 +44,7 @@ def commit(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
         raise ServiceError("表单已失效，请返回上一步重新点击【下一步】。")
     # The lock comes first: it orders concurrent commits of this line, so a replay sees the
     # batch its twin committed, and the draft read below is the current one.
-    line = load_line(tenant_id, order_id, line_id, lock=True)
+    line = OrderLine.activated_for_tenant(tenant_id, order_id, line_id, lock=True)
     if line is None:
         raise ServiceError("订单不存在，或您无权操作。", code=404)
     existing = find_batch(token)
@@ -134,20 +133,9 @@ def batch_results(batch: AllocationBatch) -> list[ResultRow]:
 def order_results(order_id: int, after: int | None = None,
                   size: int = RESULTS_PAGE) -> tuple[list[ResultRow], int | None]:
     """Every allocation of an order, newest first, keyset-paginated by allocation id."""
-    query = _results_query(order_id)
-    if after:
-        query = query.where(Allocation.id < after)
-    rows = [ResultRow(*r) for r in db.session.execute(
-        query.order_by(Allocation.id.desc()).limit(size + 1))]
-    return rows[:size], (rows[size - 1].allocation_id if len(rows) > size else None)
-
-
-def load_batch(tenant_id: int, order_id: int, batch_id: int) -> AllocationBatch | None:
-    """A batch of this tenant's order, or None (404)."""
-    return db.session.scalar(
-        select(AllocationBatch).join(OrderLine, OrderLine.id == AllocationBatch.line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(AllocationBatch.id == batch_id, Order.id == order_id, Order.tenant_id == tenant_id))
+    found = keyset.page(_results_query(order_id), [Allocation.id], lambda r: r[0], after=after,
+                        size=size, descending=True)
+    return [ResultRow(*r) for r in found.rows], found.next_key
 
 
 def has_enterprises(tenant_id: int) -> bool:

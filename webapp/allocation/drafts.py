@@ -11,11 +11,13 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_
+from sqlalchemy import bindparam, delete, func, insert, select
 
+from webapp.core import keyset
 from webapp.core.errors import ServiceError
+from webapp.enterprises import search
 from webapp.extensions import db
-from webapp.models import Allocation, AllocationDraft, Enterprise, Order, OrderLine, User
+from webapp.models import Allocation, AllocationDraft, Enterprise, OrderLine, User
 from webapp.orm import utcnow
 
 PAGE_SIZE = 50
@@ -63,20 +65,6 @@ class Page:
     next_cursor: str | None
 
 
-def load_line(tenant_id: int, order_id: int, line_id: int, lock: bool = False) -> OrderLine | None:
-    """The line of an activated order of this tenant, or None (the view answers 404).
-
-    `lock` takes the line's row lock (FOR NO KEY UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
-    already serialises writers), so quota checks against it cannot interleave.
-    """
-    query = (select(OrderLine).join(Order)
-             .where(OrderLine.id == line_id, OrderLine.order_id == order_id,
-                    Order.tenant_id == tenant_id, Order.activated_at.is_not(None)))
-    if lock:
-        query = query.with_for_update(key_share=True, of=OrderLine)
-    return db.session.scalars(query).unique().first()
-
-
 class LineRef(NamedTuple):
     """The few columns of a locked line that ticking needs (no ORM object to build or expire)."""
 
@@ -89,11 +77,9 @@ class LineRef(NamedTuple):
 @cache
 def _lock_line_stmt():
     # Built once: the toggle endpoint is hot, and building a statement costs more than running it.
-    return (select(OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(OrderLine.id == bindparam("line_id"),
-                   OrderLine.order_id == bindparam("order_id"),
-                   Order.tenant_id == bindparam("tenant_id"), Order.activated_at.is_not(None))
+    return (OrderLine.select_activated(
+                bindparam("tenant_id"), bindparam("order_id"), bindparam("line_id"),
+                OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated)
             .with_for_update(key_share=True, of=OrderLine))
 
 
@@ -113,9 +99,7 @@ def load_line_with_count(tenant_id: int, order_id: int, line_id: int):
     drafted = (select(func.count()).select_from(AllocationDraft)
                .where(AllocationDraft.line_id == OrderLine.id).scalar_subquery())
     row = db.session.execute(
-        select(OrderLine, drafted).join(Order)
-        .where(OrderLine.id == line_id, OrderLine.order_id == order_id,
-               Order.tenant_id == tenant_id, Order.activated_at.is_not(None))
+        OrderLine.select_activated(tenant_id, order_id, line_id, OrderLine, drafted)
     ).unique().first()
     return (row[0], row[1]) if row else (None, 0)
 
@@ -175,17 +159,13 @@ def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None =
                size: int = PAGE_SIZE) -> Page:
     """One page of the tenant's enterprises for this line, keyset-paginated by (name, id)."""
     query = rows_query(line.id, tenant_id)
-    if q:
-        query = query.where(or_(Enterprise.name.contains(q, autoescape=True),
-                                Enterprise.tax_id.startswith(q.upper(), autoescape=True)))
+    if (matching := search.clause(q)) is not None:
+        query = query.where(matching)
     start = decode_cursor(after)
-    if start:
-        query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(*start))
-    result = db.session.execute(
-        query.order_by(Enterprise.name, Enterprise.id).limit(size + 1)).all()
-    rows = [Row(*r) for r in result[:size]]
-    next_cursor = encode_cursor(rows[-1]) if len(result) > size else None
-    return Page(rows=rows, q=q, after=after if start else "", next_cursor=next_cursor)
+    found = keyset.page(query, [Enterprise.name, Enterprise.id], lambda r: encode_cursor(Row(*r)),
+                        after=start, size=size)
+    return Page(rows=[Row(*r) for r in found.rows], q=q, after=after if start else "",
+                next_cursor=found.next_key)
 
 
 def _rows_for(line_id: int, tenant_id: int, ids: list[int]) -> dict[int, Row]:

@@ -11,7 +11,9 @@ from webapp.allocation import commit as allocation
 from webapp.allocation import drafts
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
-from webapp.web.access import tenant_admin_required
+from webapp.models import AllocationBatch, Order, OrderLine
+from webapp.web.access import get_for_tenant, tenant_admin_required
+from webapp.web.args import int_arg, parse_id
 from webapp.web.htmx import is_htmx, render
 
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
@@ -24,14 +26,15 @@ def _messages():
 
 
 def _int(value: str | None) -> int:
-    """A form or query id; anything else is a bad request."""
-    if not value or not value.isdigit() or len(value) > 12:
+    """A form id; anything else is a bad request."""
+    ident = parse_id(value)
+    if ident is None:
         abort(400, description="请求无效：企业编号有误，请刷新页面后重试。")
-    return int(value)
+    return ident
 
 
 def _line(order_id: int, line_id: int):
-    line = drafts.load_line(current_user.tenant_id, order_id, line_id)
+    line = OrderLine.activated_for_tenant(current_user.tenant_id, order_id, line_id)
     if line is None:
         abort(404)
     return line
@@ -181,7 +184,7 @@ def commit(order_id: int, line_id: int):
 @tenant_admin_required
 def result(order_id: int, batch_id: int):
     """分配成功: this batch's enterprises with their authorization info."""
-    batch = allocation.load_batch(current_user.tenant_id, order_id, batch_id)
+    batch = AllocationBatch.get_for_tenant(batch_id, current_user.tenant_id, order_id)
     if batch is None:
         abort(404)
     return render_template("allocation/result.html", batch=batch, order=batch.line.order,
@@ -192,12 +195,7 @@ def result(order_id: int, batch_id: int):
 @tenant_admin_required
 def results(order_id: int):
     """【查看已分配结果】: every allocation of the order, newest first."""
-    from webapp.models import Order
-    from webapp.web.access import get_for_tenant
-
     order = get_for_tenant(Order, order_id, current_user.tenant_id)
-    after = request.args.get("after")
-    rows, next_after = allocation.order_results(
-        order.id, int(after) if after and after.isdigit() and len(after) < 12 else None)
+    rows, next_after = allocation.order_results(order.id, int_arg("after"))
     return render_template("allocation/results.html", order=order, rows=rows,
                            next_after=next_after)

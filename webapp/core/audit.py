@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from webapp.core import keyset
 from webapp.extensions import db
 from webapp.models import AuditEntry, User
 from webapp.orm import CST
@@ -52,7 +53,7 @@ def day_start_utc(day: date) -> datetime:
 def entries(tenant_id: int | None, filters: AuditFilters, *, all_tenants: bool = False,
             before: int | None = None, size: int = PAGE_SIZE) -> AuditPage:
     """A page of entries, newest first; `all_tenants` (staff) or only `tenant_id`'s entries."""
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(size + 1)
+    stmt = select(AuditEntry)
     if not all_tenants:
         if tenant_id is None:
             raise ValueError("a tenant-scoped audit query needs a tenant")
@@ -66,11 +67,9 @@ def entries(tenant_id: int | None, filters: AuditFilters, *, all_tenants: bool =
         stmt = stmt.where(AuditEntry.at >= day_start_utc(filters.date_from))
     if filters.date_to:
         stmt = stmt.where(AuditEntry.at < day_start_utc(filters.date_to + timedelta(days=1)))
-    if before is not None:
-        stmt = stmt.where(AuditEntry.id < before)
-    found = list(db.session.scalars(stmt))
-    page = found[:size]
-    return AuditPage(page, page[-1].id if len(found) > size and page else None)
+    found = keyset.page(stmt, [AuditEntry.id], lambda e: e.id, after=before, size=size,
+                        descending=True, scalars=True)
+    return AuditPage(found.rows, found.next_key)
 
 
 def visible_detail(detail: dict | None) -> list[tuple[str, str]]:

@@ -1,20 +1,19 @@
 """The 企业授权 list: enterprises that hold at least one allocation, searchable, keyset-paginated.
 
-A page costs a constant number of statements whatever the tenant's size: the cursor row, the
-page (enterprises left-joined to their credentials) and the products of the page's enterprises.
+A page costs a constant number of statements whatever the tenant's size: the page
+(enterprises left-joined to their credentials, the cursor's name read inside it) and the
+products of the page's enterprises.
 """
-import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import exists, select
 
+from webapp.core import keyset
+from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OrderLine, Product
 
 PAGE_SIZE = 20
-MAX_QUERY = 100
-# Letters and digits with at least one digit: searched as a tax ID prefix, else as a name.
-TAX_ID_LIKE = re.compile(r"(?=.*\d)[0-9A-Za-z]{2,20}")
 
 
 @dataclass
@@ -32,7 +31,7 @@ class EnterprisePage:
 
 
 def normalise_query(q: str | None) -> str:
-    return (q or "").strip()[:MAX_QUERY]
+    return search.normalise(q)
 
 
 def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = None,
@@ -43,19 +42,11 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
     query = (select(Enterprise, Credential)
              .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
              .where(Enterprise.tenant_id == tenant_id, allocated))
-    if q and TAX_ID_LIKE.fullmatch(q):
-        # Tax IDs are stored upper-case; a prefix match (a range bound would depend on collation).
-        query = query.where(Enterprise.tax_id.like(f"{q.upper()}%"))
-    elif q:
-        query = query.where(Enterprise.name.contains(q, autoescape=True))
-    if after:
-        cursor = db.session.execute(select(Enterprise.name, Enterprise.id).where(
-            Enterprise.id == after, Enterprise.tenant_id == tenant_id)).first()
-        if cursor is not None:
-            # A row-value comparison walks the (tenant_id, name) index on SQLite and PostgreSQL.
-            query = query.where(tuple_(Enterprise.name, Enterprise.id) > tuple_(cursor.name, cursor.id))
-    found = db.session.execute(query.order_by(Enterprise.name, Enterprise.id).limit(size + 1)).all()
-    rows = [EnterpriseRow(e, c) for e, c in found[:size]]
+    if (matching := search.clause(q)) is not None:
+        query = query.where(matching)
+    found = keyset.page(query, [Enterprise.name, Enterprise.id], lambda r: r[0].id,
+                        after=after and Enterprise.name_key(after, tenant_id), size=size)
+    rows = [EnterpriseRow(e, c) for e, c in found.rows]
     if rows:
         by_id = {row.enterprise.id: row for row in rows}
         products = db.session.execute(
@@ -67,12 +58,12 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
         for enterprise_id, name in products:
             if name not in by_id[enterprise_id].products:
                 by_id[enterprise_id].products.append(name)
-    next_after = rows[-1].enterprise.id if len(found) > size else None
-    return EnterprisePage(rows=rows, next_after=next_after, q=q)
+    return EnterprisePage(rows=rows, next_after=found.next_key, q=q)
 
 
 def allocated_enterprise(tenant_id: int, enterprise_id: int) -> Enterprise | None:
     """The tenant's enterprise if it holds at least one allocation (else None → 404)."""
-    return db.session.scalar(select(Enterprise).where(
-        Enterprise.id == enterprise_id, Enterprise.tenant_id == tenant_id,
-        exists().where(Allocation.enterprise_id == Enterprise.id)))
+    enterprise = Enterprise.get_for_tenant(enterprise_id, tenant_id)
+    allocated = enterprise is not None and db.session.scalar(
+        select(exists().where(Allocation.enterprise_id == enterprise.id)))
+    return enterprise if allocated else None

@@ -4,7 +4,7 @@ Only the tenant admin of the credential's tenant: another tenant's ids are 404, 
 (a support agent must not be able to read a customer's secrets).
 """
 import click
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from webapp.credentials import emails as authorization
@@ -13,6 +13,7 @@ from webapp.credentials import service as credentials
 from webapp.extensions import db
 from webapp.models import Credential
 from webapp.models.credential import SCOPE_LABELS
+from webapp.web.args import int_arg
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, is_htmx, render
 
@@ -22,8 +23,8 @@ PAGE = "credentials/page.html"
 
 
 def _after() -> int | None:
-    value = request.values.get("after", "")
-    return int(value) if value.isdigit() else None
+    # request.values: the no-JS 显示 / 重置密钥 forms carry the page the user was on.
+    return int_arg("after", source=request.values)
 
 
 def _page(status: int = 200, revealed: dict | None = None, confirm: Credential | None = None):
@@ -47,8 +48,7 @@ def index():
 
 def _back():
     """Back to the page, keeping the search and the page the user was on."""
-    args = {k: v for k in ("q", "after") if (v := request.values.get(k))}
-    return url_for("credentials.index", **args)
+    return url_for("credentials.index", q=request.values.get("q") or None, after=_after())
 
 
 @bp.post("/tenant/generate")

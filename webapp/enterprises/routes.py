@@ -19,6 +19,7 @@ from webapp.models import Enterprise
 from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
 from webapp.registry import service as registry
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
+from webapp.web.args import int_arg
 from webapp.web.htmx import hx_redirect, render
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -26,18 +27,13 @@ bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 SUGGESTION_LIMIT = 10
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
 @bp.get("/")
 @tenant_admin_required
 def index():
     """The tenant's enterprises: search by name or tax ID, keyset pages of 50."""
     q = request.args.get("q", "")[:100]
-    result = enterprises.page(current_tenant().id, q=q, after=_int_arg("after"),
-                              before=_int_arg("before"))
+    result = enterprises.page(current_tenant().id, q=q, after=int_arg("after"),
+                              before=int_arg("before"))
     return render("enterprises/index.html", "enterprises/_list.html", listing=result, q=q)
 
 

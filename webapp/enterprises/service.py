@@ -5,16 +5,16 @@ A tax ID belongs to one tenant: the UNIQUE(enterprise.tax_id) constraint decides
 before the insert only produces the friendlier message first. Two concurrent adds both pass
 the check on PostgreSQL; the loser's INSERT hits the constraint and gets the same message.
 """
-import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from webapp.core import audit, business_fields, taxid
+from webapp.core import audit, business_fields, keyset, taxid
 from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import ServiceError
+from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
 from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
@@ -23,7 +23,6 @@ from webapp.registry import service as registry
 CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
                 "如你确认一定要将该企业绑定在新租户【{target}】下，请点击【联系售后】操作。")
 PAGE_SIZE = 50
-TAX_PREFIX = re.compile(r"[0-9A-Z]{2,20}")
 
 
 class InvalidEnterprise(ServiceError):
@@ -123,41 +122,14 @@ class Page:
     prev_before: int | None  # id to go back before (newer entries)
 
 
-def search_filter(q: str):
-    """WHERE clause for 'name contains q, or tax ID starts with q'."""
-    q = " ".join((q or "").split())[:100]
-    if not q:
-        return None
-    clauses = [Enterprise.name.contains(q, autoescape=True)]
-    tax = taxid.normalise(q)
-    if TAX_PREFIX.fullmatch(tax):
-        clauses.append(Enterprise.tax_id.startswith(tax, autoescape=True))
-    return or_(*clauses)
-
-
 def page(tenant_id: int, q: str = "", after: int | None = None, before: int | None = None,
          size: int = PAGE_SIZE) -> Page:
     """One page of the tenant's enterprises, newest first, by keyset on id (two statements)."""
     where = [Enterprise.tenant_id == tenant_id]
-    if (clause := search_filter(q)) is not None:
+    if (clause := search.clause(q)) is not None:
         where.append(clause)
-    query = select(Enterprise).where(*where)
-    if before is not None:
-        rows = list(db.session.scalars(
-            query.where(Enterprise.id > before).order_by(Enterprise.id.asc()).limit(size + 1)))
-        has_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_older = True
-    else:
-        if after is not None:
-            query = query.where(Enterprise.id < after)
-        rows = list(db.session.scalars(query.order_by(Enterprise.id.desc()).limit(size + 1)))
-        has_older = len(rows) > size
-        rows = rows[:size]
-        has_newer = after is not None
+    found = keyset.page(select(Enterprise).where(*where), [Enterprise.id], lambda e: e.id,
+                        after=after, before=before, size=size, descending=True, scalars=True)
     total = db.session.scalar(select(func.count()).select_from(Enterprise).where(*where))
-    return Page(
-        items=rows, total=total,
-        next_after=rows[-1].id if rows and has_older else None,
-        prev_before=rows[0].id if rows and has_newer else None,
-    )
+    return Page(items=found.rows, total=total, next_after=found.next_key,
+                prev_before=found.prev_key)

@@ -10,17 +10,12 @@ from webapp.extensions import db
 from webapp.models import Tenant
 from webapp.models.user import ROLES
 from webapp.web.access import roles_required
+from webapp.web.args import int_arg
 from webapp.web.htmx import render
 
 bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
 
 any_role = roles_required(*ROLES)
-
-
-def _cursor(name: str) -> int | None:
-    """A keyset cursor from the query string; anything but a positive integer means page 1."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _page_url(**cursor) -> str:
@@ -75,13 +70,13 @@ def _tenant_view(tenant: Tenant):
     lines, page = [], None
     if filters is not None:
         lines = entitlements.lines_for_tenant(tenant.id, filters.product)
-        page = entitlements.enterprise_page(tenant.id, filters, after=_cursor("after"))
+        page = entitlements.enterprise_page(tenant.id, filters, after=int_arg("after"))
     export_url = url_for("entitlements.export", tenant_id=tenant.id,
                          **{k: v for k, v in request.args.items() if k in ("q", "product")})
     return render("entitlements/page.html", "entitlements/_results.html",
                   200 if filters is not None else 422, tenant=tenant, form=form, lines=lines,
                   ent_page=page, export_url=export_url, action_url=_base_url(),
-                  first_url=_page_url(), next_url=page and page.next_after
+                  first_url=int_arg("after") and _page_url(), next_url=page and page.next_after
                   and _page_url(after=page.next_after))
 
 
@@ -123,11 +118,11 @@ def audit_log():
             actor=form.actor.data or "", action=form.action.data or "",
             date_from=form.day_from, date_to=form.day_to)
         page = audit.entries(current_user.tenant_id, filters,
-                             all_tenants=current_user.is_staff, before=_cursor("before"))
+                             all_tenants=current_user.is_staff, before=int_arg("before"))
     else:
         status = 422
     return render("entitlements/audit.html", "entitlements/_audit_entries.html", status,
-                  form=form, log_page=page, first_url=_page_url(),
+                  form=form, log_page=page, first_url=int_arg("before") and _page_url(),
                   next_url=page and page.next_before and _page_url(before=page.next_before),
                   detail=audit.visible_detail, action_label=audit.action_label,
                   target=audit.target_label)

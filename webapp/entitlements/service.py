@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 
-from webapp.core import audit, taxid
+from webapp.core import audit, keyset
+from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant
 from webapp.orm import CST
@@ -106,19 +107,10 @@ def lines_for_tenant(tenant_id: int, product: str | None = None,
             for row in db.session.execute(stmt)]
 
 
-def _search_clause(q: str):
-    """Enterprise name contains q, or tax ID starts with q (normalised as a tax ID)."""
-    tax = taxid.normalise(q)
-    clauses = [func.lower(Enterprise.name).contains(q.lower(), autoescape=True)]
-    if tax:
-        clauses.append(Enterprise.tax_id.startswith(tax, autoescape=True))
-    return or_(*clauses)
-
-
 def _enterprise_where(tenant_id: int, filters: Filters) -> list:
     where = [Enterprise.tenant_id == tenant_id]
-    if filters.q:
-        where.append(_search_clause(filters.q))
+    if (matching := search.clause(filters.q)) is not None:
+        where.append(matching)
     if filters.product:
         where.append(exists(
             select(Allocation.id)
@@ -137,22 +129,10 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
     """
     on = on or today()
     stmt = (select(Enterprise.id, Enterprise.name, Enterprise.tax_id)
-            .where(*_enterprise_where(tenant_id, filters))
-            .order_by(Enterprise.name, Enterprise.id).limit(size + 1))
-    if after is not None:
-        # The cursor's name is read in the same statement; a cursor from another tenant
-        # matches nothing, so it can neither leak nor position anything.
-        anchor = (select(Enterprise.name)
-                  .where(Enterprise.id == after, Enterprise.tenant_id == tenant_id)
-                  .scalar_subquery())
-        # `name >= anchor` is implied by the OR but lets the (tenant_id, name) index seek
-        # instead of scanning every earlier row (measured 2.5× slower at row 9,900 without it).
-        stmt = stmt.where(Enterprise.name >= anchor,
-                          or_(Enterprise.name > anchor,
-                              and_(Enterprise.name == anchor, Enterprise.id > after)))
-    found = db.session.execute(stmt).all()
-    has_more = len(found) > size
-    rows = {r.id: EnterpriseRow(r.id, r.name, r.tax_id) for r in found[:size]}
+            .where(*_enterprise_where(tenant_id, filters)))
+    found = keyset.page(stmt, [Enterprise.name, Enterprise.id], lambda r: r.id, size=size,
+                        after=None if after is None else Enterprise.name_key(after, tenant_id))
+    rows = {r.id: EnterpriseRow(r.id, r.name, r.tax_id) for r in found.rows}
     if rows:
         holdings = (
             select(Allocation.enterprise_id, Product.name, Order.order_no,
@@ -168,8 +148,7 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
         for ent_id, product, order_no, since, valid_until in db.session.execute(holdings):
             rows[ent_id].holdings.append(
                 Holding(product, order_no, since, valid_until, status_of(valid_until, on)))
-    page = list(rows.values())
-    return EnterprisePage(page, page[-1].id if has_more and page else None)
+    return EnterprisePage(list(rows.values()), found.next_key)
 
 
 def record_export(actor, tenant: Tenant, filters: Filters, ip: str | None = None) -> None:
@@ -225,10 +204,10 @@ def find_tenants(q: str, limit: int = TENANT_RESULTS) -> tuple[list[TenantMatch]
 
     Returns (matches ordered by tenant name, whether more exist than `limit`).
     """
-    q = " ".join((q or "").split())
+    q = search.normalise(q)
     if not q:
         return [], False
-    by_enterprise = select(Enterprise.tenant_id).where(_search_clause(q))
+    by_enterprise = select(Enterprise.tenant_id).where(search.clause(q))
     stmt = (select(Tenant.id, Tenant.name,
                    func.lower(Tenant.name).contains(q.lower(), autoescape=True).label("by_name"))
             .where(or_(func.lower(Tenant.name).contains(q.lower(), autoescape=True),

@@ -1,10 +1,12 @@
 """Allocations (entitlement × enterprise), the batches that committed them, and drafts."""
 from datetime import datetime
+from typing import Self
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.order import Order, OrderLine
 from webapp.orm import utcnow
 
 
@@ -20,6 +22,14 @@ class AllocationBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     line = relationship("OrderLine")
+
+    @classmethod
+    def get_for_tenant(cls, ident: int, tenant_id: int, order_id: int) -> Self | None:
+        """A batch of this tenant's order, or None (404)."""
+        return db.session.scalar(
+            select(cls).join(OrderLine, OrderLine.id == cls.line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(cls.id == ident, Order.id == order_id, Order.tenant_id == tenant_id))
 
 
 class Allocation(db.Model):

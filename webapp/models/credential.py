@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
+from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow
 
 SCOPE_TENANT = "tenant"
@@ -12,7 +13,7 @@ SCOPE_ENTERPRISE = "enterprise"
 SCOPE_LABELS = {SCOPE_TENANT: "租户授权", SCOPE_ENTERPRISE: "企业授权"}
 
 
-class Credential(db.Model):
+class Credential(TenantOwned, db.Model):
     __tablename__ = "credential"
     __table_args__ = (
         CheckConstraint(

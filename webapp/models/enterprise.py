@@ -1,11 +1,12 @@
 """Enterprises (one tax ID, bound to exactly one tenant) and the 工商 registry."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.business_fields import FIELD
 from webapp.extensions import db
+from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow
 
 SOURCE_REGISTRY = "registry"
@@ -32,7 +33,7 @@ class BusinessInfo:
     business_scope: Mapped[str | None] = business_column("business_scope")
 
 
-class Enterprise(BusinessInfo, db.Model):
+class Enterprise(TenantOwned, BusinessInfo, db.Model):
     __tablename__ = "enterprise"
     __table_args__ = (
         Index("ix_enterprise_tenant_name", "tenant_id", "name"),
@@ -55,6 +56,13 @@ class Enterprise(BusinessInfo, db.Model):
     def source_label(self) -> str:
         return SOURCE_LABELS.get(self.source, self.source)
 
+    @classmethod
+    def name_key(cls, ident: int, tenant_id: int) -> tuple:
+        """The (name, id) keyset key of this tenant's enterprise `ident`, read inside the page's
+        own statement; another tenant's id matches nothing, so it can neither leak nor position."""
+        name = select(cls.name).where(cls.id == ident, cls.tenant_id == tenant_id)
+        return name.scalar_subquery(), ident
+
 
 class RegistryCompany(BusinessInfo, db.Model):
     """A registered company in the local 工商 registry (filled by `registry import`)."""
@@ -72,3 +80,8 @@ class RegistryCompany(BusinessInfo, db.Model):
 Index("ix_registry_company_name_trgm", RegistryCompany.name, postgresql_using="gin",
       postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 Index("ix_registry_company_name_c", RegistryCompany.name.collate("C")).ddl_if(dialect="postgresql")
+# The 企业名称 or 税号 search on PostgreSQL (migration 0008; webapp/enterprises/search.py).
+Index("ix_enterprise_name_trgm", Enterprise.name, postgresql_using="gin",
+      postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+Index("ix_enterprise_tax_id_pattern", Enterprise.tax_id,
+      postgresql_ops={"tax_id": "varchar_pattern_ops"}).ddl_if(dialect="postgresql")

@@ -1,10 +1,13 @@
 """Products, orders and order lines (entitlements)."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from typing import Self
+
+from sqlalchemy import CheckConstraint, ForeignKey, Select, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow
 
 ERP_CHOICES = [("xinghan", "星瀚"), ("xingkong", "星空"), ("eas", "EAS"), ("other", "其他")]
@@ -22,7 +25,7 @@ class Product(db.Model):
     sort: Mapped[int] = mapped_column(default=0)
 
 
-class Order(db.Model):
+class Order(TenantOwned, db.Model):
     __tablename__ = "order"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,3 +92,30 @@ class OrderLine(db.Model):
     @property
     def available(self) -> int:
         return self.quantity - self.allocated
+
+    @classmethod
+    def activated_criteria(cls, tenant_id, order_id, line_id) -> tuple:
+        """WHERE criteria for "this line of an activated order of this tenant" (ids or
+        bindparams); the statement must join Order."""
+        return (cls.id == line_id, cls.order_id == order_id, Order.tenant_id == tenant_id,
+                Order.activated_at.is_not(None))
+
+    @classmethod
+    def select_activated(cls, tenant_id, order_id, line_id, *columns) -> Select:
+        """SELECT `columns` (default: the line) of that line, joined to its order."""
+        return (select(*(columns or (cls,))).select_from(cls)
+                .join(Order, Order.id == cls.order_id)
+                .where(*cls.activated_criteria(tenant_id, order_id, line_id)))
+
+    @classmethod
+    def activated_for_tenant(cls, tenant_id: int, order_id: int, line_id: int,
+                             lock: bool = False) -> Self | None:
+        """The line of an activated order of this tenant, or None (the view answers 404).
+
+        `lock` takes the line's row lock (FOR NO KEY UPDATE on PostgreSQL; SQLite's BEGIN
+        IMMEDIATE already serialises writers), so quota checks against it cannot interleave.
+        """
+        query = cls.select_activated(tenant_id, order_id, line_id)
+        if lock:
+            query = query.with_for_update(key_share=True, of=cls)
+        return db.session.scalars(query).unique().first()

@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow
 
 KIND_LABELS = {
@@ -21,7 +22,7 @@ STATUS_LABELS = {
 }
 
 
-class ChangeRequest(db.Model):
+class ChangeRequest(TenantOwned, db.Model):
     __tablename__ = "change_request"
     __table_args__ = (
         CheckConstraint(

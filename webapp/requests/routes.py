@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.requests import service as change_requests
 from webapp.requests.forms import MoveRequestForm
 from webapp.web.access import current_tenant, tenant_admin_required
+from webapp.web.args import int_arg
 from webapp.web.htmx import hx_redirect
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -21,9 +22,7 @@ SUBMITTED = "申请已提交，售后审批后将为您处理。"
 @tenant_admin_required
 def index():
     """我的申请."""
-    after = request.args.get("after", "")
-    rows, next_after = change_requests.for_tenant(
-        current_tenant().id, after=int(after) if after.isdigit() and len(after) < 12 else None)
+    rows, next_after = change_requests.for_tenant(current_tenant().id, after=int_arg("after"))
     return render_template("requests/index.html", rows=rows, next_after=next_after)
 
 

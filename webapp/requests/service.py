@@ -4,7 +4,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from webapp.core import audit, taxid
+from webapp.core import audit, keyset, taxid
 from webapp.core.business_fields import CONTROL
 from webapp.core.errors import ServiceError
 from webapp.core.ratelimit import FailureLimit, retry_minutes
@@ -90,8 +90,6 @@ def for_tenant(tenant_id: int, after: int | None = None, size: int = LIST_SIZE):
              .outerjoin(source, source.id == ChangeRequest.source_tenant_id)
              .outerjoin(target, target.id == ChangeRequest.target_tenant_id)
              .where(ChangeRequest.tenant_id == tenant_id))
-    if after is not None:
-        query = query.where(ChangeRequest.id < after)
-    rows = db.session.execute(query.order_by(ChangeRequest.id.desc()).limit(size + 1)).all()
-    next_after = rows[size - 1][0].id if len(rows) > size else None
-    return rows[:size], next_after
+    found = keyset.page(query, [ChangeRequest.id], lambda r: r[0].id, after=after, size=size,
+                        descending=True)
+    return found.rows, found.next_key

@@ -12,6 +12,7 @@ from webapp.models.user import APPROVER, OPS, SUPPORT
 from webapp.support import service as support
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
 from webapp.web.access import roles_required
+from webapp.web.args import int_arg
 from webapp.web.htmx import hx_redirect, render
 
 bp = Blueprint("support", __name__, url_prefix="/support")
@@ -20,19 +21,16 @@ VIEWERS = (SUPPORT, OPS, APPROVER)
 ACTORS = (SUPPORT, OPS)
 
 
-def _after(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
-
-
 @bp.get("/")
 @roles_required(*VIEWERS)
 def console():
     """The console: 查找订单 by the customer's pair, and a free search for staff."""
     query = (request.args.get("q") or "")[:100]
-    orders, next_after = support.search_orders(query, _after(request.args.get("after")))
+    after = int_arg("after")
+    orders, next_after = support.search_orders(query, after)
     return render("support/console.html", "support/_results.html",
                   find_form=FindForm(formdata=None), query=query, orders=orders,
-                  next_after=next_after, error=None)
+                  after=after, next_after=next_after, error=None)
 
 
 @bp.get("/find")

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp.activation import service as activation
-from webapp.core import audit
+from webapp.core import audit, keyset
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
@@ -63,7 +63,7 @@ def search_orders(query: str, after: int | None = None,
 
     Returns the page and the id to continue after (None on the last page).
     """
-    stmt = select(Order).options(selectinload(Order.tenant)).order_by(Order.id.desc())
+    stmt = select(Order).options(selectinload(Order.tenant))
     query = unicodedata.normalize("NFKC", query or "").strip()[:100]
     if query:
         needle = query.lower()
@@ -72,12 +72,9 @@ def search_orders(query: str, after: int | None = None,
             func.lower(Order.customer_name).contains(needle, autoescape=True),
             func.lower(Order.contact_email).contains(needle, autoescape=True),
         ))
-    if after:
-        stmt = stmt.where(Order.id < after)
-    rows = list(db.session.scalars(stmt.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more else None)
+    found = keyset.page(stmt, [Order.id], lambda o: o.id, after=after, size=limit,
+                        descending=True, scalars=True)
+    return found.rows, found.next_key
 
 
 def lock_order(order_id: int) -> Order | None:

@@ -1,4 +1,5 @@
 """Who may see what: role checks and tenant scoping, in one place."""
+import re
 from functools import wraps
 
 from flask import abort, flash, redirect, request, url_for
@@ -7,19 +8,23 @@ from flask_login import current_user, login_required
 from webapp.extensions import db, login_manager
 from webapp.models import Tenant, User
 from webapp.models.user import TENANT_ADMIN
+from webapp.web.args import parse_id
 from webapp.web.htmx import hx_redirect, is_htmx
+
+# What User.get_id() writes into the session: "<id>.<session_version>".
+SESSION_ID = re.compile(r"([0-9]{1,10})\.([0-9]{1,10})")
 
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     """The user of a session id "<id>.<session_version>"; None when the version was bumped
     (logout, password change, removal) or the account is disabled."""
-    user_id, _, version = session_id.partition(".")
-    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()
-            and len(user_id) < 11 and len(version) < 11):
+    match = SESSION_ID.fullmatch(session_id)
+    user_id = parse_id(match.group(1)) if match else None
+    if user_id is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != int(match.group(2)):
         return None
     return user
 
@@ -58,9 +63,9 @@ def current_tenant() -> Tenant:
 
 
 def get_for_tenant(model, object_id: int, tenant_id: int | None = None):
-    """Load `model` by id within the current tenant; anything else is a 404, never a 403."""
-    tenant_id = tenant_id if tenant_id is not None else current_tenant().id
-    obj = db.session.get(model, object_id)
-    if obj is None or getattr(obj, "tenant_id", None) != tenant_id:
+    """`model.get_for_tenant` for the current tenant; anything else is a 404, never a 403."""
+    obj = model.get_for_tenant(object_id, tenant_id if tenant_id is not None
+                               else current_tenant().id)
+    if obj is None:
         abort(404)
     return obj
