@@ -1,0 +1,77 @@
+"""The connection check endpoints (machine calls: JSON, no session, no CSRF) and the setup card."""
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from webapp.core.ratelimit import FailureLimit
+from webapp.extensions import csrf, db
+from webapp.golive import check
+
+bp = Blueprint("golive", __name__)
+
+MAX_BODY = 64 * 1024
+
+
+def _answer(payload: dict, status: int = 200):
+    response = jsonify(payload)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused(error: check.CheckError):
+    db.session.rollback()
+    check.record_failure(error, ip=request.remote_addr)
+    db.session.commit()
+    return _answer({"errcode": error.code, "description": error.message}, error.status)
+
+
+def _limit() -> FailureLimit:
+    cfg = current_app.config
+    return FailureLimit("golive-token", cfg.get("GOLIVE_TOKEN_LIMIT", 60),
+                        cfg.get("GOLIVE_TOKEN_WINDOW", 60))
+
+
+@bp.post("/base/oauth/token")
+@csrf.exempt
+def token():
+    """The 发票云 token call: {client_id, sign, timestamp[, encType]} → access_token."""
+    body = request.get_json(silent=True, force=True) if (request.content_length or 0) <= MAX_BODY \
+        else None
+    client_id = body.get("client_id") if isinstance(body, dict) else None
+    keys = [f"ip:{request.remote_addr}"]
+    if isinstance(client_id, str) and client_id.strip():
+        keys.append(f"client:{client_id.strip()[:64]}")
+    # Every call counts (in Redis when REDIS_URL is set, so the limit holds across processes).
+    wait = _limit().blocked(*keys)
+    if wait:
+        response = _answer({"errcode": "1009", "description": f"调用过于频繁，请 {wait} 秒后再试"}, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    _limit().fail(*keys)
+    try:
+        answer = check.issue_token(body, ip=request.remote_addr)
+    except check.CheckError as error:
+        return _refused(error)
+    db.session.commit()
+    return _answer(answer)
+
+
+@bp.post("/base/check/echo")
+@csrf.exempt
+def echo():
+    """The encrypted echo: ?access_token=…&reqid=…, body Base64(AES-128-ECB(JSON))."""
+    if (request.content_length or 0) > MAX_BODY:
+        return _answer({"errcode": "1008", "description": "请求体过大（最多 64 KB）"}, 413)
+    try:
+        answer = check.echo(request.args.get("access_token"), request.args.get("reqid"),
+                            request.get_data(cache=False), ip=request.remote_addr)
+    except check.CheckError as error:
+        return _refused(error)
+    db.session.commit()
+    return _answer(answer)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    """JSON in the 发票云 shape for whatever else goes wrong here (405, 413, …)."""
+    return _answer({"errcode": str(error.code), "description": error.name}, error.code or 500)
