@@ -1,10 +1,15 @@
 """The connection check endpoints (machine calls: JSON, no session, no CSRF) and the setup card."""
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from webapp.core.ratelimit import FailureLimit
+from webapp.credentials import listing as credential_list
+from webapp.credentials import service as credentials
 from webapp.extensions import csrf, db
-from webapp.golive import check
+from webapp.golive import cards, check, guide
+from webapp.golive import status as golive_status
+from webapp.web.access import current_tenant, tenant_admin_required
 
 bp = Blueprint("golive", __name__)
 
@@ -75,3 +80,21 @@ def echo():
 def _http_error(error: HTTPException):
     """JSON in the 发票云 shape for whatever else goes wrong here (405, 413, …)."""
     return _answer({"errcode": str(error.code), "description": error.name}, error.code or 500)
+
+
+@bp.get("/golive/setup/<int:enterprise_id>")
+@tenant_admin_required
+def setup(enterprise_id: int):
+    """接入指引: the setup card of one allocated enterprise for its order's ERP."""
+    tenant = current_tenant()
+    enterprise = credential_list.allocated_enterprise(tenant.id, enterprise_id)
+    if enterprise is None:
+        abort(404)
+    cred = credentials.ensure_enterprise_credential(enterprise, actor=current_user)
+    db.session.commit()
+    order = guide.order_for(enterprise.id)
+    return render_template(
+        "golive/setup.html", enterprise=enterprise, cred=cred, order=order,
+        card=cards.card_for(order.erp if order else None, enterprise, cred.client_id),
+        status=golive_status.for_enterprises([enterprise.id])[enterprise.id],
+        warning=cards.WARNING, revealed={}, mask=credentials.MASK)
