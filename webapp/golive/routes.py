@@ -14,6 +14,7 @@ from webapp.web.access import current_tenant, tenant_admin_required
 bp = Blueprint("golive", __name__)
 
 MAX_BODY = 64 * 1024
+MAX_ID = 2**31 - 1
 
 
 def _answer(payload: dict, status: int = 200):
@@ -87,7 +88,9 @@ def _http_error(error: HTTPException):
 def setup(enterprise_id: int):
     """接入指引: the setup card of one allocated enterprise for its order's ERP."""
     tenant = current_tenant()
-    enterprise = credential_list.allocated_enterprise(tenant.id, enterprise_id)
+    # A path id past PostgreSQL's integer (and SQLite's int64) would be a 500, not a 404.
+    enterprise = (credential_list.allocated_enterprise(tenant.id, enterprise_id)
+                  if enterprise_id <= MAX_ID else None)
     if enterprise is None:
         abort(404)
     cred = credentials.ensure_enterprise_credential(enterprise, actor=current_user)
