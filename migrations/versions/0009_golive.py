@@ -31,13 +31,13 @@ def upgrade():
         sa.UniqueConstraint("token_hash", name=op.f("uq_check_token_token_hash")),
         sa.UniqueConstraint("sign_hash", name=op.f("uq_check_token_sign_hash")),
     )
-    op.create_index(op.f("ix_check_token_credential_id"), "check_token", ["credential_id"])
+    op.create_index("ix_check_token_credential_created", "check_token", ["credential_id", "created_at"])
+    op.create_index("ix_check_token_ip_created", "check_token", ["ip", "created_at"])
     op.create_index(op.f("ix_check_token_expires_at"), "check_token", ["expires_at"])
     op.create_table(
         "connection_check",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("credential_id", sa.Integer(), nullable=False),
-        sa.Column("token_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("verified_ip", sa.String(length=64), nullable=True),
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
@@ -54,7 +54,8 @@ def upgrade():
 def downgrade():
     op.drop_table("connection_check")
     op.drop_index(op.f("ix_check_token_expires_at"), table_name="check_token")
-    op.drop_index(op.f("ix_check_token_credential_id"), table_name="check_token")
+    op.drop_index("ix_check_token_ip_created", table_name="check_token")
+    op.drop_index("ix_check_token_credential_created", table_name="check_token")
     op.drop_table("check_token")
     with op.batch_alter_table("credential") as batch:
         batch.drop_column("disabled_at")

@@ -1,4 +1,5 @@
-"""The token call's rate limit holds across processes: two apps sharing Redis count together."""
+"""The token call's rate limit holds across processes: two apps sharing Redis and the database
+count together."""
 import os
 import time
 import uuid
@@ -28,8 +29,9 @@ def test_limit_per_client_and_per_address_is_shared_through_redis(make_app, make
     from webapp.credentials import service as credentials
     from webapp.extensions import db
 
-    first = make_app(REDIS_URL=url, GOLIVE_TOKEN_LIMIT=4, GOLIVE_TOKEN_WINDOW=60)
-    second = make_app(REDIS_URL=url, GOLIVE_TOKEN_LIMIT=4, GOLIVE_TOKEN_WINDOW=60)
+    limits = dict(GOLIVE_TOKEN_LIMIT=4, GOLIVE_FAILURE_LIMIT=4)
+    first = make_app(REDIS_URL=url, **limits)
+    second = make_app(REDIS_URL=url, **limits)
     admin = make_admin()
     (enterprise_id,) = allocate(first, admin, make_batch, count=1)
     with first.app_context():
@@ -37,14 +39,16 @@ def test_limit_per_client_and_per_address_is_shared_through_redis(make_app, make
         db.session.remove()
     client_id, secret = cred["client_id"], cred["client_secret"]
 
-    # per client id: four calls from four addresses, through two processes, use it up
+    # per client id: four tokens to four addresses, through two processes, use it up (issued
+    # tokens are counted in the shared database)
     for app in (first, second, first, second):
         assert _call(app, _ip(), client_id, secret).status_code == 200
     refused = _call(second, _ip(), client_id, secret)
     assert refused.status_code == 429
     assert refused.json["errcode"] == "1009" and int(refused.headers["Retry-After"]) >= 1
 
-    # per address: guessing client ids from one address is cut off as well
+    # per address: guessing client ids from one address is cut off as well (failures are
+    # counted in Redis)
     ip = _ip()
     for app in (first, second, first, second):
         assert _call(app, ip, f"fpy-e-{uuid.uuid4().hex}", "x").status_code == 401
@@ -53,10 +57,30 @@ def test_limit_per_client_and_per_address_is_shared_through_redis(make_app, make
 
 def test_without_redis_each_process_counts_alone(make_app, make_admin, make_batch):
     """The contrast that shows the test above measures sharing: memory storage does not share."""
-    first = make_app(GOLIVE_TOKEN_LIMIT=2)
-    second = make_app(GOLIVE_TOKEN_LIMIT=2)
+    first = make_app(GOLIVE_FAILURE_LIMIT=2)
+    second = make_app(GOLIVE_FAILURE_LIMIT=2)
     ip = _ip()
     for app in (first, first):
         assert _call(app, ip, "fpy-e-unknown", "x").status_code == 401
     assert _call(first, ip, "fpy-e-unknown", "x").status_code == 429
     assert _call(second, ip, "fpy-e-unknown", "x").status_code == 401
+
+
+def test_one_address_cannot_mint_tokens_without_end(make_app, make_admin, make_batch):
+    """Successful calls are limited too: per address, across credentials."""
+    from factories import allocate
+
+    from webapp.credentials import service as credentials
+    from webapp.extensions import db
+
+    app = make_app(GOLIVE_TOKEN_LIMIT=3)
+    admin = make_admin()
+    ids = allocate(app, admin, make_batch, count=2)
+    with app.app_context():
+        values = [credentials.reveal(credentials.enterprise_credential(i)) for i in ids]
+        db.session.remove()
+    ip = _ip()
+    statuses = [_call(app, ip, v["client_id"], v["client_secret"]).status_code
+                for v in (values[0], values[1], values[0], values[1])]
+    assert statuses == [200, 200, 200, 429]
+    assert _call(app, _ip(), values[1]["client_id"], values[1]["client_secret"]).status_code == 200

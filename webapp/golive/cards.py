@@ -69,7 +69,7 @@ def _mobile_cloud() -> Section:
     return Section(
         title="移动云初始化", path="移动云初始化",
         notes=["星瀚 / 星空旗舰版通过移动云初始化连接发票云：填写地址和数据中心 id，使用星瀚 / 星空旗舰版"
-               "自己的应用凭证，不填写下面的 client id、client secret、EncryKey 三项。",
+               "自己的应用凭证，不填写本页的 client id、client secret、EncryKey 三项。",
                "如需以标准接口自行对接，仍使用该企业（税号）的企业授权。"])
 
 

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import audit, crypto
@@ -105,8 +105,23 @@ def _verify_sign(cred: Credential, given: str, timestamp: str, enc_types) -> int
                              "请检查 client secret 是否完整、是否含空格", 401, cred)
 
 
-def issue_token(body, *, ip: str | None, now: datetime | None = None) -> dict:
-    """POST /base/oauth/token: an access token for a correct sign; CheckError otherwise."""
+def _issued_recently(cred: Credential, ip: str | None, since: datetime) -> int:
+    """Tokens issued since `since` to this credential or to this address (the larger count)."""
+    by_cred, by_ip = db.session.execute(select(
+        func.count().filter(CheckToken.credential_id == cred.id),
+        func.count().filter(CheckToken.ip == ip))
+        .where(CheckToken.created_at > since,
+               or_(CheckToken.credential_id == cred.id, CheckToken.ip == ip))).one()
+    return max(by_cred, by_ip)
+
+
+def issue_token(body, *, ip: str | None, limit: int = 30, window: int = 60,
+                now: datetime | None = None) -> dict:
+    """POST /base/oauth/token: an access token for a correct sign; CheckError otherwise.
+
+    At most `limit` tokens per `window` seconds per credential and per address (counted from
+    the stored tokens, so every process sees the same count).
+    """
     now = now or utcnow()
     if not isinstance(body, dict):
         raise CheckError("1008", "请求体必须是 JSON 对象：{\"client_id\", \"sign\", \"timestamp\"}")
@@ -120,6 +135,8 @@ def issue_token(body, *, ip: str | None, now: datetime | None = None) -> dict:
     cred = _load(client_id.strip())
     _refuse_unusable(cred)
     _verify_sign(cred, given.strip().lower(), timestamp, enc_types)
+    if _issued_recently(cred, ip, now - timedelta(seconds=window)) >= limit:
+        raise CheckError("1009", "获取令牌过于频繁：令牌有效期 2 小时，请缓存后复用", 429, cred)
     token = secrets.token_urlsafe(32)
     row = CheckToken(token_hash=crypto.keyed_hash(token, TOKEN_PURPOSE),
                      sign_hash=crypto.keyed_hash(f"{cred.client_id}:{given.strip().lower()}",
@@ -134,7 +151,6 @@ def issue_token(body, *, ip: str | None, now: datetime | None = None) -> dict:
                                  "sign", 401, cred) from None
     if random.random() < 0.02:  # expired tokens (and the signs they hold) go now and then
         db.session.execute(delete(CheckToken).where(CheckToken.expires_at < now))
-    _outcome(cred).token_at = now
     return {"errcode": OK, "description": "成功", "access_token": token, "token_type": "bearer",
             "expires_in": TOKEN_SECONDS}
 
@@ -145,11 +161,12 @@ def echo(access_token: str | None, reqid: str | None, body: bytes, *, ip: str | 
     now = now or utcnow()
     if not access_token:
         raise CheckError("2001", "缺少 access_token（URL 参数）", 401)
-    row = db.session.scalar(select(CheckToken).where(
-        CheckToken.token_hash == crypto.keyed_hash(access_token, TOKEN_PURPOSE)))
-    if row is None or row.expires_at <= now:
+    found = db.session.execute(
+        select(CheckToken, Credential).join(Credential, Credential.id == CheckToken.credential_id)
+        .where(CheckToken.token_hash == crypto.keyed_hash(access_token, TOKEN_PURPOSE))).first()
+    if found is None or found[0].expires_at <= now:
         raise CheckError("2001", "access_token 无效或已过期，请重新调用 /base/oauth/token 获取", 401)
-    cred = db.session.get(Credential, row.credential_id)
+    row, cred = found
     if cred.is_disabled:
         raise CheckError("1006", f"该授权信息已停用（{_when(cred.disabled_at)}）", 403, cred)
     if cred.rotated_at and cred.rotated_at > row.created_at:

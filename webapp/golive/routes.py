@@ -31,32 +31,44 @@ def _refused(error: check.CheckError):
     return _answer({"errcode": error.code, "description": error.message}, error.status)
 
 
-def _limit() -> FailureLimit:
+def _failures() -> FailureLimit:
     cfg = current_app.config
-    return FailureLimit("golive-token", cfg.get("GOLIVE_TOKEN_LIMIT", 60),
-                        cfg.get("GOLIVE_TOKEN_WINDOW", 60))
+    return FailureLimit("golive-token", cfg.get("GOLIVE_FAILURE_LIMIT", 30),
+                        cfg.get("GOLIVE_FAILURE_WINDOW", 10 * 60))
+
+
+def _too_many(wait: int):
+    response = _answer({"errcode": "1009", "description": f"调用过于频繁，请 {wait} 秒后再试"}, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/base/oauth/token")
 @csrf.exempt
 def token():
-    """The 发票云 token call: {client_id, sign, timestamp[, encType]} → access_token."""
+    """The 发票云 token call: {client_id, sign, timestamp[, encType]} → access_token.
+
+    Rate-limited per client id and per address, across processes: failures are counted by
+    FailureLimit (Redis when REDIS_URL is set), issued tokens by their rows in the database.
+    """
     body = request.get_json(silent=True, force=True) if (request.content_length or 0) <= MAX_BODY \
         else None
     client_id = body.get("client_id") if isinstance(body, dict) else None
     keys = [f"ip:{request.remote_addr}"]
     if isinstance(client_id, str) and client_id.strip():
         keys.append(f"client:{client_id.strip()[:64]}")
-    # Every call counts (in Redis when REDIS_URL is set, so the limit holds across processes).
-    wait = _limit().blocked(*keys)
-    if wait:
-        response = _answer({"errcode": "1009", "description": f"调用过于频繁，请 {wait} 秒后再试"}, 429)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    _limit().fail(*keys)
+    if wait := _failures().blocked(*keys):
+        return _too_many(wait)
+    cfg = current_app.config
     try:
-        answer = check.issue_token(body, ip=request.remote_addr)
+        answer = check.issue_token(body, ip=request.remote_addr,
+                                   limit=cfg.get("GOLIVE_TOKEN_LIMIT", 30),
+                                   window=cfg.get("GOLIVE_TOKEN_WINDOW", 60))
     except check.CheckError as error:
+        if error.status == 429:
+            db.session.rollback()
+            return _too_many(int(cfg.get("GOLIVE_TOKEN_WINDOW", 60)))
+        _failures().fail(*keys)
         return _refused(error)
     db.session.commit()
     return _answer(answer)
