@@ -32,7 +32,7 @@ def test_overview_moves_to_verified_after_a_check(live_server, make_admin, make_
     assert page.locator("#overview-facts").get_by_text("1 家企业").first.is_visible()
     page.shot("tenant-overview")
 
-    page.get_by_role("link", name="授权信息").first.click()
+    page.get_by_role("link", name="查看接入指引").click()
     row = page.locator(f"#enterprise-{first}")
     row.get_by_text("连接已验证").wait_for()
     assert "来自 127.0.0.1" in row.inner_text()
