@@ -59,6 +59,14 @@ def from_environment() -> dict:
         "API_TOKEN": env.get("API_TOKEN") or None,
         **{name: env[name] for name in REGISTRY_SETTINGS if env.get(name)},
     }
+    # The connection check (webapp/golive): push addresses and limits, set only when given.
+    for name in ("GOLIVE_PUSH_URL_ISSUE", "GOLIVE_PUSH_URL_RECEIVE"):
+        if env.get(name):
+            cfg[name] = env[name]
+    for name in ("GOLIVE_TOKEN_LIMIT", "GOLIVE_TOKEN_WINDOW", "GOLIVE_FAILURE_LIMIT",
+                 "GOLIVE_FAILURE_WINDOW"):
+        if (env.get(name) or "").isdigit():
+            cfg[name] = int(env[name])
     if app_env == "development":
         if not cfg["SECRET_KEY"]:
             cfg["SECRET_KEY"] = _dev_secret("SECRET_KEY", lambda: secrets.token_urlsafe(48))

@@ -23,13 +23,17 @@
     toast("网络连接失败，请检查网络后重试。");
   });
 
-  // Copy buttons: <button data-copy="#target-id">复制</button>
+  // Copy buttons: <button data-copy="#target-id">复制</button>. Values (ids, secrets, URLs) are
+  // copied without any whitespace (a pasted space is a classic "unauthorised"); data-copy-raw
+  // keeps it (code examples).
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;
     var target = document.querySelector(button.getAttribute("data-copy"));
     if (!target || !navigator.clipboard) return;
-    navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+    var text = button.hasAttribute("data-copy-raw") ? target.textContent.trim()
+      : target.textContent.replace(/\s+/g, "");
+    navigator.clipboard.writeText(text).then(function () {
       toast("已复制");
     });
   });

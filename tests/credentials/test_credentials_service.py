@@ -72,7 +72,8 @@ def test_hints_follow_the_order_erp_and_deployment(app, make_admin, make_batch):
         text, _ = outbox.body(db.session.scalar(
             select(OutboxEmail).where(OutboxEmail.kind == "authorization")))
     assert "对接ERP：EAS" in text and "部署方式：私有化部署" in text
-    assert "EAS 中打开" in text and "私有化环境" in text and "星空中打开" not in text
+    assert "在 EAS 中打开【金税互联设置】" in text and "私有化环境" in text
+    assert "通讯基本设置" in text and "移动云初始化" not in text
 
 
 def _second_order(app, make_order, admin, email, erp="xinghan", deployment="private"):
@@ -119,10 +120,10 @@ def test_rotation_email_goes_to_each_contact_the_credential_concerns(app, make_a
                for scope, t in zip(scopes, texts))
     assert all(new_tenant["client_secret"] in t for t in texts)
     finance = [t for (to, _), t in bodies.items() if to == "finance@example.com"]
-    assert "星瀚中打开" in finance[0] and "私有化部署" in finance[0]
+    assert "星瀚通过【移动云初始化】连接发票云" in finance[0] and "私有化部署" in finance[0]
     assert new_enterprise["encry_key"] in finance[1] and "企业授权" in finance[1]
     buyer = [t for (to, _), t in bodies.items() if to == "buyer@example.com"][0]
-    assert "星空中打开" in buyer and new_enterprise["encry_key"] not in buyer
+    assert "星空企业版：打开【金税互联设置】" in buyer and new_enterprise["encry_key"] not in buyer
 
 
 def test_concurrent_first_need_makes_one_credential(app, make_admin, make_batch):

@@ -60,6 +60,73 @@ _ORDER_OUT = {
 }
 
 
+_CHECK_ERROR = {
+    "type": "object", "required": ["errcode", "description"],
+    "properties": {"errcode": {"type": "string"}, "description": {"type": "string"}},
+    "description": "errcode ≠ 0000：1001 未知 client_id；1002 client secret 已重置（仍用旧值）；"
+                   "1003 sign 不匹配（说明应有的拼接顺序）；1004 timestamp 超出 ±5 分钟；1005 使用了租户授权，"
+                   "需企业授权；1006 授权已停用；1007 sign 重放；1008 请求格式错误；1009 调用过于频繁；"
+                   "2001 access_token 无效或过期；2002 EncryKey 错误（请求体无法解密）或不是 Base64；"
+                   "2003 reqid 格式错误",
+    "example": {"errcode": "1003", "description": "sign 不匹配：应为 client_id + client_secret + timestamp …"},
+}
+_TOKEN_IN = {
+    "type": "object", "required": ["client_id", "sign", "timestamp"],
+    "properties": {
+        "client_id": {"type": "string", "description": "企业授权的 client id"},
+        "timestamp": {"type": "string", "description": "秒或毫秒时间戳，与服务器相差 ≤ 5 分钟"},
+        "sign": {"type": "string", "description": "小写十六进制：encType 0 MD5 / 1 SHA-256 / 2 "
+                                                  "HMAC-SHA256(key=client_secret)，对 client_id + "
+                                                  "client_secret + timestamp 直接拼接；同一 sign 只能用一次"},
+        "encType": {"type": "integer", "enum": [0, 1, 2], "description": "省略时三种都接受"},
+    },
+}
+_TOKEN_OUT = {
+    "type": "object",
+    "properties": {"errcode": {"type": "string", "example": "0000"}, "description": {"type": "string"},
+                   "access_token": {"type": "string"}, "token_type": {"type": "string", "example": "bearer"},
+                   "expires_in": {"type": "integer", "example": 7200}},
+}
+_ECHO_OUT = {
+    "type": "object",
+    "properties": {"errcode": {"type": "string", "example": "0000"}, "description": {"type": "string"},
+                   "data": {"type": "object", "properties": {
+                       "taxNo": {"type": "string", "description": "该授权所属企业税号"},
+                       "enterpriseName": {"type": "string"}, "clientId": {"type": "string"},
+                       "reqid": {"type": "string"},
+                       "payload": {"description": "解密后的请求 JSON"}}}},
+}
+
+
+def _check_paths() -> dict:
+    """The connection check (发票云 standard calls for the credentials this portal issued)."""
+    error = {"$ref": "#/components/schemas/CheckError"}
+    return {
+        "/base/oauth/token": {"post": {
+            "summary": "连接检查：获取令牌（企业授权）", "operationId": "checkToken", "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/TokenIn"}}}},
+            "responses": {"200": _json({"$ref": "#/components/schemas/TokenOut"}, "errcode 0000"),
+                          "400": _json(error, "1004 / 1008"), "401": _json(error, "1001 / 1002 / 1003 / 1007"),
+                          "403": _json(error, "1005 / 1006"), "429": _json(error, "1009（按 client id 和来源地址限流）")},
+        }},
+        "/base/check/echo": {"post": {
+            "summary": "连接检查：加密回显", "operationId": "checkEcho", "security": [],
+            "parameters": [
+                {"name": "access_token", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "reqid", "in": "query", "required": True,
+                 "schema": {"type": "string", "pattern": "^[0-9]{16}$"},
+                 "description": "13 位毫秒时间戳 + 3 位随机数字"}],
+            "requestBody": {"required": True, "description": "Base64(AES-128-ECB(JSON, PKCS#7))，"
+                            "密钥为 16 位 EncryKey；原文作为请求体，Content-Type: application/json",
+                            "content": {"application/json": {"schema": {"type": "string", "format": "byte"}}}},
+            "responses": {"200": _json({"$ref": "#/components/schemas/EchoOut"}, "errcode 0000"),
+                          "400": _json(error, "2002 / 2003"), "401": _json(error, "2001 / 1002"),
+                          "403": _json(error, "1006"), "413": _json(error, "请求体过大")},
+        }},
+    }
+
+
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -72,13 +139,15 @@ def spec(server_url: str) -> dict:
             "title": "发票云激活中心 API",
             "version": "1.0.0",
             "description": "销售系统推送订单。认证：Authorization: Bearer <API_TOKEN>。"
-                           "请求有误时不写入任何数据。",
+                           "请求有误时不写入任何数据。/base/… 为连接检查（发票云标准接口："
+                           "企业授权签名获取令牌、EncryKey 加密回显），不用 API_TOKEN。",
         },
         "servers": [{"url": server_url}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"OrderIn": _ORDER_IN, "OrderOut": _ORDER_OUT, "FieldErrors": _ERRORS,
-                        "Error": _ERROR},
+                        "Error": _ERROR, "CheckError": _CHECK_ERROR, "TokenIn": _TOKEN_IN,
+                        "TokenOut": _TOKEN_OUT, "EchoOut": _ECHO_OUT},
         },
         "security": [{"bearer": []}],
         "paths": {
@@ -101,5 +170,6 @@ def spec(server_url: str) -> dict:
                 "summary": "本文档", "operationId": "openapi", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3 文档"}},
             }},
+            **_check_paths(),
         },
     }

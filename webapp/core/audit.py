@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "entitlements.exported": "导出权益",
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
+    "golive.verified": "连接已验证",
 }
 
 

@@ -10,19 +10,30 @@ from webapp.core import audit, outbox
 from webapp.credentials import service as credentials
 from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
+from webapp.golive import cards
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
 
 KEEP_NOTICE = "请妥善保存授权邮件，后续配置需使用邮件中的信息"
 KIND = "authorization"
+# ERPs whose 金税互联设置 takes the push URL (http 地址) per organisation and 操作类型.
+PUSH_ERPS = ("eas", "xingkong")
 
 
 def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], **extra) -> dict:
     """What both templates need; `order` (None when a credential concerns no order) gives the hints."""
     tenant_cred = credentials.ensure_tenant_credential(tenant.id)
     erp, deployment = (order.erp, order.deployment) if order else (None, None)
+    if erp in PUSH_ERPS:
+        for row in enterprise_rows:
+            tax_id = row["enterprise"]["tax_id"] if isinstance(row["enterprise"], dict) \
+                else row["enterprise"].tax_id
+            row["push"] = {label: cards.push_url(kind, tax_id, row["cred"]["client_id"])
+                           for kind, label in cards.PUSH_PATHS.items()}
+    recipe = cards.recipe(enterprise_rows[0]["cred"]["client_id"]) \
+        if erp == "other" and enterprise_rows else None
     return dict(order=order, tenant=tenant, tenant_cred=credentials.reveal(tenant_cred),
-                enterprises=enterprise_rows, hints=hints_for(erp, deployment),
+                enterprises=enterprise_rows, hints=hints_for(erp, deployment), recipe=recipe,
                 erp_label=(order and order.erp_label) or "未选择",
                 deployment_label=(order and order.deployment_label) or "未选择",
                 keep_notice=KEEP_NOTICE, **extra)

@@ -1,33 +1,34 @@
 """Configuration hints for the authorization email, per ERP (星瀚 / 星空 / EAS / 其他) and 部署方式.
 
-The seed gives no ERP menu paths: these steps are our best description and are meant to be
-checked and edited by the product team (one place, plain data).
+The ERP steps are those of the 发票云 integration guides: EAS and 星空企业版 take the enterprise
+credentials in 金税互联设置, then 通讯基本设置; 报销/影像 on the 组织单元; 星瀚 and 星空旗舰版
+connect by 移动云初始化 with their own app credentials. One place, plain data.
 """
 
+ENTERPRISE_WARNING = "请使用企业授权（按企业税号）的 client id、client secret、EncryKey，不要使用租户授权。"
+_JINSHUI = [
+    "打开【金税互联设置】，按组织新增：组织、操作类型（开票 / 收票各一条）、http 地址（下方该企业的"
+    "开票 / 收票推送地址，已填好 taxNo 和 clientId）、发票云ID（client id）、发票云密钥（client secret）、"
+    "加密密钥（EncryKey）。",
+    "保存后在【通讯基本设置】中确认并保存通讯参数。",
+    "使用报销 / 影像时，在【组织单元】上填写税号、clientid、clientsecret。",
+]
+_MOBILE_CLOUD = ("通过【移动云初始化】连接发票云：填写地址和数据中心 id，使用其自己的应用凭证，"
+                 "不填写 client id、client secret、EncryKey 三项。")
+
 ERP_HINTS = {
-    "xinghan": [
-        "在星瀚中打开【发票云】-【基础配置】-【发票云授权配置】，新增一条配置。",
-        "租户级参数填写本邮件中“租户授权”的 client id、client secret、EncryKey。",
-        "每个开票/收票组织的税号，填写该企业“企业授权”中的 client id、client secret、EncryKey。",
-        "保存后点击【测试连接】，提示成功即可使用。",
-    ],
-    "xingkong": [
-        "在星空中打开【系统管理】-【发票云】-【发票云参数设置】。",
-        "在“租户参数”中填写本邮件中“租户授权”的 client id、client secret、EncryKey。",
-        "在“组织参数”中按税号逐一填写各企业“企业授权”的 client id、client secret、EncryKey。",
-        "保存并执行【连接测试】。",
-    ],
-    "eas": [
-        "在 EAS 中打开【系统平台】-【发票云集成】-【集成参数配置】。",
-        "租户参数填写本邮件中“租户授权”的 client id、client secret、EncryKey。",
-        "按纳税主体（税号）维护各企业“企业授权”的 client id、client secret、EncryKey。",
-        "配置完成后重启发票云集成服务或重新登录使参数生效。",
-    ],
+    "xinghan": [f"星瀚{_MOBILE_CLOUD}",
+                "如需以标准接口自行对接，使用该企业（税号）的企业授权。"],
+    "xingkong": ["星空企业版：" + _JINSHUI[0], *_JINSHUI[1:], f"星空旗舰版：{_MOBILE_CLOUD}",
+                 ENTERPRISE_WARNING],
+    "eas": ["在 EAS 中" + _JINSHUI[0], *_JINSHUI[1:], ENTERPRISE_WARNING],
     "other": [
-        "您选择的 ERP 为“其他”：请将本邮件转交负责系统对接的实施或开发人员。",
-        "接口调用使用“租户授权”的 client id、client secret 获取访问令牌；按税号调用时使用对应“企业授权”。",
-        "EncryKey（16 位）用于报文加解密，请勿泄露。",
-        "对接过程中如有疑问，请联系在线客服并提供下单企业全称及订单号。",
+        "您选择的 ERP 为“其他”：请将本邮件转交负责系统对接的实施或开发人员，按标准接口对接。",
+        "获取令牌：POST /base/oauth/token，JSON {client_id, sign, timestamp}；sign = MD5 / SHA-256 / "
+        "HMAC-SHA256(client_id + client_secret + timestamp)，小写十六进制。",
+        "业务请求体为 Base64(AES-128-ECB(JSON, PKCS#7))，密钥为 16 位 EncryKey；URL 带 access_token 和 reqid。",
+        "登录发票云激活中心【授权信息】→【接入指引】可看到 curl 和 Python 示例，并用连接检查验证授权信息。",
+        ENTERPRISE_WARNING,
     ],
 }
 

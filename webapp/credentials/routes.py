@@ -11,6 +11,7 @@ from webapp.credentials import emails as authorization
 from webapp.credentials import listing as credential_list
 from webapp.credentials import service as credentials
 from webapp.extensions import db
+from webapp.golive import status as golive
 from webapp.models import Credential
 from webapp.models.credential import SCOPE_LABELS
 from webapp.web.args import int_arg
@@ -33,7 +34,8 @@ def _page(status: int = 200, revealed: dict | None = None, confirm: Credential |
     listing = credential_list.enterprise_page(tenant.id, request.values.get("q"), _after())
     ctx = dict(tenant=tenant, tenant_cred=credentials.tenant_credential(tenant.id), listing=listing,
                after=_after(), revealed=revealed or {}, confirm=confirm,
-               labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=credentials.MASK)
+               labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=credentials.MASK,
+               golive=golive.for_enterprises(row.enterprise.id for row in listing.rows))
     # Only a plain list request (search, 下一页) is answered with the list fragment.
     fragment = None if revealed or confirm else "credentials/_enterprises.html"
     return render(PAGE, fragment, status, **ctx)

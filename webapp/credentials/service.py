@@ -170,6 +170,8 @@ def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None
     Both change together: a leaked secret usually leaks with its EncryKey, and the ERP side is
     reconfigured from the new authorization email in one step anyway.
     """
+    # The old secret is kept (encrypted) only so the connection check can say "secret reset".
+    cred.previous_secret_enc = cred.client_secret_enc
     cred.client_secret_enc = crypto.encrypt(new_client_secret())
     cred.encry_key_enc = crypto.encrypt(new_encry_key())
     cred.rotated_at = utcnow()
@@ -192,6 +194,8 @@ def reencrypt_all(batch: int = 500) -> dict[str, int]:
         for cred in creds:
             cred.client_secret_enc = crypto.rotate(cred.client_secret_enc)
             cred.encry_key_enc = crypto.rotate(cred.encry_key_enc)
+            if cred.previous_secret_enc:
+                cred.previous_secret_enc = crypto.rotate(cred.previous_secret_enc)
         db.session.flush()
         counts["credentials"] += len(creds)
         last_id = creds[-1].id

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from webapp.allocation import commit as allocation
 from webapp.extensions import db
 from webapp.main import readiness
+from webapp.golive import status as golive
 from webapp.models import Order
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 
@@ -27,7 +28,8 @@ def home():
     orders = db.session.scalars(
         select(Order).where(Order.tenant_id == current_tenant().id).order_by(Order.id.desc())
     ).all()
-    return render_template("main/tenant_home.html", orders=orders)
+    return render_template("main/tenant_home.html", orders=orders,
+                           overview=golive.overview(current_tenant().id))
 
 
 @bp.get("/orders/<int:order_id>")

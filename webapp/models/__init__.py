@@ -2,6 +2,7 @@
 from webapp.models.allocation import Allocation, AllocationBatch, AllocationDraft
 from webapp.models.audit import AuditEntry
 from webapp.models.credential import Credential
+from webapp.models.golive import CheckToken, ConnectionCheck
 from webapp.models.enterprise import Enterprise, RegistryCompany
 from webapp.models.order import Order, OrderLine, Product
 from webapp.models.outbox import OutboxEmail
@@ -11,7 +12,8 @@ from webapp.models.tenant import Tenant
 from webapp.models.user import User
 
 __all__ = [
-    "Allocation", "AllocationBatch", "AllocationDraft", "AuditEntry", "ChangeRequest",
+    "Allocation", "AllocationBatch", "AllocationDraft", "AuditEntry", "ChangeRequest", "CheckToken",
+    "ConnectionCheck",
     "Credential", "Enterprise", "OrderLine", "Order", "OutboxEmail", "Product",
     "RegistryCompany", "ReminderSent", "RequestEvent", "Tenant", "User",
 ]

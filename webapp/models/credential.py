@@ -40,3 +40,12 @@ class Credential(TenantOwned, db.Model):
     encry_key_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     rotated_at: Mapped[datetime | None]
+    # The client secret before the last 重置密钥 (Fernet): kept only so the connection check can
+    # tell "secret reset at …" from a wrong sign; a sign cannot be checked against a hash.
+    previous_secret_enc: Mapped[str | None] = mapped_column(Text)
+    # 已停用 (e.g. replaced by a tax ID change): kept, never deleted, refused by the check.
+    disabled_at: Mapped[datetime | None]
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
+from webapp.golive import status as golive
 from webapp.models import Order
 from webapp.models.user import APPROVER, OPS, SUPPORT
 from webapp.support import service as support
@@ -72,6 +73,7 @@ def order_page(order: Order, status: int = 200, **forms):
         is_ops=current_user.role == OPS,
         error=forms.get("error"),
         resend_error=forms.get("resend_error"),
+        golive=golive.order_statuses(order.id) if order.tenant_id else None,
     )
     return render("support/order.html", forms.get("fragment"), status, **ctx)
 
