@@ -72,7 +72,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from webapp.core import outbox
-    from webapp.web import security
+    from webapp.web import requestlog, security
 
+    requestlog.register(app)
     security.register(app)
     outbox.register_background_sender(app)
