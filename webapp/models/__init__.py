@@ -3,6 +3,7 @@ from webapp.models.allocation import Allocation, AllocationBatch, AllocationDraf
 from webapp.models.audit import AuditEntry
 from webapp.models.credential import Credential
 from webapp.models.enterprise import Enterprise, RegistryCompany
+from webapp.models.jobs import DailyJobRun, ImportPreview
 from webapp.models.order import Order, OrderLine, Product
 from webapp.models.outbox import OutboxEmail
 from webapp.models.reminder import ReminderSent
@@ -12,6 +13,6 @@ from webapp.models.user import User
 
 __all__ = [
     "Allocation", "AllocationBatch", "AllocationDraft", "AuditEntry", "ChangeRequest",
-    "Credential", "Enterprise", "OrderLine", "Order", "OutboxEmail", "Product",
+    "Credential", "DailyJobRun", "Enterprise", "ImportPreview", "OrderLine", "Order", "OutboxEmail", "Product",
     "RegistryCompany", "ReminderSent", "RequestEvent", "Tenant", "User",
 ]
