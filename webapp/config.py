@@ -64,6 +64,8 @@ def from_environment() -> dict:
         "OUTBOX_LEASE_SECONDS": int(env.get("OUTBOX_LEASE_SECONDS")
                                     or Defaults.OUTBOX_LEASE_SECONDS),
         "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS") or Defaults.OUTBOX_POLL_SECONDS),
+        "OUTBOX_BACKOFF_SECONDS": float(env.get("OUTBOX_BACKOFF_SECONDS")
+                                        or Defaults.OUTBOX_BACKOFF_SECONDS),
         "DAILY_JOBS_CHECK_SECONDS": float(env.get("DAILY_JOBS_CHECK_SECONDS")
                                           or Defaults.DAILY_JOBS_CHECK_SECONDS),
         # None: on outside development and testing (create_app decides once APP_ENV is final).
@@ -102,6 +104,7 @@ class Defaults:
     # soon while a live one never loses its batch (MAIL_TIMEOUT bounds one message).
     OUTBOX_LEASE_SECONDS = 45
     OUTBOX_POLL_SECONDS = 2.0
+    OUTBOX_BACKOFF_SECONDS = 30.0  # the first retry's delay; it doubles, up to an hour
     DAILY_JOBS_CHECK_SECONDS = 300.0  # how often `outbox work` looks for a new day's jobs
     # "thread": a background sender inside the web process; "off": only `flask outbox send|work`.
     OUTBOX_SENDER = "thread"

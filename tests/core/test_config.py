@@ -13,6 +13,7 @@ SECRETS = {"SECRET_KEY": "s", "DATA_ENCRYPTION_KEY": Fernet.generate_key().decod
     ("OUTBOX_LEASE_SECONDS", "20", 20),
     ("OUTBOX_POLL_SECONDS", "0.5", 0.5),
     ("MAIL_TIMEOUT", "3", 3.0),
+    ("OUTBOX_BACKOFF_SECONDS", "1", 1.0),
     ("DAILY_JOBS_CHECK_SECONDS", "60", 60.0),
     ("LOG_JSON", "false", False),
     ("REDIS_URL", "redis://127.0.0.1:6379/6", "redis://127.0.0.1:6379/6"),

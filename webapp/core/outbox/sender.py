@@ -111,7 +111,8 @@ def _finish(email_id: int, token: str, error: str | None, now: datetime) -> bool
         if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             email.status = FAILED
         else:
-            backoff = min(30 * 2 ** (email.attempts - 1), 3600)
+            base = current_app.config["OUTBOX_BACKOFF_SECONDS"]
+            backoff = min(base * 2 ** (email.attempts - 1), 3600)
             email.next_attempt_at = now + timedelta(seconds=backoff)
         audit.record("email.failed", tenant_id=email.tenant_id, target=email,
                      kind=email.kind, error=email.last_error, attempts=email.attempts)
