@@ -218,7 +218,8 @@ def allocate(client: Client, tenant: Tenant) -> None:
     client.expect(confirm, 200, 303, what="confirm")
     found = re.search(r'name="token" value="([^"]+)"', confirm.text)
     if confirm.status_code == 200 and found:
-        response = client.post(base + "/commit", {"token": found.group(1)}, base + "/confirm")
+        # the CSRF token from the panel: on a repeat, /confirm already redirects (draft committed)
+        response = client.post(base + "/commit", {"token": found.group(1)}, base + "/allocate")
         # 303 allocated; 409 / 422: the other admin committed this quota first
         client.expect(response, 303, 409, 422, what="commit")
 
