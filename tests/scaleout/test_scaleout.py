@@ -15,10 +15,12 @@ def cluster():
         needs("PostgreSQL", "the scale-out proof runs on PostgreSQL (set TEST_DATABASE_URL)")
     made = []
 
-    def start(tenants=3, quantity=4, **settings):
+    def start(tenants=3, quantity=4, smtp_down=False, **settings):
         c = Cluster(PG_URL, **settings).start()
         made.append(c)
         c.seed(tenants, quantity)
+        if smtp_down:
+            c.sink.down()  # before any worker could deliver
         c.run_processes()
         return c
 
@@ -54,8 +56,7 @@ def test_concurrent_clients_keep_quotas_and_every_email_arrives_once(cluster):
 
 
 def test_smtp_down_then_hanging_then_back_delivers_everything_once(cluster):
-    c = cluster(tenants=2)
-    c.sink.down()
+    c = cluster(tenants=2, smtp_down=True)
 
     def faults(c):
         time.sleep(2)
