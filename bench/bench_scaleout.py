@@ -37,8 +37,9 @@ def _smtp_faults(c: Cluster) -> None:
 
 
 def _outbox_kills(c: Cluster) -> None:
+    deadline = time.monotonic() + 60
     for _ in range(4):
-        while not c.sink.messages:
+        while not c.sink.messages and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.5)
         c.kill_outbox_worker(0)
