@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: install run test test-fast bench clean
+.PHONY: install run serve test test-fast bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: install
 	APP_ENV=development $(FLASK) demo seed
 	@echo "Serving on http://127.0.0.1:5000  (development mailbox: http://127.0.0.1:5000/dev/mailbox)"
 	APP_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+# The production layout on one machine (README "Scaling out"): gunicorn, PostgreSQL, Redis,
+# outbox workers. WEB_WORKERS, OUTBOX_WORKERS, BIND, DATABASE_URL, REDIS_URL, MAIL_* override.
+serve: install
+	$(PY) deploy/serve.py
 
 test: install
 	$(PY) -m pytest

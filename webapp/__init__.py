@@ -80,8 +80,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from webapp.core import outbox
-    from webapp.web import inputs, security
+    from webapp.web import inputs, requestlog, security
 
+    requestlog.register(app)
     security.register(app)
     inputs.register(app)
     outbox.register_background_sender(app)

@@ -24,6 +24,13 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _choice(value: str | None, allowed: tuple[str, ...], default: str, name: str) -> str:
+    value = (value or "").strip().lower() or default
+    if value not in allowed:
+        raise RuntimeError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 def _dev_secret(name: str, make) -> str:
     """Read a development secret from instance/, generating it on first run."""
     INSTANCE.mkdir(exist_ok=True)
@@ -58,6 +65,18 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "API_TOKEN": env.get("API_TOKEN") or None,
         **{name: env[name] for name in REGISTRY_SETTINGS if env.get(name)},
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT") or Defaults.MAIL_TIMEOUT),
+        "OUTBOX_SENDER": _choice(env.get("OUTBOX_SENDER"), ("thread", "off"), Defaults.OUTBOX_SENDER,
+                                 "OUTBOX_SENDER"),
+        "OUTBOX_LEASE_SECONDS": int(env.get("OUTBOX_LEASE_SECONDS")
+                                    or Defaults.OUTBOX_LEASE_SECONDS),
+        "OUTBOX_POLL_SECONDS": float(env.get("OUTBOX_POLL_SECONDS") or Defaults.OUTBOX_POLL_SECONDS),
+        "OUTBOX_BACKOFF_SECONDS": float(env.get("OUTBOX_BACKOFF_SECONDS")
+                                        or Defaults.OUTBOX_BACKOFF_SECONDS),
+        "DAILY_JOBS_CHECK_SECONDS": float(env.get("DAILY_JOBS_CHECK_SECONDS")
+                                          or Defaults.DAILY_JOBS_CHECK_SECONDS),
+        # None: on outside development and testing (create_app decides once APP_ENV is final).
+        "LOG_JSON": _bool(env.get("LOG_JSON")) if env.get("LOG_JSON") else None,
     }
     # The connection check (webapp/golive): push addresses and limits, set only when given.
     for name in ("GOLIVE_PUSH_URL_ISSUE", "GOLIVE_PUSH_URL_RECEIVE"):
@@ -100,8 +119,12 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"
     MAIL_TIMEOUT = 10
     OUTBOX_MAX_ATTEMPTS = 8
-    OUTBOX_LEASE_SECONDS = 300
+    # A sender renews its lease before each message, so a dead sender's claims come free this
+    # soon while a live one never loses its batch (MAIL_TIMEOUT bounds one message).
+    OUTBOX_LEASE_SECONDS = 45
     OUTBOX_POLL_SECONDS = 2.0
+    OUTBOX_BACKOFF_SECONDS = 30.0  # the first retry's delay; it doubles, up to an hour
+    DAILY_JOBS_CHECK_SECONDS = 300.0  # how often `outbox work` looks for a new day's jobs
     # "thread": a background sender inside the web process; "off": only `flask outbox send|work`.
     OUTBOX_SENDER = "thread"
     RATELIMIT_HEADERS_ENABLED = False

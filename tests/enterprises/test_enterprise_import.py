@@ -10,8 +10,8 @@ from webapp.models import AuditEntry, Enterprise
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(ENTERPRISE_IMPORT_DIR=str(tmp_path / "imports"))
+def app(make_app):
+    return make_app()
 
 
 def upload(client, text: str, encoding="utf-8-sig", name="enterprises.csv"):
@@ -157,3 +157,42 @@ def test_a_long_line_without_newline_is_not_called_empty(client, admin):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "文件为空" not in html and "第 1 行有单元格超过 131072 个字符" in html
+
+
+def test_preview_lives_in_the_database_so_another_web_worker_confirms_it(make_app, app, client,
+                                                                         admin):
+    from webapp.models import ImportPreview
+
+    html = upload(client, f"企业名称,企业税号\n甲,{tax_id(50)}\n").get_data(as_text=True)
+    token = token_of(html)
+    with app.app_context():
+        [stored] = db.session.query(ImportPreview).all()
+        assert (stored.token, stored.tenant_id, stored.user_id) == (
+            token, admin["tenant_id"], admin["user_id"])
+    other_host = make_app()  # another process: shares the database, nothing on disk
+    elsewhere = other_host.test_client()
+    login(elsewhere, admin["email"])
+    assert elsewhere.post("/enterprises/import/confirm", data={"token": token}).status_code == 303
+    assert count(app, Enterprise) == 1 and count(app, ImportPreview) == 0
+    again = client.post("/enterprises/import/confirm", data={"token": token})
+    assert again.status_code == 410 and count(app, Enterprise) == 1
+
+
+def test_an_expired_preview_is_refused_and_purged(app, client, admin):
+    from datetime import timedelta
+
+    from webapp.models import ImportPreview
+    from webapp.orm import utcnow
+
+    old = token_of(upload(client, f"企业名称,企业税号\n甲,{tax_id(60)}\n").get_data(as_text=True))
+    with app.app_context():
+        db.session.query(ImportPreview).update(
+            {ImportPreview.expires_at: utcnow() - timedelta(seconds=1)})
+        db.session.commit()
+    response = client.post("/enterprises/import/confirm", data={"token": old})
+    assert response.status_code == 410 and "预览已过期或已导入" in response.get_data(as_text=True)
+    assert count(app, Enterprise) == 0
+    upload(client, f"企业名称,企业税号\n乙,{tax_id(61)}\n")  # the next upload purges expired ones
+    with app.app_context():
+        assert [p.token for p in db.session.query(ImportPreview)] != [old]
+        assert db.session.query(ImportPreview).filter_by(token=old).count() == 0

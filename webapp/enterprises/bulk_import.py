@@ -1,22 +1,20 @@
 """Bulk add (批量导入): CSV → a preview validating every row → 【确认导入】 in one transaction.
 
-The previewed rows wait on the server (a JSON file under instance/imports named by a random
-token, bound to the tenant and the user who uploaded it), so the confirm step never trusts
-rows sent back by the browser. Confirming validates the rows again: what changed in the
+The previewed rows wait in the database (import_preview, under a random token, bound to the
+tenant and the user who uploaded it, for an hour), so the confirm step never trusts rows sent
+back by the browser and any web worker on any host can confirm it; confirming removes the
+preview in the import's own transaction. Confirming validates the rows again: what changed in the
 meantime (a tax ID added since, by anyone) is skipped or refused, never added twice.
 """
 import csv
 import io
 import json
-import os
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -27,8 +25,9 @@ from webapp.core.errors import ServiceError
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
-from webapp.models import Enterprise, Tenant, User
+from webapp.models import Enterprise, ImportPreview, Tenant, User
 from webapp.models.enterprise import SOURCE_MANUAL
+from webapp.orm import utcnow
 
 REQUIRED = ("name", "tax_id")
 MAX_ROWS = 5000
@@ -146,61 +145,41 @@ def assess(tenant: Tenant, parsed: list[tuple[int, dict]]) -> list[Row]:
     return rows
 
 
-def _dir() -> Path:
-    path = Path(current_app.config.get("ENTERPRISE_IMPORT_DIR")
-                or os.path.join(current_app.instance_path, "imports"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _purge_old(directory: Path) -> None:
-    cutoff = time.time() - MAX_AGE
-    for old in directory.glob("*.json"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-
-
 def preview(tenant: Tenant, user: User, raw: bytes) -> Preview:
     """Validate an uploaded file; the rows wait under a token if any row can be added."""
     parsed, ignored = parse(raw)
     rows = assess(tenant, parsed)
     token = None
     if any(row.status == OK for row in rows):
-        directory = _dir()
-        _purge_old(directory)
+        now = utcnow()
+        db.session.execute(delete(ImportPreview).where(ImportPreview.expires_at < now))
         token = secrets.token_urlsafe(24)
-        payload = {"tenant_id": tenant.id, "user_id": user.id, "at": time.time(),
-                   "rows": [[line, data] for line, data in parsed]}
-        target = directory / f"{token}.json"
-        target.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        target.chmod(0o600)
+        db.session.add(ImportPreview(
+            token=token, tenant_id=tenant.id, user_id=user.id, created_at=now,
+            expires_at=now + timedelta(seconds=MAX_AGE),
+            rows_json=json.dumps([[line, data] for line, data in parsed], ensure_ascii=False)))
+        db.session.flush()
     return Preview(token, rows, ignored)
 
 
-def _load(tenant: Tenant, user: User, token: str) -> list[tuple[int, dict]]:
+def _load(tenant: Tenant, user: User, token: str) -> ImportPreview:
     if not TOKEN_RE.match(token or ""):
         raise ServiceError(EXPIRED, code=410)
-    path = _dir() / f"{token}.json"
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise ServiceError(EXPIRED, code=410) from None
-    if payload.get("tenant_id") != tenant.id or payload.get("user_id") != user.id:
+    stored = db.session.scalar(select(ImportPreview).where(
+        ImportPreview.token == token, ImportPreview.tenant_id == tenant.id,
+        ImportPreview.user_id == user.id, ImportPreview.expires_at >= utcnow())
+        .with_for_update())
+    if stored is None:
         raise ServiceError(EXPIRED, code=410)
-    if time.time() - payload.get("at", 0) > MAX_AGE:
-        discard(token)
-        raise ServiceError(EXPIRED, code=410)
-    return [(line, data) for line, data in payload["rows"]]
+    return stored
 
 
 def confirm(tenant: Tenant, user: User, token: str, ip: str | None = None) -> list[Row]:
     """Add every row that is still addable, in the caller's one transaction; returns all rows.
 
     Raises ServiceError (nothing added) if another tenant took a tax ID meanwhile."""
-    rows = assess(tenant, _load(tenant, user, token))
+    stored = _load(tenant, user, token)
+    rows = assess(tenant, [(line, data) for line, data in json.loads(stored.rows_json)])
     good = [row for row in rows if row.status == OK]
     created = [Enterprise(tenant_id=tenant.id, created_by_id=user.id, source=SOURCE_MANUAL,
                           **row.data) for row in good]
@@ -216,13 +195,6 @@ def confirm(tenant: Tenant, user: User, token: str, ip: str | None = None) -> li
                      source=enterprise.source, via="import")
     audit.record("enterprise.imported", actor=user, tenant_id=tenant.id, ip=ip,
                  added=len(created), skipped=len(rows) - len(created))
+    db.session.delete(stored)  # in the same transaction: a second confirm finds nothing
+    db.session.flush()
     return rows
-
-
-def discard(token: str) -> None:
-    """Forget a preview (after its import committed, or when it expired)."""
-    if TOKEN_RE.match(token or ""):
-        try:
-            (_dir() / f"{token}.json").unlink()
-        except FileNotFoundError:
-            pass

@@ -159,8 +159,10 @@ def bulk_upload():
             raise ServiceError("文件过大：请上传 4 MB 以内的 CSV 文件，或拆分后分批导入。", field="file")
         preview = bulk_import.preview(current_tenant(), current_user, raw)
     except ServiceError as exc:
+        db.session.rollback()
         form.file.errors = [exc.message]
         return _page(422, form=form)
+    db.session.commit()
     return _page(preview=preview, confirm_form=ConfirmImportForm(token=preview.token))
 
 
@@ -176,7 +178,6 @@ def bulk_confirm():
         db.session.rollback()
         return _page(exc.code if exc.code != 409 else 422, error=exc.message)
     db.session.commit()
-    bulk_import.discard(token)
     added = sum(1 for row in rows if row.status == OK)
     flash(f"批量导入完成：新增 {added} 家企业，跳过 {len(rows) - added} 行。", "success")
     return hx_redirect(url_for(".index"))

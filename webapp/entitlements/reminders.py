@@ -116,3 +116,9 @@ def send(on: date | None = None, thresholds=THRESHOLDS) -> ReminderReport:
                      orders=sorted({line.order_no for line in lines}))
     db.session.flush()
     return report
+
+
+def daily() -> str:
+    """Today's reminders, as the outbox worker's daily job runs them (flushes; caller commits)."""
+    report = send()
+    return f"{report.emails} email(s) for {report.lines} line(s)"

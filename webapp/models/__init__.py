@@ -4,6 +4,7 @@ from webapp.models.audit import AuditEntry
 from webapp.models.credential import Credential
 from webapp.models.golive import CheckToken, ConnectionCheck
 from webapp.models.enterprise import Enterprise, RegistryCompany
+from webapp.models.jobs import DailyJobRun, ImportPreview
 from webapp.models.order import Order, OrderLine, Product
 from webapp.models.outbox import OutboxEmail
 from webapp.models.reminder import ReminderSent
@@ -13,7 +14,7 @@ from webapp.models.user import User
 
 __all__ = [
     "Allocation", "AllocationBatch", "AllocationDraft", "AuditEntry", "ChangeRequest", "CheckToken",
-    "ConnectionCheck",
-    "Credential", "Enterprise", "OrderLine", "Order", "OutboxEmail", "Product",
+    "ConnectionCheck", "Credential", "DailyJobRun", "Enterprise", "ImportPreview", "OrderLine",
+    "Order", "OutboxEmail", "Product",
     "RegistryCompany", "ReminderSent", "RequestEvent", "Tenant", "User",
 ]

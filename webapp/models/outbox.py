@@ -26,6 +26,8 @@ class OutboxEmail(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Set when queued and sent with every attempt: a resend is recognisably the same message.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
     to_addr: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))

@@ -1,9 +1,14 @@
-"""Delivering queued email, exactly once each.
+"""Delivering queued email, exactly once each but for one documented window.
 
 A sender claims due rows with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's
-BEGIN IMMEDIATE serialises claims), sends outside any transaction, and marks each row
-sent only if its claim still holds.
+BEGIN IMMEDIATE serialises claims) and sends outside any transaction. Before each message it
+renews the lease on what it still holds and confirms this row is still its own (one commit);
+right after the SMTP server accepts the message it marks the row sent (its own commit). A
+sender that dies therefore frees its claims within one lease, and the only message that can
+arrive twice is the one whose acceptance and commit the crash fell between: it is resent with
+the same stored Message-ID, so it is recognisably the same message.
 """
+import time
 import logging
 import smtplib
 import threading
@@ -16,10 +21,11 @@ from flask_mail import Connection, Message
 from sqlalchemy import or_, select, update
 
 from webapp.core import audit
+from webapp.core.daily import run_due
 from webapp.core.outbox.queue import body
 from webapp.extensions import db
 from webapp.models.outbox import FAILED, PENDING, SENT, OutboxEmail
-from webapp.orm import utcnow
+from webapp.orm import CST, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +75,22 @@ def _message(email: OutboxEmail) -> Message:
     text, html = body(email)
     msg = Message(subject=email.subject, recipients=[email.to_addr], body=text, html=html,
                   sender=current_app.config["MAIL_DEFAULT_SENDER"])
-    domain = current_app.config["PUBLIC_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
-    # A stable Message-ID lets a mail server recognise a retried delivery.
-    msg.msgId = f"<outbox-{email.id}-{email.created_at:%Y%m%d%H%M%S}@{domain or 'localhost'}>"
+    msg.msgId = email.message_id  # the same on every attempt
     return msg
+
+
+def _renew(email_id: int, token: str, now: datetime) -> bool:
+    """Extend the lease on every row this claim still holds; True if `email_id` is one."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.claim_token == token, OutboxEmail.status == PENDING)
+        .values(claimed_until=now + lease)
+    )
+    held = db.session.scalar(select(OutboxEmail.id).where(
+        OutboxEmail.id == email_id, OutboxEmail.claim_token == token,
+        OutboxEmail.status == PENDING))
+    db.session.commit()
+    return held is not None
 
 
 def _finish(email_id: int, token: str, error: str | None, now: datetime) -> bool:
@@ -93,7 +111,8 @@ def _finish(email_id: int, token: str, error: str | None, now: datetime) -> bool
         if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             email.status = FAILED
         else:
-            backoff = min(30 * 2 ** (email.attempts - 1), 3600)
+            base = current_app.config["OUTBOX_BACKOFF_SECONDS"]
+            backoff = min(base * 2 ** (email.attempts - 1), 3600)
             email.next_attempt_at = now + timedelta(seconds=backoff)
         audit.record("email.failed", tenant_id=email.tenant_id, target=email,
                      kind=email.kind, error=email.last_error, attempts=email.attempts)
@@ -107,6 +126,7 @@ def send_due(now: datetime | None = None, limit: int = 50) -> SendReport:
     if not current_app.config.get("MAIL_SERVER"):
         return report
     now = now or utcnow()
+    started = time.monotonic()
     token, ids = _claim(now, limit)
     if not ids:
         return report
@@ -118,6 +138,9 @@ def send_due(now: datetime | None = None, limit: int = 50) -> SendReport:
     try:
         with _TimeoutConnection(current_app.extensions["mail"]) as conn:
             for email_id, message in messages:
+                if not _renew(email_id, token, now + timedelta(seconds=time.monotonic() - started)):
+                    pending.pop(email_id)  # our lease lapsed and another sender took it
+                    continue
                 try:
                     conn.send(message)
                 except (smtplib.SMTPException, OSError) as exc:
@@ -136,11 +159,21 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def work(app: Flask, stop: threading.Event, poll: float | None = None) -> None:
-    """Keep draining the outbox until `stop` is set."""
+def work(app: Flask, stop: threading.Event, poll: float | None = None,
+         daily: bool = False) -> None:
+    """Keep draining the outbox until `stop` is set; with `daily`, also run the daily jobs
+    (core/daily.py) at the first check of each day in China Standard Time."""
     poll = app.config["OUTBOX_POLL_SECONDS"] if poll is None else poll
+    next_daily = 0.0
     while not stop.is_set():
         with app.app_context():
+            if daily and time.monotonic() >= next_daily:
+                next_daily = time.monotonic() + app.config["DAILY_JOBS_CHECK_SECONDS"]
+                try:
+                    run_due(app, utcnow().astimezone(CST).date())
+                except Exception:  # e.g. the database is down: try again at the next check
+                    log.exception("daily jobs check failed")
+                    db.session.rollback()
             try:
                 report = send_due()
             except Exception:  # a bad row or a lost database must not kill the sender

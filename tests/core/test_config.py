@@ -1,0 +1,38 @@
+"""Every setting the README names can be set from the environment."""
+import pytest
+from cryptography.fernet import Fernet
+
+from webapp import create_app
+
+SECRETS = {"SECRET_KEY": "s", "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+
+
+@pytest.mark.parametrize("variable, value, expected", [
+    ("OUTBOX_SENDER", "off", "off"),
+    ("OUTBOX_SENDER", "thread", "thread"),
+    ("OUTBOX_LEASE_SECONDS", "20", 20),
+    ("OUTBOX_POLL_SECONDS", "0.5", 0.5),
+    ("MAIL_TIMEOUT", "3", 3.0),
+    ("OUTBOX_BACKOFF_SECONDS", "1", 1.0),
+    ("DAILY_JOBS_CHECK_SECONDS", "60", 60.0),
+    ("LOG_JSON", "false", False),
+    ("REDIS_URL", "redis://127.0.0.1:6379/6", "redis://127.0.0.1:6379/6"),
+])
+def test_setting_comes_from_the_environment(monkeypatch, variable, value, expected):
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app(SECRETS)
+    assert app.config[variable] == expected
+
+
+def test_an_unknown_outbox_sender_refuses_to_start(monkeypatch):
+    monkeypatch.setenv("OUTBOX_SENDER", "threads")
+    with pytest.raises(RuntimeError, match="OUTBOX_SENDER must be one of thread, off"):
+        create_app(SECRETS)
+
+
+def test_json_logs_are_on_in_production_and_off_in_development(monkeypatch):
+    monkeypatch.delenv("LOG_JSON", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    assert create_app(SECRETS).config["LOG_JSON"] is True
+    assert create_app({**SECRETS, "APP_ENV": "development"}).config["LOG_JSON"] is False
