@@ -7,7 +7,7 @@ Prints, per endpoint, the in-process milliseconds per request (unprofiled, media
 and two splits of the profiled time: by phase (the outermost of: user loading, template
 rendering, CSRF, session, the view's own code) and by resource (the innermost of: database
 driver, SQLAlchemy, Jinja, Werkzeug/Flask, the app's Python). Writes an HTML profile of each
-endpoint to bench/results/profile-<endpoint>.html.
+endpoint to bench/results/profile-<endpoint>-<database>.html (and .txt).
 """
 import os
 import re
@@ -149,6 +149,7 @@ def profile(data, keys: list[str]) -> list[str]:
         out = bench_server.RESULTS / f"profile-{key}-{data.label.lower()}.html"
         bench_server.RESULTS.mkdir(exist_ok=True)
         out.write_text(profiler.output_html())
+        out.with_suffix(".txt").write_text(profiler.output_text(unicode=True))
     from webapp.extensions import db
     with app.app_context():
         db.engine.dispose()
