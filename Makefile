@@ -39,7 +39,7 @@ bench: install
 
 # Through a real server: gunicorn (production config) and wrk on loopback, on SQLite, and on
 # PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL names a server. Writes
-# bench/results/server-<date>.md. BENCH_REGISTRY_ROWS=20000 for a quick run.
+# bench/results/server-<date>-<HHMM>.md. BENCH_REGISTRY_ROWS=20000 for a quick run.
 bench-server: install
 	@command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk (Debian/Ubuntu)"; exit 1; }
 	$(PY) -m bench server

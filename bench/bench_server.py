@@ -11,7 +11,7 @@ medians of each round's wrk percentiles). Statements per request are counted in-
 Settings: BENCH_SERVER_ROUNDS (3), BENCH_SERVER_SECONDS (per wrk run, 5), BENCH_SERVER_WORKERS
 (gunicorn workers, 2), BENCH_SERVER_CONNECTIONS (wrk connections, as many as workers),
 BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL server; a database is created from the
-cached registry database and dropped afterwards). Writes bench/results/server-<date>.md.
+cached registry database and dropped afterwards). Writes bench/results/server-<date>-<HHMM>.md.
 """
 import os
 import platform
@@ -104,19 +104,24 @@ def measure(data: server_data.Dataset, executable: str) -> dict:
             these = {**headers, **(HX if hx else {})}
             server.check(requests[0], these)  # 200, signed in: wrk counts a 303 as a success
             files[key] = server_wrk.write_plan(workdir / f"{key}.plan", these, requests)
+        done = dict.fromkeys(files, 0)  # requests sent so far: the next run continues there
+
+        def wrk(key: str, seconds: float) -> server_wrk.Figures:
+            figures = server_wrk.run(executable, server.base_url, files[key], seconds,
+                                     CONNECTIONS, start=done[key])
+            done[key] += figures.requests
+            return figures
+
         for key in files:  # warm-up: templates compiled, connections pooled in every worker
-            server_wrk.run(executable, server.base_url, files[key], 1, CONNECTIONS)
+            wrk(key, 1)
         rounds = []
         keys = [key for key, *_ in ENDPOINTS]
         for number in range(ROUNDS):
             order = keys[number % len(keys):] + keys[:number % len(keys)]
-            figures = {"healthz": [server_wrk.run(executable, server.base_url, files["healthz"],
-                                                  SECONDS, CONNECTIONS)]}
+            figures = {"healthz": [wrk("healthz", SECONDS)]}
             for key in order:
-                figures[key] = server_wrk.run(executable, server.base_url, files[key], SECONDS,
-                                              CONNECTIONS)
-            figures["healthz"].append(server_wrk.run(executable, server.base_url,
-                                                     files["healthz"], SECONDS, CONNECTIONS))
+                figures[key] = wrk(key, SECONDS)
+            figures["healthz"].append(wrk("healthz", SECONDS))
             rounds.append(figures)
         version = server.database_version()
     load_after = os.getloadavg()
@@ -224,7 +229,7 @@ def run() -> list[str]:
         lines += ["PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL to a server)",
                   ""]
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"server-{started:%Y-%m-%d}.md"
+    out = RESULTS / f"server-{started:%Y-%m-%d-%H%M}.md"  # one file a run: none overwritten
     out.write_text("\n".join(lines) + "\n")
     return lines + [f"(written to {out.relative_to(RESULTS.parent.parent)})"]
 

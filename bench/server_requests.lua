@@ -1,5 +1,7 @@
--- wrk script for bench/bench_server.py: cycles through the requests of a plan file and prints
--- the figures the runner parses. The plan is tab-separated, one item a line:
+-- wrk script for bench/bench_server.py: cycles through the requests of a plan file, starting at
+-- the position given after the plan (so consecutive runs continue the cycle: the toggle plan
+-- ticks 2,000 boxes, then unticks them), and prints the figures the runner parses. The plan is
+-- tab-separated, one item a line:
 --   H <name> <value>         a header sent with every request (the signed-in cookie, X-CSRFToken)
 --   R <method> <path> <body> one request (body may be empty)
 local requests, index = {}, 0
@@ -14,6 +16,7 @@ function init(args)
       plan[#plan + 1] = {a, b, c}
     end
   end
+  index = (tonumber(args[2] or "0") or 0) % #plan
   for i, item in ipairs(plan) do
     local these = {}
     for name, value in pairs(headers) do these[name] = value end

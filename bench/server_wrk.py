@@ -51,10 +51,12 @@ def write_plan(path: Path, headers: dict[str, str], requests: list[tuple[str, st
     return path
 
 
-def run(executable: str, base_url: str, plan: Path, seconds: float, connections: int) -> Figures:
-    """One bounded wrk run (one thread) against `base_url` with the requests of `plan`."""
+def run(executable: str, base_url: str, plan: Path, seconds: float, connections: int,
+        start: int = 0) -> Figures:
+    """One bounded wrk run (one thread) against `base_url` with the requests of `plan`, the
+    first being number `start` (modulo the plan's length)."""
     command = [executable, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-               "--timeout", "10s", "-s", str(SCRIPT), base_url, "--", str(plan)]
+               "--timeout", "10s", "-s", str(SCRIPT), base_url, "--", str(plan), str(start)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr[-500:]}")
