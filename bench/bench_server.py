@@ -94,9 +94,10 @@ def count_statements(data: server_data.Dataset, plan: dict) -> dict[str, int]:
 def measure(data: server_data.Dataset, executable: str) -> dict:
     """Start gunicorn on `data`, run the rounds, stop it; returns the figures of each endpoint."""
     plan = plans(data)
-    workdir = Path(tempfile.mkdtemp(prefix="bench-server-plans-"))
     load_before = os.getloadavg()
-    with Server(data.url, WORKERS) as server:
+    with tempfile.TemporaryDirectory(prefix="bench-server-plans-") as tmp, \
+            Server(data.url, WORKERS) as server:
+        workdir = Path(tmp)
         headers = server.sign_in(data.email, data.password)
         files = {}
         for key, requests in plan.items():
