@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from webapp.auth.service import validate_password
 from webapp.core import audit, outbox
 from webapp.core.crypto import hash_matches, keyed_hash
 from webapp.core.errors import ServiceError
@@ -122,15 +123,6 @@ def choose_erp(order: Order, erp: str, deployment: str, *, ip: str | None = None
     audit.record("activation.erp_chosen", actor=actor, actor_label=None if actor else order.contact_email,
                  target=order, tenant_id=order.tenant_id, ip=ip,
                  erp=order.erp_label, deployment=order.deployment_label)
-
-
-def validate_password(password: str, confirm: str) -> None:
-    if len(password or "") < 8 or len(password) > 128:
-        raise ServiceError("密码长度需为 8–128 位", field="password")
-    if password.isdigit() or password.isalpha():
-        raise ServiceError("密码需同时包含字母和数字", field="password")
-    if password != confirm:
-        raise ServiceError("两次输入的密码不一致", field="confirm")
 
 
 def _tenant_named(name: str, actor_label: str, ip: str | None) -> Tenant:

@@ -2,14 +2,23 @@
 from flask import current_app
 from sqlalchemy import select
 
-from webapp.activation.service import validate_password
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
+from webapp.core.text import normalise_email
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.user import STAFF_ROLES
-from webapp.orders.service import normalise_email
+
+
+def validate_password(password: str, confirm: str) -> None:
+    """The password rule for every account (activation, staff, a changed password)."""
+    if len(password or "") < 8 or len(password) > 128:
+        raise ServiceError("密码长度需为 8–128 位", field="password")
+    if password.isdigit() or password.isalpha():
+        raise ServiceError("密码需同时包含字母和数字", field="password")
+    if password != confirm:
+        raise ServiceError("两次输入的密码不一致", field="confirm")
 
 
 def _guard(email: str, ip: str) -> Guard:

@@ -1,8 +1,13 @@
-"""The one rule for characters a text input may hold (forms, query arguments, the JSON API).
+"""Text rules shared by every input: the characters a text may hold (forms, query arguments,
+the JSON API), and what an email address must look like.
 
 PostgreSQL cannot store NUL, and no field of this app means a control character; a lone
 surrogate (possible in JSON's "\\ud800") cannot even be encoded to UTF-8.
 """
+import re
+
+from webapp.core.errors import ServiceError
+
 CONTROL_MESSAGE = "不能包含控制字符"
 SURROGATE_MESSAGE = "不能包含无效的 Unicode 字符"
 MULTILINE = frozenset("\t\n\r")  # what a <textarea> legitimately sends
@@ -17,3 +22,13 @@ def bad_character(value: str, multiline: bool = False) -> str | None:
         if 0xD800 <= code <= 0xDFFF:
             return SURROGATE_MESSAGE
     return None
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+
+
+def normalise_email(email: str) -> str:
+    """Trimmed, lower-cased, and refused when it is not a plausible address."""
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email):
+        raise ServiceError(f"邮箱地址无效：{email[:60] or '（空）'}", field="email")
+    return email

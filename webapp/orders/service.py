@@ -7,21 +7,13 @@ from sqlalchemy import select
 from webapp.activation import service as activation
 from webapp.core import audit
 from webapp.core.errors import ServiceError
+from webapp.core.text import normalise_email
 from webapp.extensions import db
 from webapp.models import Order, OrderLine, Product, User
 from webapp.orm import utcnow
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 ORDER_NO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_QUANTITY = 1_000_000  # far above any real order, far below the INTEGER column's limit
-
-
-def normalise_email(email: str) -> str:
-    """Trimmed, lower-cased, and refused when it is not a plausible address."""
-    email = (email or "").strip().lower()
-    if not EMAIL_RE.match(email):
-        raise ServiceError(f"邮箱地址无效：{email[:60] or '（空）'}", field="email")
-    return email
 
 
 def parse_line(spec: str) -> tuple[str, int]:

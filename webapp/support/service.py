@@ -13,10 +13,10 @@ from sqlalchemy.orm import selectinload
 from webapp.activation import service as activation
 from webapp.core import audit, keyset
 from webapp.core.errors import ServiceError
+from webapp.core.text import normalise_email
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
 from webapp.models.outbox import FAILED, PENDING
-from webapp.orders.service import normalise_email
 from webapp.orm import utcnow
 
 RESEND_ACTION = "support.activation_resent"
