@@ -1,4 +1,5 @@
 """产品激活 through HTTP: the link, the 操作密钥, the ERP choice, the first tenant admin."""
+import pytest
 from factories import PASSWORD, count, link_and_key, login, outbox_text
 
 from webapp.extensions import db
@@ -248,3 +249,13 @@ def test_two_orders_of_one_customer_activated_at_once_share_one_tenant(app, make
         t.join(60)
     assert codes == [303, 303]
     assert count(app, Tenant) == 1 and count(app, User) == 2
+
+
+@pytest.mark.parametrize("password", ["abcdefgh!", "12345678", "²²²²²²²²a"])
+def test_a_password_needs_letters_and_digits(password):
+    """The rule says 字母和数字: a password without an ASCII digit or without a letter is refused."""
+    from webapp.auth.service import validate_password
+    from webapp.core.errors import ServiceError
+
+    with pytest.raises(ServiceError, match="密码需同时包含字母和数字"):
+        validate_password(password, password)

@@ -1,4 +1,6 @@
 """Signing in and staff accounts."""
+import re
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -10,12 +12,15 @@ from webapp.extensions import db
 from webapp.models import User
 from webapp.models.user import STAFF_ROLES
 
+LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
+DIGIT = re.compile(r"[0-9]")
+
 
 def validate_password(password: str, confirm: str) -> None:
     """The password rule for every account (activation, staff, a changed password)."""
     if len(password or "") < 8 or len(password) > 128:
         raise ServiceError("密码长度需为 8–128 位", field="password")
-    if password.isdigit() or password.isalpha():
+    if not (LETTER.search(password) and DIGIT.search(password)):
         raise ServiceError("密码需同时包含字母和数字", field="password")
     if password != confirm:
         raise ServiceError("两次输入的密码不一致", field="confirm")
