@@ -1,5 +1,6 @@
 """Configuration: defaults, then the environment (a `.env` file is read when present)."""
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def from_environment() -> dict:
             cfg[name] = env[name]
     for name in ("GOLIVE_TOKEN_LIMIT", "GOLIVE_TOKEN_WINDOW", "GOLIVE_FAILURE_LIMIT",
                  "GOLIVE_FAILURE_WINDOW"):
-        if (env.get(name) or "").isdigit():
+        if re.fullmatch(r"[0-9]{1,9}", env.get(name) or ""):
             cfg[name] = int(env[name])
     if app_env == "development":
         if not cfg["SECRET_KEY"]:

@@ -49,7 +49,7 @@ def _when(moment: datetime) -> str:
 def _timestamp(value, now: datetime) -> str:
     """The timestamp as sent (seconds or milliseconds), refused outside ±5 minutes."""
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not text.isascii() or not text.isdigit() or len(text) > 16:
+    if not re.fullmatch(r"[0-9]{1,16}", text):
         raise CheckError("1008", "timestamp 必须是秒（10 位）或毫秒（13 位）时间戳")
     seconds = int(text) / 1000 if len(text) >= 12 else int(text)
     drift = seconds - now.timestamp()

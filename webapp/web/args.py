@@ -1,6 +1,6 @@
 """Integer arguments from the query string (or a form), parsed and bounded in one place.
 
-`str.isdigit()` is true for `²` and `①`, and `int()` then raises; an id past 2³¹−1 overflows
+Python's digit test is true for `²` and `①`, and `int()` then raises; an id past 2³¹−1 overflows
 PostgreSQL's `integer` and SQLite's bind. Anything that is not 1 ≤ n < 2³¹ is the default.
 """
 import re
