@@ -174,7 +174,8 @@ def test_contact_with_an_account_must_sign_in_first(app, make_admin, make_order)
     client.post(f"{link}/key", data={"key": key})
     client.post(f"{link}/erp", data={"erp": "eas", "deployment": "public"})
     response = client.post(f"{link}/complete", data={"password": PASSWORD, "confirm": PASSWORD})
-    assert response.status_code == 422
+    # The email is taken: a conflict (409), shown on the page with what to do.
+    assert response.status_code == 409
     assert "请先登录" in response.get_data(as_text=True)
     assert count(app, Tenant) == 1
 

@@ -20,8 +20,10 @@ def test_ready_when_the_database_is_at_head(client):
 def test_outbox_backlog_and_age_of_the_oldest_pending_mail(app, client):
     with app.app_context():
         for minutes, status in ((30, "pending"), (5, "pending"), (90, "sent")):
-            db.session.add(OutboxEmail(kind="activation", to_addr="a@example.com", subject="s",
-                                       status=status, created_at=utcnow() - timedelta(minutes=minutes)))
+            db.session.add(OutboxEmail(
+                kind="activation", to_addr="a@example.com", subject="s", status=status,
+                message_id=f"<readyz-{minutes}@test>",
+                created_at=utcnow() - timedelta(minutes=minutes)))
         db.session.commit()
     outbox = client.get("/readyz").get_json()["outbox"]
     assert outbox["pending"] == 2

@@ -7,6 +7,7 @@ from webapp.activation.forms import ErpForm, JoinForm, KeyForm, PasswordForm
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Order
+from webapp.web.errors import status_of
 
 bp = Blueprint("activation", __name__, url_prefix="/activate")
 
@@ -27,7 +28,7 @@ def _load(token: str) -> Order:
     try:
         return activation.load_link(token)
     except ServiceError as exc:
-        abort(exc.code, description=exc.message)
+        abort(status_of(exc), description=exc.message)
 
 
 def _page(token: str, order: Order, status: int = 200, **forms):
@@ -82,7 +83,7 @@ def key(token: str):
     except ServiceError as exc:
         db.session.commit()  # the failed attempt and its audit entry must stick
         form.key.errors.append(exc.message)
-        return _page(token, order, exc.code, key_form=form)
+        return _page(token, order, status_of(exc), key_form=form)
     db.session.commit()
     _mark_verified(order)
     return redirect(url_for(".page", token=token), 303)
@@ -133,7 +134,7 @@ def complete(token: str):
         )
     except ServiceError as exc:
         db.session.rollback()
-        return _page(token, order, exc.code if exc.code != 409 else 422,
+        return _page(token, order, status_of(exc),
                      password_form=None if signed_in else form, error=exc.message)
     db.session.commit()
     if not signed_in:

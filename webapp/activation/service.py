@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.auth.service import validate_password
 from webapp.core import audit, outbox
 from webapp.core.crypto import hash_matches, keyed_hash
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Conflict, Expired, Forbidden, NotFound, RateLimited, ServiceError
 from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
 from webapp.extensions import db
 from webapp.models import Order, Tenant, User
@@ -64,15 +64,14 @@ def load_link(token: str) -> Order:
     try:
         data = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:
-        raise ServiceError("激活链接已过期，请联系在线客服重新推送激活邮件。", code=410) from None
+        raise Expired("激活链接已过期，请联系在线客服重新推送激活邮件。") from None
     except BadSignature:
-        raise ServiceError("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。",
-                           code=404) from None
+        raise NotFound("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。") from None
     order = db.session.get(Order, data.get("o")) if isinstance(data, dict) else None
     if order is None or not order.is_delivered:
-        raise ServiceError("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。", code=404)
+        raise NotFound("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。")
     if data.get("n") != order.link_nonce:
-        raise ServiceError("此激活链接已被新的激活邮件取代，请使用最新邮件中的链接。", code=410)
+        raise Expired("此激活链接已被新的激活邮件取代，请使用最新邮件中的链接。")
     return order
 
 
@@ -101,8 +100,8 @@ def check_key(order: Order, key: str, ip: str) -> None:
     wait = guard.blocked()
     if wait:
         audit.record("activation.key_blocked", target=order, ip=ip, actor_label="anonymous")
-        raise ServiceError(
-            f"操作密钥错误次数过多，请 {retry_minutes(wait)} 分钟后再试。", field="key", code=429)
+        raise RateLimited(
+            f"操作密钥错误次数过多，请 {retry_minutes(wait)} 分钟后再试。", field="key")
     if not hash_matches(normalise_key(key), order.key_hash, KEY_PURPOSE):
         guard.fail()
         audit.record("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
@@ -148,17 +147,17 @@ def activate(order: Order, *, user: User | None = None, password: str | None = N
     order is already activated or the contact already has an account (they sign in first).
     """
     if order.is_activated:
-        raise ServiceError("该订单已激活，请登录后查看。", code=409)
+        raise Conflict("该订单已激活，请登录后查看。")
     if not order.erp or not order.deployment:
         raise ServiceError("请先选择对接ERP及部署方式并点击【确认】")
     if user is not None:
         if user.role != TENANT_ADMIN:
-            raise ServiceError("内部员工账号不能激活客户订单，请退出后再打开激活链接。", code=403)
+            raise Forbidden("内部员工账号不能激活客户订单，请退出后再打开激活链接。")
         tenant = user.tenant
     else:
         existing = db.session.scalar(select(User).where(User.email == order.contact_email))
         if existing is not None:
-            raise ServiceError("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。", code=409)
+            raise Conflict("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。")
         validate_password(password or "", confirm or "")
         tenant = _tenant_named(order.customer_name, order.contact_email, ip)
         user = User(email=order.contact_email, role=TENANT_ADMIN, tenant=tenant)
@@ -167,7 +166,7 @@ def activate(order: Order, *, user: User | None = None, password: str | None = N
             with db.session.begin_nested():
                 db.session.add(user)
         except IntegrityError:  # the same contact activating two orders at once
-            raise ServiceError("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。", code=409) from None
+            raise Conflict("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。") from None
         audit.record("user.created", actor=user, target=user, tenant_id=tenant.id, ip=ip,
                      role=TENANT_ADMIN)
     # Conditional update: of two concurrent activations exactly one wins.
@@ -177,7 +176,7 @@ def activate(order: Order, *, user: User | None = None, password: str | None = N
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
-        raise ServiceError("该订单已激活，请登录后查看。", code=409)
+        raise Conflict("该订单已激活，请登录后查看。")
     db.session.refresh(order)
     audit.record("order.activated", actor=user, target=order, tenant_id=tenant.id, ip=ip,
                  erp=order.erp_label, deployment=order.deployment_label)

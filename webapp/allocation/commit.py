@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 
 from webapp.core import audit, keyset
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Conflict, NotFound, ServiceError
 from webapp.credentials.emails import queue_authorization_email
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credential, Enterprise,
@@ -46,7 +46,7 @@ def commit(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
     # batch its twin committed, and the draft read below is the current one.
     line = OrderLine.activated_for_tenant(tenant_id, order_id, line_id, lock=True)
     if line is None:
-        raise ServiceError("订单不存在，或您无权操作。", code=404)
+        raise NotFound("订单不存在，或您无权操作。")
     existing = find_batch(token)
     if existing is not None:
         if existing.line_id != line.id:
@@ -73,9 +73,9 @@ def commit(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
     )
     if taken.rowcount != 1:
         db.session.refresh(line)
-        raise ServiceError(
+        raise Conflict(
             f"可分配数量不足：本次勾选 {n} 家企业，当前仅可分配 {line.quantity - line.allocated} 家。"
-            "请返回取消部分勾选。", code=409)
+            "请返回取消部分勾选。")
 
     batch = AllocationBatch(token=token, line_id=line.id, created_by_id=user.id)
     db.session.add(batch)

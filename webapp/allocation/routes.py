@@ -9,11 +9,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp.allocation import commit as allocation
 from webapp.allocation import drafts
-from webapp.core.errors import ServiceError
+from webapp.core.errors import NotFound, ServiceError
 from webapp.extensions import db
 from webapp.models import AllocationBatch, Order, OrderLine
 from webapp.web.access import get_for_tenant, tenant_admin_required
 from webapp.web.args import int_arg, parse_id
+from webapp.web.errors import status_of
 from webapp.web.htmx import is_htmx, render
 
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
@@ -125,7 +126,7 @@ def save(order_id: int, line_id: int):
                                           current_user, select_all=action == "select_page")
     except ServiceError as exc:
         db.session.rollback()
-        abort(exc.code if exc.code != 422 else 400, description=exc.message)
+        abort(status_of(exc), description=exc.message)
     db.session.commit()
     if refused:
         flash(f"{drafts.QUOTA_USED_UP}（{refused} 家企业未能勾选）", "error")
@@ -166,9 +167,9 @@ def commit(order_id: int, line_id: int):
                                             current_user, ip=request.remote_addr)
     except ServiceError as exc:
         db.session.rollback()
-        if exc.code == 404:
+        if isinstance(exc, NotFound):
             abort(404)
-        return _confirm_page(order_id, line_id, exc.code, exc.message)
+        return _confirm_page(order_id, line_id, status_of(exc), exc.message)
     except (IntegrityError, OperationalError):
         # A concurrent commit of the same line or token won; nothing of ours was written.
         db.session.rollback()

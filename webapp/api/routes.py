@@ -11,6 +11,7 @@ from webapp.core.errors import ServiceError
 from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf, db
 from webapp.orders import service as orders
+from webapp.web.errors import status_of
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -76,7 +77,7 @@ def create_order():
     except ServiceError as exc:
         db.session.rollback()
         field = FIELD_MAP.get(exc.field, exc.field) or "body"
-        return jsonify(errors={field: exc.message}), 409 if exc.code == 409 else 422
+        return jsonify(errors={field: exc.message}), status_of(exc)
     except IntegrityError:  # a concurrent request took this 订单号 after our check
         db.session.rollback()
         return jsonify(errors={"order_no": f"订单号 {data.order_no} 已存在"}), 409

@@ -7,6 +7,7 @@ from webapp.auth import service as accounts
 from webapp.auth.forms import LoginForm
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
+from webapp.web.errors import status_of
 
 bp = Blueprint("auth", __name__)
 
@@ -33,7 +34,7 @@ def login():
         except ServiceError as exc:
             db.session.commit()  # keep the audit of the failure
             form.email.errors.append(exc.message)
-            status = exc.code
+            status = status_of(exc)
         else:
             db.session.commit()
             login_user(user)

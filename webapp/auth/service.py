@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.core import audit
-from webapp.core.errors import ServiceError
+from webapp.core.errors import NotFound, RateLimited, ServiceError
 from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
 from webapp.core.text import normalise_email
 from webapp.extensions import db
@@ -42,7 +42,7 @@ def authenticate(email: str, password: str, ip: str) -> User:
     wait = guard.blocked()
     if wait:
         audit.record("auth.login_blocked", actor_label=email[:254], ip=ip)
-        raise ServiceError(f"登录失败次数过多，请 {retry_minutes(wait)} 分钟后再试。", code=429)
+        raise RateLimited(f"登录失败次数过多，请 {retry_minutes(wait)} 分钟后再试。")
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.check_password(password) or not user.active:
         guard.fail()
@@ -86,7 +86,7 @@ def disable_user(email: str, *, actor_label: str = "cli") -> User:
     """Remove an account's access: it can no longer sign in and its sessions end at once."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        raise ServiceError(f"账号 {email} 不存在", field="email", code=404)
+        raise NotFound(f"账号 {email} 不存在", field="email")
     user.active = False
     user.end_sessions()
     audit.record("user.disabled", actor_label=actor_label, target=user, tenant_id=user.tenant_id)

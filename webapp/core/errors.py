@@ -1,17 +1,46 @@
-"""The one exception services raise for a rule the user broke; the message is shown as is."""
+"""The domain exceptions services raise for a rule the user broke; the message is shown as is.
+
+Which HTTP status each answers is decided in one place, webapp/web/errors.py `status_of`.
+"""
 import click
 
 from webapp.extensions import db
 
 
 class ServiceError(Exception):
-    """A refused change: `message` is user-facing Chinese, `field` names the form field if any."""
+    """A refused change: `message` is user-facing Chinese, `field` names the form field if any.
 
-    def __init__(self, message: str, field: str | None = None, code: int = 422):
+    Raised as such it means the input breaks a rule (Invalid); the subclasses say more.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.code = code
+
+
+class Invalid(ServiceError):
+    """What was sent breaks a rule (a form's field, a bad token)."""
+
+
+class Forbidden(ServiceError):
+    """This kind of account may not do this (a staff account activating a customer's order)."""
+
+
+class NotFound(ServiceError):
+    """The thing does not exist, or is not this user's to see."""
+
+
+class Conflict(ServiceError):
+    """The current state refuses it: taken, already done, not enough left."""
+
+
+class Expired(ServiceError):
+    """It was valid once: a superseded link, an expired preview."""
+
+
+class RateLimited(ServiceError):
+    """Too many attempts; the message says when to try again."""
 
 
 def abort_command(exc: ServiceError):

@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import audit, crypto
-from webapp.core.errors import ServiceError
+from webapp.core.errors import NotFound
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OutboxEmail, User
 from webapp.models.credential import SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
@@ -140,7 +140,7 @@ def secret_value(cred: Credential, field: str) -> str:
         return crypto.decrypt(cred.client_secret_enc)
     if field == "encry_key":
         return crypto.decrypt(cred.encry_key_enc)
-    raise ServiceError("未知的授权字段", field="field", code=404)
+    raise NotFound("未知的授权字段", field="field")
 
 
 def reveal(cred: Credential) -> dict:
@@ -157,7 +157,7 @@ def reveal(cred: Credential) -> dict:
 def reveal_field(cred: Credential, field: str, *, actor: User, ip: str | None = None) -> str:
     """显示: one field in clear, audited (who, which credential, which field — never the value)."""
     if field not in FIELD_LABELS:
-        raise ServiceError("未知的授权字段", field="field", code=404)
+        raise NotFound("未知的授权字段", field="field")
     value = secret_value(cred, field)
     audit.record("credential.revealed", actor=actor, tenant_id=cred.tenant_id, target=cred,
                  ip=ip, scope=cred.scope, field=field, client_id=cred.client_id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from webapp.core import audit, taxid
 from webapp.core.business_fields import FIELD, header_fields
 from webapp.core.csvread import reading_error
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Conflict, Expired, ServiceError
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
@@ -164,13 +164,13 @@ def preview(tenant: Tenant, user: User, raw: bytes) -> Preview:
 
 def _load(tenant: Tenant, user: User, token: str) -> ImportPreview:
     if not TOKEN_RE.match(token or ""):
-        raise ServiceError(EXPIRED, code=410)
+        raise Expired(EXPIRED)
     stored = db.session.scalar(select(ImportPreview).where(
         ImportPreview.token == token, ImportPreview.tenant_id == tenant.id,
         ImportPreview.user_id == user.id, ImportPreview.expires_at >= utcnow())
         .with_for_update())
     if stored is None:
-        raise ServiceError(EXPIRED, code=410)
+        raise Expired(EXPIRED)
     return stored
 
 
@@ -187,8 +187,7 @@ def confirm(tenant: Tenant, user: User, token: str, ip: str | None = None) -> li
         with db.session.begin_nested():
             db.session.add_all(created)
     except IntegrityError:
-        raise ServiceError("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。",
-                           code=409) from None
+        raise Conflict("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。") from None
     for enterprise in created:
         audit.record("enterprise.created", actor=user, tenant_id=tenant.id, target=enterprise,
                      ip=ip, tax_id=enterprise.tax_id, name=enterprise.name,

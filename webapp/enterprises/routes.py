@@ -20,6 +20,7 @@ from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
 from webapp.registry import service as registry
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.args import int_arg
+from webapp.web.errors import status_of
 from webapp.web.htmx import hx_redirect, render
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -176,7 +177,7 @@ def bulk_confirm():
                                          ip=request.remote_addr)
     except ServiceError as exc:
         db.session.rollback()
-        return _page(exc.code if exc.code != 409 else 422, error=exc.message)
+        return _page(status_of(exc), error=exc.message)
     db.session.commit()
     added = sum(1 for row in rows if row.status == OK)
     flash(f"批量导入完成：新增 {added} 家企业，跳过 {len(rows) - added} 行。", "success")

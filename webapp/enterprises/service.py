@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, business_fields, keyset, taxid
 from webapp.core.business_fields import BUSINESS_FIELDS
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Conflict, Invalid
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
@@ -25,7 +25,7 @@ CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，�
 PAGE_SIZE = 50
 
 
-class InvalidEnterprise(ServiceError):
+class InvalidEnterprise(Invalid):
     """Refused input; `errors` maps each bad field to its message (the first is `message`)."""
 
     def __init__(self, errors: dict[str, str]):
@@ -34,7 +34,7 @@ class InvalidEnterprise(ServiceError):
         self.errors = errors
 
 
-class TaxIdTaken(ServiceError):
+class TaxIdTaken(Conflict):
     """The tax ID is already bound: to another tenant (`other_tenant`) or to this one."""
 
     def __init__(self, holder: Enterprise, tenant: Tenant):
@@ -45,7 +45,7 @@ class TaxIdTaken(ServiceError):
             message = cross_tenant_message(holder.tax_id, holder.tenant.name, tenant.name)
         else:
             message = f"企业【{holder.tax_id}】（{holder.name}）已在本租户下，无需重复新增。"
-        super().__init__(message, field="tax_id", code=409)
+        super().__init__(message, field="tax_id")
 
 
 def cross_tenant_message(tax_id: str, holder: str, target: str) -> str:

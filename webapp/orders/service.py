@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from webapp.activation import service as activation
 from webapp.core import audit
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Conflict, NotFound, ServiceError
 from webapp.core.text import normalise_email
 from webapp.extensions import db
 from webapp.models import Order, OrderLine, Product, User
@@ -59,7 +59,7 @@ def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[
     if valid_until is not None and valid_until < date.today():
         raise ServiceError("有效期不能早于今天", field="valid_until")
     if db.session.scalar(select(Order.id).where(Order.order_no == order_no)):
-        raise ServiceError(f"订单号 {order_no} 已存在", field="order_no", code=409)
+        raise Conflict(f"订单号 {order_no} 已存在", field="order_no")
 
     order = Order(order_no=order_no, customer_name=customer, contact_email=email,
                   sales_person=(sales or "").strip() or None)
@@ -78,7 +78,7 @@ def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[
 def get_by_number(order_no: str) -> Order:
     order = db.session.scalar(select(Order).where(Order.order_no == (order_no or "").strip()))
     if order is None:
-        raise ServiceError(f"订单号 {order_no} 不存在", code=404)
+        raise NotFound(f"订单号 {order_no} 不存在")
     return order
 
 

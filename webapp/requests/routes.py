@@ -11,6 +11,7 @@ from webapp.requests import service as change_requests
 from webapp.requests.forms import MoveRequestForm
 from webapp.web.access import current_tenant, tenant_admin_required
 from webapp.web.args import int_arg
+from webapp.web.errors import status_of
 from webapp.web.htmx import hx_redirect
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -34,7 +35,7 @@ def _move_page(form: MoveRequestForm, tax_id: str, status: int = 200, error: str
             holder = change_requests.movable(current_tenant(), tax_id)
             pending = change_requests.pending_move(current_tenant(), holder.tax_id)
         except ServiceError as exc:
-            error, status = exc.message, exc.code
+            error, status = exc.message, status_of(exc)
     return render_template("requests/move.html", form=form, holder=holder, pending=pending,
                            error=error), status
 

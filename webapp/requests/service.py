@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased
 
 from webapp.core import audit, keyset, taxid
 from webapp.core.business_fields import CONTROL
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Conflict, RateLimited, ServiceError
 from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
@@ -24,8 +24,7 @@ def count_lookup(tenant: Tenant, ip: str | None) -> None:
     limit = FailureLimit("move-lookup", cfg["MOVE_LOOKUP_LIMIT"], cfg["MOVE_LOOKUP_WINDOW"])
     keys = (f"tenant:{tenant.id}", f"ip:{ip}")
     if wait := limit.blocked(*keys):
-        raise ServiceError(f"查询过于频繁，请 {retry_minutes(wait)} 分钟后再试。", field="tax_id",
-                           code=429)
+        raise RateLimited(f"查询过于频繁，请 {retry_minutes(wait)} 分钟后再试。", field="tax_id")
     limit.fail(*keys)
 
 
@@ -54,8 +53,8 @@ def submit_move(tenant: Tenant, user: User, raw_tax_id: str, reason: str,
     if problem:
         raise ServiceError(problem, field="reason")
     if pending_move(tenant, holder.tax_id) is not None:
-        raise ServiceError(f"您已提交过企业【{holder.tax_id}】的变更租户申请，正在等待售后审批，请勿重复提交。",
-                           field="reason", code=409)
+        raise Conflict(f"您已提交过企业【{holder.tax_id}】的变更租户申请，正在等待售后审批，请勿重复提交。",
+                           field="reason")
     request = ChangeRequest(
         kind=MOVE, status="pending", tenant_id=tenant.id, enterprise_id=holder.id,
         tax_id=holder.tax_id, source_tenant_id=holder.tenant_id,

@@ -14,6 +14,7 @@ from webapp.support import service as support
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
 from webapp.web.access import roles_required
 from webapp.web.args import int_arg
+from webapp.web.errors import status_of
 from webapp.web.htmx import hx_redirect, render
 
 bp = Blueprint("support", __name__, url_prefix="/support")
@@ -44,7 +45,7 @@ def find():
         try:
             order = support.find_order(form.customer.data, form.order_no.data)
         except ServiceError as exc:
-            status, error = exc.code, exc.message
+            status, error = status_of(exc), exc.message
         else:
             return hx_redirect(url_for(".order", order_id=order.id))
     orders, next_after = support.search_orders("")
@@ -109,7 +110,7 @@ def resend(order_id: int):
         db.session.rollback()
         if exc.field == "reason":
             form.reason.errors.append(exc.message)
-        return order_page(order, exc.code, resend_form=form, fragment="support/_resend.html",
+        return order_page(order, status_of(exc), resend_form=form, fragment="support/_resend.html",
                            resend_error=None if exc.field else exc.message)
     db.session.commit()
     flash(f"已重新推送激活邮件至 {order.contact_email}：新的操作密钥已生成，旧密钥和旧链接已失效。",
@@ -131,7 +132,7 @@ def contact_email(order_id: int):
         except ServiceError as exc:
             db.session.rollback()
             getattr(form, exc.field or "contact_email").errors.append(exc.message)
-            status = exc.code
+            status = status_of(exc)
         else:
             db.session.commit()
             flash(f"联系邮箱已由 {old} 改为 {order.contact_email}。如需发送激活邮件，"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.activation import service as activation
 from webapp.core import audit, keyset
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Conflict, Invalid, NotFound, RateLimited, ServiceError
 from webapp.core.text import normalise_email
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
@@ -47,14 +47,14 @@ def find_order(customer: str, order_no: str) -> Order:
     number = normalise_order_no(order_no)
     wanted = normalise_name(customer)
     if not number or not wanted:
-        raise ServiceError("请同时填写下单企业全称和订单号", code=422)
+        raise Invalid("请同时填写下单企业全称和订单号")
     # 订单号 is unique as stored; "so-1" and "SO-1" could both exist, so check every candidate.
     candidates = db.session.scalars(
         select(Order).where(func.lower(Order.order_no) == number).limit(10))
     for order in candidates:
         if normalise_name(order.customer_name) == wanted:
             return order
-    raise ServiceError(NOT_FOUND, code=404)
+    raise NotFound(NOT_FOUND)
 
 
 def search_orders(query: str, after: int | None = None,
@@ -129,13 +129,13 @@ def resend_activation(order: Order, *, reason: str, actor: User, ip: str | None 
     """
     reason = _reason(reason)
     if not order.is_delivered:
-        raise ServiceError(NOT_DELIVERED, code=422)
+        raise Invalid(NOT_DELIVERED)
     if order.is_activated:
-        raise ServiceError(ALREADY_ACTIVATED, code=409)
+        raise Conflict(ALREADY_ACTIVATED)
     if resends_in_last_hour(order, now) >= RESENDS_PER_HOUR:
-        raise ServiceError(
+        raise RateLimited(
             f"该订单 1 小时内已重新推送 {RESENDS_PER_HOUR} 次，请稍后再试；"
-            "如客户仍未收到，请先核对联系邮箱并查看下方邮件记录中的发送错误。", code=429)
+            "如客户仍未收到，请先核对联系邮箱并查看下方邮件记录中的发送错误。")
     _supersede_pending(order, now or utcnow())
     key = activation.send_activation_email(order, actor=actor)
     audit.record(RESEND_ACTION, actor=actor, target=order, tenant_id=order.tenant_id, ip=ip,
@@ -166,8 +166,7 @@ def change_contact_email(order: Order, new_email: str, *, reason: str, actor: Us
     except ServiceError as exc:
         raise ServiceError(exc.message, field="contact_email") from None
     if order.is_activated:
-        raise ServiceError("该订单已激活，联系邮箱不能在客服工作台修改。", field="contact_email",
-                           code=409)
+        raise Conflict("该订单已激活，联系邮箱不能在客服工作台修改。", field="contact_email")
     if new_email == order.contact_email:
         raise ServiceError("新联系邮箱与当前联系邮箱相同", field="contact_email")
     old = order.contact_email

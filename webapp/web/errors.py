@@ -4,7 +4,14 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp.core.errors import (Conflict, Expired, Forbidden, Invalid, NotFound, RateLimited,
+                                ServiceError)
+from webapp.extensions import db
 from webapp.web.htmx import is_htmx
+
+# The one mapping from a refused change to the status the app answers.
+STATUS = {Invalid: 422, Forbidden: 403, NotFound: 404, Conflict: 409, Expired: 410,
+          RateLimited: 429}
 
 MESSAGES = {
     400: "请求无效，请刷新页面后重试。",
@@ -17,6 +24,14 @@ MESSAGES = {
     429: "操作过于频繁，请稍后再试。",
     500: "系统繁忙，请稍后再试。如问题持续，请联系售后。",
 }
+
+
+def status_of(exc: ServiceError) -> int:
+    """The HTTP status of a domain exception (a plain ServiceError is an Invalid: 422)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 422
 
 
 def _is_api() -> bool:
@@ -41,6 +56,12 @@ def register(app: Flask) -> None:
         if is_htmx():
             response.headers["HX-Refresh"] = "true"
         return response
+
+    @app.errorhandler(ServiceError)
+    def refused(error: ServiceError):
+        # A view that lets a refused change through answers its status, not a 500.
+        db.session.rollback()
+        return _error_response(status_of(error), error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
