@@ -10,6 +10,9 @@ from webapp.orm import utcnow
 SCOPE_TENANT = "tenant"
 SCOPE_ENTERPRISE = "enterprise"
 SCOPE_LABELS = {SCOPE_TENANT: "租户授权", SCOPE_ENTERPRISE: "企业授权"}
+ACTIVE = "active"
+DISABLED = "disabled"
+STATUS_LABELS = {ACTIVE: "有效", DISABLED: "已停用"}
 
 
 class Credential(db.Model):
@@ -20,6 +23,7 @@ class Credential(db.Model):
             " OR (scope = 'enterprise' AND enterprise_id IS NOT NULL)",
             name="scope_matches",
         ),
+        CheckConstraint("status IN ('active', 'disabled')", name="status_known"),
         Index(
             "uq_credential_tenant_scope",
             "tenant_id",
@@ -39,3 +43,10 @@ class Credential(db.Model):
     encry_key_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     rotated_at: Mapped[datetime | None]
+    # 已停用 after a tax ID change: kept, never deleted (history stays with the old tax ID).
+    status: Mapped[str] = mapped_column(String(10), default=ACTIVE, server_default=ACTIVE)
+    disabled_at: Mapped[datetime | None]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]

@@ -1,7 +1,7 @@
 """Tenants: the customer organisation that holds orders and enterprises."""
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -14,6 +14,9 @@ class Tenant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 合并租户: the source stays readable as 已合并至【目标租户】.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
+    merged_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Tenant {self.id} {self.name}>"
