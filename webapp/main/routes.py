@@ -6,6 +6,7 @@ from sqlalchemy import select
 from webapp.allocation import commit as allocation
 from webapp.extensions import db
 from webapp.models import Order
+from webapp.requests import service as change_requests
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 
 bp = Blueprint("main", __name__)
@@ -22,7 +23,8 @@ def index():
 @login_required
 def home():
     if current_user.is_staff:
-        return render_template("main/staff_home.html")
+        return render_template("main/staff_home.html",
+                               request_counts=change_requests.status_counts())
     orders = db.session.scalars(
         select(Order).where(Order.tenant_id == current_tenant().id).order_by(Order.id.desc())
     ).all()

@@ -15,6 +15,7 @@ KIND_LABELS = {
     "activation": "激活邮件",
     "authorization": "授权邮件",
     "reminder": "到期提醒",
+    "request": "申请通知",
 }
 
 
