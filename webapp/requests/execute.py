@@ -129,10 +129,11 @@ def _tax_change(req: ChangeRequest, actor: User) -> None:
                               actor=actor, via="request")
     line = old_alloc.line
     valid_from = valid_until = None
-    if req.restart_validity and line.valid_until is not None:
+    if req.restart_validity:  # the same length of validity, counted from today
         valid_from = date.today()
-        span = line.valid_until - (line.valid_from or old_alloc.allocated_at.date())
-        valid_until = valid_from + span
+        if line.valid_until is not None:
+            span = line.valid_until - (line.valid_from or old_alloc.allocated_at.date())
+            valid_until = valid_from + span
     new_alloc = Allocation(line_id=line.id, enterprise_id=new.id, allocated_by_id=actor.id,
                            batch_id=None, status=ACTIVE, valid_from=valid_from,
                            valid_until=valid_until)
