@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.orm import utcnow
@@ -17,6 +17,15 @@ class Tenant(db.Model):
     # 合并租户: the source stays readable as 已合并至【目标租户】.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
     merged_at: Mapped[datetime | None]
+
+    merged_into = relationship("Tenant", remote_side=[id])
+
+    @property
+    def display_name(self) -> str:
+        """The name, with 已合并至【目标租户】 once merged (the source stays readable)."""
+        if self.merged_into_id is None:
+            return self.name
+        return f"{self.name}（已合并至【{self.merged_into.name}】）"
 
     def __repr__(self) -> str:
         return f"<Tenant {self.id} {self.name}>"

@@ -111,7 +111,7 @@ def _merge(req: ChangeRequest, actor: User) -> None:
     db.session.execute(update(Credential).where(
         Credential.tenant_id == source_id, Credential.enterprise_id.is_(None))
         .values(status=DISABLED, disabled_at=utcnow()).execution_options(synchronize_session=False))
-    _reassign(scope.tenant_rows(source_id, req.id), target_id)
+    _reassign(scope.tenant_rows(source_id, None), target_id)  # the merge request too
     db.session.execute(update(Tenant).where(Tenant.id == source_id)
                        .values(merged_into_id=target_id, merged_at=utcnow())
                        .execution_options(synchronize_session=False))

@@ -16,6 +16,9 @@ from webapp.models.request import KIND_LABELS, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 from webapp.requests import scope
 
 MERGED_SUFFIX = "（合并）"
+# Kinds every step of the request itself adds to (its audit entries, its emails): a change in
+# them alone is not a change the approver must compare.
+GROWING = ("audit", "emails")
 ISSUE_PRODUCT = "issue"
 
 
@@ -80,7 +83,7 @@ def for_merge(req: ChangeRequest) -> dict:
     problems = _tenant_problems(source, target)
     if problems:
         return dict(counts={}, collisions=[], problems=problems, notes=[])
-    counts = counts_of(scope.tenant_rows(source.id, req.id))
+    counts = counts_of(scope.tenant_rows(source.id, req.id))  # the request itself moves too
     collisions = [f"目标租户已有同名企业【{name}】，合并后名称加后缀：{merged_name(name)}"
                   for _id, name in name_collisions(Enterprise.tenant_id == source.id, target.id)]
     notes = [f"合并后租户【{source.name}】显示为 已合并至【{target.name}】，不能再登录操作或分配。"]
@@ -138,7 +141,11 @@ def differs(stored: dict | None, current: dict | None) -> bool:
     """Whether the approver must see both previews (counts or collisions changed)."""
     if not stored or not current:
         return False
-    return (stored.get("counts") != current.get("counts")
+
+    def business(p: dict) -> dict:
+        return {k: v for k, v in (p.get("counts") or {}).items() if k not in GROWING}
+
+    return (business(stored) != business(current)
             or stored.get("collisions") != current.get("collisions"))
 
 
