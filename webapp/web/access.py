@@ -12,7 +12,8 @@ from webapp.web.htmx import hx_redirect, is_htmx
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None  # a disabled account's sessions end
 
 
 @login_manager.unauthorized_handler
