@@ -146,3 +146,17 @@ def file_tax_change(tenant: Tenant, actor: User, allocation_id: int | None, data
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS[kind]
+
+
+def tenant_named(name: str) -> Tenant | None:
+    """A tenant by its exact name, not merged into another (support files for it)."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.name == name))
+    return tenant if tenant is not None and tenant.merged_into_id is None else None
+
+
+def active_allocations(tenant_id: int, limit: int = 200) -> list[Allocation]:
+    """The tenant's active allocations, by enterprise name (the first `limit`)."""
+    return list(db.session.scalars(
+        select(Allocation).join(Enterprise).where(Enterprise.tenant_id == tenant_id,
+                                                  Allocation.status == ACTIVE)
+        .order_by(Enterprise.name, Allocation.id).limit(limit)))

@@ -51,6 +51,17 @@ def index():
     return render_template("requests/index.html", rows=rows, next_after=next_after)
 
 
+@bp.get("/file")
+@roles_required(SUPPORT)
+def file_for_tenant():
+    """Support files for any tenant: its allocated tax IDs (【申请变更】), 企业变更租户, 合并租户."""
+    name = request.args.get("tenant", "").strip()[:200]
+    tenant = filing.tenant_named(name) if name else None
+    allocations = filing.active_allocations(tenant.id) if tenant else []
+    return render_template("requests/file_for_tenant.html", name=name, tenant=tenant,
+                           allocations=allocations), 200 if tenant or not name else 404
+
+
 # ---- 企业变更租户 (【联系售后】) ----
 
 def _move_page(form: MoveRequestForm, tenant: Tenant, tax_id: str, status: int = 200,
