@@ -238,8 +238,10 @@ def act(request_id: int, step: str):
         db.session.rollback()
         return _show_page(_load(request_id), exc.code, error=exc.message)
     db.session.commit()
-    flash(DONE[step] + (" 执行失败：" + req.error if req.status == "failed" else ""),
-          "error" if req.status == "failed" else "success")
+    if req.status == "failed":
+        flash(f"{DONE[step]} 执行失败：{req.error}", "error")
+    else:
+        flash(DONE[step] + (" 已执行。" if req.status == "executed" else ""), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 
