@@ -223,3 +223,23 @@ def test_a_failure_midway_rolls_back_and_can_be_retried(app, client, setup, sign
     assert approver.post(f"/requests/{req.id}/retry", data={}).status_code == 409
     assert count(app, Enterprise, Enterprise.tax_id == NEW) == 1
     assert count(app, Allocation, Allocation.status == "replaced") == 1
+
+
+def test_after_the_change_the_old_credentials_show_disabled_and_cannot_be_rotated(
+        app, client, setup, signed_in):
+    alloc = setup["alloc"][setup["receive"][0]]
+    assert client.post(f"/requests/tax/{alloc}", data=form(kind="tax_change_receive")).status_code == 303
+    assert signed_in("approver").post(f"/requests/{request_of(app).id}/approve",
+                                      data={}).status_code == 303
+    with app.app_context():
+        old_cred = db.session.scalar(select(Credential).where(
+            Credential.enterprise_id == setup["receive"][0]))
+    html = client.get("/credentials/").get_data(as_text=True)
+    assert "已停用" in html and "税号已变更" in html
+    response = client.post(f"/credentials/{old_cred.id}/rotate", data={"confirmed": "yes"})
+    assert response.status_code == 409 and "已停用" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Credential, old_cred.id).rotated_at is None
+    # 权益查询 shows the new enterprise holding the product, the old one no longer
+    html = client.get("/entitlements/?view=enterprises").get_data(as_text=True)
+    assert "杭州新税号科技有限公司" in html

@@ -14,7 +14,7 @@ from webapp.core import audit, crypto
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OutboxEmail, User
-from webapp.models.credential import SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
+from webapp.models.credential import DISABLED, SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
 from webapp.orm import utcnow
 
 ENCRY_KEY_LENGTH = 16
@@ -170,6 +170,8 @@ def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None
     Both change together: a leaked secret usually leaks with its EncryKey, and the ERP side is
     reconfigured from the new authorization email in one step anyway.
     """
+    if cred.status == DISABLED:
+        raise ServiceError("该授权信息已停用（税号已变更），不能重置密钥。", code=409)
     cred.client_secret_enc = crypto.encrypt(new_client_secret())
     cred.encry_key_enc = crypto.encrypt(new_encry_key())
     cred.rotated_at = utcnow()
