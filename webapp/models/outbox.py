@@ -16,6 +16,7 @@ KIND_LABELS = {
     "authorization": "授权邮件",
     "reminder": "到期提醒",
     "request": "申请通知",
+    "staff_password": "设置密码邮件",
 }
 
 
