@@ -18,6 +18,26 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade():
+    op.create_table(
+        "request_attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=50), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", TS, nullable=False),
+        sa.CheckConstraint("content_type IN ('application/pdf', 'image/png', 'image/jpeg')",
+                           name=op.f("ck_request_attachment_type_known")),
+        sa.ForeignKeyConstraint(["request_id"], ["change_request.id"],
+                                name=op.f("fk_request_attachment_request_id_change_request")),
+        sa.ForeignKeyConstraint(["uploaded_by_id"], ["user.id"],
+                                name=op.f("fk_request_attachment_uploaded_by_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_request_attachment")),
+    )
+    op.create_index(op.f("ix_request_attachment_request_id"), "request_attachment", ["request_id"],
+                    unique=False)
     with op.batch_alter_table("change_request", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_change_request_status_known"), type_="check")
         batch_op.create_check_constraint("status_known", STATUSES)
@@ -91,3 +111,5 @@ def downgrade():
             batch_op.drop_column(column)
         batch_op.drop_constraint(op.f("ck_change_request_status_known"), type_="check")
         batch_op.create_check_constraint("status_known", OLD_STATUSES)
+    op.drop_index(op.f("ix_request_attachment_request_id"), table_name="request_attachment")
+    op.drop_table("request_attachment")

@@ -6,12 +6,12 @@ from webapp.models.enterprise import Enterprise, RegistryCompany
 from webapp.models.order import Order, OrderLine, Product
 from webapp.models.outbox import OutboxEmail
 from webapp.models.reminder import ReminderSent
-from webapp.models.request import ChangeRequest, RequestEvent
+from webapp.models.request import ChangeRequest, RequestAttachment, RequestEvent
 from webapp.models.tenant import Tenant
 from webapp.models.user import User
 
 __all__ = [
     "Allocation", "AllocationBatch", "AllocationDraft", "AuditEntry", "ChangeRequest",
     "Credential", "Enterprise", "OrderLine", "Order", "OutboxEmail", "Product",
-    "RegistryCompany", "ReminderSent", "RequestEvent", "Tenant", "User",
+    "RegistryCompany", "ReminderSent", "RequestAttachment", "RequestEvent", "Tenant", "User",
 ]

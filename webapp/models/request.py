@@ -4,7 +4,8 @@ Lifecycle: (待对方确认 →) 待审批 → 已驳回 | 已通过 → 已执�
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text,
+                        false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -97,6 +98,8 @@ class ChangeRequest(db.Model):
     executed_at: Mapped[datetime | None]
 
     events: Mapped[list["RequestEvent"]] = relationship(order_by="RequestEvent.id")
+    attachments: Mapped[list["RequestAttachment"]] = relationship(
+        order_by="RequestAttachment.id", lazy="select")
     created_by = relationship("User", foreign_keys=[created_by_id])
     fee_paid_by = relationship("User", foreign_keys=[fee_paid_by_id])
     enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
@@ -152,3 +155,25 @@ class RequestEvent(db.Model):
     @property
     def action_label(self) -> str:
         return EVENT_LABELS.get(self.action, self.action)
+
+
+ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+class RequestAttachment(db.Model):
+    """An optional PDF or image filed with a request, stored in the database."""
+
+    __tablename__ = "request_attachment"
+    __table_args__ = (
+        CheckConstraint("content_type IN ('application/pdf', 'image/png', 'image/jpeg')",
+                        name="type_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("change_request.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,7 +13,7 @@ from webapp.models.allocation import ACTIVE
 from webapp.models.enterprise import BUSINESS_FIELDS
 from webapp.models.request import (AWAITING, CASE_LABELS, KIND_LABELS, MERGE, MOVE,
                                    OPEN_STATUSES, PENDING, TAX_KINDS)
-from webapp.requests import notify, preview
+from webapp.requests import attachments, notify, preview
 from webapp.requests.text import clean_text
 
 REASON_MAX = 1000
@@ -133,15 +133,20 @@ def tax_change_fields(allocation: Allocation, data) -> dict:
 
 
 def file_tax_change(tenant: Tenant, actor: User, allocation_id: int | None, data, *,
-                    ip: str | None = None) -> ChangeRequest:
-    """权益税号变更 of one allocation of `tenant` (开票: paid; 收票 and other products: free)."""
+                    upload=None, ip: str | None = None) -> ChangeRequest:
+    """权益税号变更 of one allocation of `tenant` (开票: paid; 收票 and other products: free),
+    with an optional attachment (`upload`, a PDF or an image)."""
     allocation = allocation_of(tenant.id, allocation_id)
     fields = tax_change_fields(allocation, data)
+    checked = attachments.check(upload)
     if open_request(allocation_id=allocation.id) is not None:
         raise ServiceError("该分配已有进行中的变更申请，请勿重复提交。", field="reason", code=409)
     kind = fields.pop("kind")
     req, shown = draft(kind, actor, tenant, **fields)
-    return _save(req, shown, actor, ip)
+    _save(req, shown, actor, ip)
+    if checked:
+        attachments.attach(req, checked, actor)
+    return req
 
 
 def kind_label(kind: str) -> str:

@@ -1,6 +1,8 @@
 """申请 (智能审批): filing (【联系售后】, 【申请变更】, 我的申请, support for a tenant), the request
 page with its steps, the other side's 确认, and the approver's queue and decisions."""
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.core.errors import ServiceError
@@ -10,7 +12,7 @@ from webapp.models import Tenant
 from webapp.models.enterprise import BUSINESS_FIELDS
 from webapp.models.request import CASE_LABELS, KIND_LABELS, MERGE, MOVE, STATUS_LABELS
 from webapp.models.user import APPROVER, OPS, SUPPORT, TENANT_ADMIN
-from webapp.requests import filing, lifecycle, preview
+from webapp.requests import attachments, filing, lifecycle, preview
 from webapp.requests import service as change_requests
 from webapp.requests.forms import MoveRequestForm
 from webapp.web.access import roles_required
@@ -113,7 +115,7 @@ def move_submit():
 def _tax_page(allocation, tenant, data, status=200, errors=None, shown=None):
     kind = preview.kind_for_product(allocation.line.product.code)
     return render_template("requests/tax_change.html", allocation=allocation, tenant=tenant,
-                           kind=kind, kind_label=KIND_LABELS[kind], data=data,
+                           max_size=attachments.size_label(attachments.max_bytes()), kind=kind, kind_label=KIND_LABELS[kind], data=data,
                            errors=errors or {}, cases=CASE_LABELS, fields=BUSINESS_FIELDS,
                            shown=shown, preview_rows=preview.rows(shown)), status
 
@@ -138,6 +140,7 @@ def tax_change(allocation_id: int):
             status = 422 if shown["problems"] else 200
             return _tax_page(allocation, tenant, data, status, shown=shown)
         req = filing.file_tax_change(tenant, current_user, allocation.id, data,
+                                     upload=request.files.get("attachment"),
                                      ip=request.remote_addr)
     except InvalidEnterprise as exc:
         db.session.rollback()
@@ -146,7 +149,7 @@ def tax_change(allocation_id: int):
         return _tax_page(allocation, tenant, data, 422, errors=errors)
     except ServiceError as exc:
         db.session.rollback()
-        return _tax_page(allocation, tenant, data, exc.code if exc.code != 404 else 422,
+        return _tax_page(allocation, tenant, data, exc.code if exc.code in (409, 413) else 422,
                          errors={exc.field or "preview": exc.message})
     db.session.commit()
     flash(SUBMITTED, "success")
@@ -209,6 +212,23 @@ def _show_page(req, status=200, error=None):
 @login_required
 def show(request_id: int):
     return _show_page(_load(request_id))
+
+
+@bp.get("/<int:request_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(request_id: int, attachment_id: int):
+    """The attachment, only for those who may see the request (404 for anyone else)."""
+    try:
+        found = attachments.load(_load(request_id), attachment_id)
+    except ServiceError:
+        abort(404)
+    response = make_response(found.data)
+    response.headers["Content-Type"] = found.content_type
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"attachment-{found.id}\"; filename*=UTF-8''{quote(found.filename)}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 STEPS = {
