@@ -75,6 +75,9 @@ def test_support_files_a_move_and_a_merge_for_a_tenant(app, make_admin, signed_i
     assert response.status_code == 303
     req = request_of(app)
     assert (req.kind, req.status, req.tenant_id) == ("move_enterprise", "awaiting", mine["tenant_id"])
+    # the agent who filed it cannot also accept it for the other side; another agent can
+    assert support.post(f"/requests/{req.id}/accept", data={}).status_code == 403
+    assert signed_in("support").post(f"/requests/{req.id}/accept", data={}).status_code == 303
     response = support.post("/requests/merge", data={
         "tenant_id": mine["tenant_id"], "other_tenant": "杭州另一集团有限公司",
         "direction": "into_mine", "reason": "集团合并", "action": "submit"})
@@ -85,3 +88,4 @@ def test_support_files_a_move_and_a_merge_for_a_tenant(app, make_admin, signed_i
     assert support.post("/requests/merge", data={"other_tenant": "x"}).status_code == 404
     with app.app_context():
         assert db.session.query(ChangeRequest).count() == 2
+    assert support.get("/requests/").status_code == 403  # 我的申请 is the tenant's page

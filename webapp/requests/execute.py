@@ -68,10 +68,14 @@ def run(req: ChangeRequest, actor: User, *, ip: str | None = None) -> bool:
 
 
 def _fail(req: ChangeRequest, actor: User, message: str, ip: str | None) -> None:
+    # Conditional too: another process may have executed it since our savepoint rolled back.
+    failed = db.session.execute(
+        update(ChangeRequest)
+        .where(ChangeRequest.id == req.id, ChangeRequest.status.in_((APPROVED, FAILED)))
+        .values(status=FAILED, error=message[:2000]).execution_options(synchronize_session=False))
     db.session.refresh(req)
-    req.status = FAILED
-    req.error = message[:2000]
-    notify.step(req, actor, "failed", req.error, ip=ip)
+    if failed.rowcount == 1:
+        notify.step(req, actor, "failed", req.error, ip=ip)
 
 
 def apply(req: ChangeRequest, actor: User, current: dict) -> None:

@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Enterprise, Tenant, User
 from webapp.models.allocation import ACTIVE
 from webapp.models.enterprise import BUSINESS_FIELDS
-from webapp.models.request import (AWAITING, CASE_LABELS, KIND_LABELS, MERGE, MOVE,
+from webapp.models.request import (AWAITING, CASE_LABELS, MERGE, MOVE,
                                    OPEN_STATUSES, PENDING, TAX_KINDS)
 from webapp.requests import attachments, notify, preview
 from webapp.requests.text import clean_text
@@ -147,10 +147,6 @@ def file_tax_change(tenant: Tenant, actor: User, allocation_id: int | None, data
     if checked:
         attachments.attach(req, checked, actor)
     return req
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS[kind]
 
 
 def tenant_named(name: str) -> Tenant | None:

@@ -29,7 +29,7 @@ def visible_to(req: ChangeRequest, user: User) -> bool:
     return user.role == TENANT_ADMIN and user.tenant_id in notify.tenants_concerned(req)
 
 
-def load(request_id: int, user: User, *, lock: bool = False) -> ChangeRequest:
+def load(request_id: int, user: User) -> ChangeRequest:
     """The request if `user` may see it; a 404 otherwise (never a 403 that confirms it exists)."""
     req = db.session.get(ChangeRequest, request_id) if 0 < request_id < 2**31 else None
     if req is None or not visible_to(req, user):
@@ -45,7 +45,7 @@ def other_side(req: ChangeRequest) -> int | None:
 
 
 def can_accept(req: ChangeRequest, user: User) -> bool:
-    if req.status != AWAITING:
+    if req.status != AWAITING or req.created_by_id == user.id:  # the filer never accepts
         return False
     return user.role == SUPPORT or (user.role == TENANT_ADMIN and user.tenant_id == other_side(req))
 
