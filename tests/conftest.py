@@ -105,3 +105,15 @@ def admin(make_admin, client):
     info = make_admin()
     login(client, info["email"])
     return info
+
+
+@pytest.fixture
+def signed_in(app, make_staff):
+    """signed_in(role) or signed_in(email=...): a fresh client signed in (staff made on demand)."""
+
+    def factory(role=None, email=None):
+        client = app.test_client()
+        login(client, email or make_staff(role))
+        return client
+
+    return factory

@@ -87,6 +87,8 @@ def from_environment() -> dict:
                  "GOLIVE_FAILURE_WINDOW"):
         if re.fullmatch(r"[0-9]{1,9}", env.get(name) or ""):
             cfg[name] = int(env[name])
+    if env.get("TAX_ID_CHANGE_FEE"):
+        cfg["TAX_ID_CHANGE_FEE"] = int(env["TAX_ID_CHANGE_FEE"])
     if app_env == "development":
         if not cfg["SECRET_KEY"]:
             cfg["SECRET_KEY"] = _dev_secret("SECRET_KEY", lambda: secrets.token_urlsafe(48))
@@ -108,6 +110,7 @@ class Defaults:
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long form must not expire mid-way
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    TAX_ID_CHANGE_FEE = 500  # yuan: the default fee of a 开票 tax ID change (the approver may change it)
     ACTIVATION_LINK_MAX_AGE = 30 * 24 * 3600
     ACTIVATION_MAX_WRONG_KEYS = 5
     ACTIVATION_WRONG_KEY_WINDOW = 15 * 60

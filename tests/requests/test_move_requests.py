@@ -25,27 +25,30 @@ def test_button_opens_a_prefilled_request(client, setup):
     assert "<dt>现租户</dt><dd>杭州另一集团有限公司</dd>" in html
     assert "<dt>新租户</dt><dd>苏州示例科技有限公司</dd>" in html
     assert '<label for="reason">申请原因</label>' in html
-    assert "售后审批后将为您处理" in html
+    assert "提交后需现租户确认，再由审批人审批" in html
+    assert "将迁移的数据" in html  # the preview, before submitting
 
 
 def test_submit_records_request_event_and_audit_then_listed(app, client, setup):
     response = client.post("/requests/move", data={"tax_id": tax_id(9).lower(),
                                                    "reason": "该企业已并入本集团"})
-    assert response.status_code == 303 and response.location.endswith("/requests/")
+    assert response.status_code == 303 and "/requests/" in response.location
+    assert "申请已提交，售后审批后将为您处理。" in client.get(response.location).get_data(as_text=True)
     html = client.get("/requests/").get_data(as_text=True)
-    assert "申请已提交，售后审批后将为您处理。" in html
-    assert "我的申请" in html and "企业变更租户" in html and "待审批" in html
+    assert "我的申请" in html and "企业变更租户" in html and "待对方确认" in html
     assert tax_id(9) in html and "杭州子公司" in html and "杭州另一集团有限公司" in html
     with app.app_context():
         req = db.session.query(ChangeRequest).one()
-        assert (req.kind, req.status, req.tax_id) == ("move_enterprise", "pending", tax_id(9))
+        assert (req.kind, req.status, req.tax_id) == ("move_enterprise", "awaiting", tax_id(9))
+        assert req.preview["counts"]["enterprises"] == 1
         assert req.source_tenant_id == setup["other"]["tenant_id"]
         assert req.target_tenant_id == req.tenant_id == setup["mine"]["tenant_id"]
         assert req.enterprise_id == setup["enterprise_id"] and req.reason == "该企业已并入本集团"
         assert req.created_by_id == setup["mine"]["user_id"]
         event = db.session.query(RequestEvent).one()
         assert event.request_id == req.id and event.action == "submitted"
-    assert count(app, AuditEntry, AuditEntry.action == "request.submitted") == 1
+    # one entry in each tenant's log: the filer's and the holder's
+    assert count(app, AuditEntry, AuditEntry.action == "request.submitted") == 2
 
 
 def test_replayed_request_is_refused(app, client, setup):
@@ -79,12 +82,22 @@ def test_own_enterprise_needs_no_request(app, client, setup):
     assert response.status_code == 422 and "已在本租户下，无需申请" in response.get_data(as_text=True)
 
 
-def test_requests_of_other_tenants_are_not_listed(app, client, setup):
-    assert client.post("/requests/move", data={"tax_id": tax_id(9), "reason": "并入"}).status_code == 303
-    other = app.test_client()
-    login(other, setup["other"]["email"])
-    html = other.get("/requests/").get_data(as_text=True)
+def test_requests_are_listed_only_for_the_tenants_concerned(app, client, setup, make_admin):
+    response = client.post("/requests/move", data={"tax_id": tax_id(9), "reason": "并入"})
+    assert response.status_code == 303
+    holder = app.test_client()
+    login(holder, setup["other"]["email"])
+    html = holder.get("/requests/").get_data(as_text=True)
+    assert tax_id(9) in html and "待对方确认" in html  # the holder must accept it
+    third = make_admin(customer="无关第三集团有限公司", email="third@example.com")
+    stranger = app.test_client()
+    login(stranger, third["email"])
+    html = stranger.get("/requests/").get_data(as_text=True)
     assert "还没有申请" in html and tax_id(9) not in html
+    with app.app_context():
+        req_id = db.session.query(ChangeRequest.id).scalar()
+    assert stranger.get(f"/requests/{req_id}").status_code == 404
+    assert stranger.post(f"/requests/{req_id}/accept", data={}).status_code == 404
 
 
 def test_the_lookup_shows_the_holding_tenant_not_the_enterprise_name(client, setup):

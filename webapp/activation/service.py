@@ -127,6 +127,8 @@ def choose_erp(order: Order, erp: str, deployment: str, *, ip: str | None = None
 def _tenant_named(name: str, actor_label: str, ip: str | None) -> Tenant:
     """The tenant called `name`, created if new (safe against a concurrent creation)."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.name == name))
+    while tenant is not None and tenant.merged_into_id is not None:
+        tenant = db.session.get(Tenant, tenant.merged_into_id)  # 合并租户: orders go to the target
     if tenant is not None:
         return tenant
     try:

@@ -18,6 +18,7 @@ from webapp.credentials.emails import queue_authorization_email
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credential, Enterprise,
                            OrderLine, Product, User)
+from webapp.models.allocation import STATUS_LABELS as ALLOCATION_STATUS_LABELS
 from webapp.orm import utcnow
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -107,12 +108,19 @@ class ResultRow:
     allocated_at: datetime
     allocated_by: str | None
     client_id: str | None
+    status: str = "active"  # 已替换 after a tax ID change
+    enterprise_tenant_id: int | None = None  # another tenant's after 企业变更租户
+
+    @property
+    def status_label(self) -> str:
+        return ALLOCATION_STATUS_LABELS.get(self.status, self.status)
 
 
 def _results_query(order_id: int):
     return (
         select(Allocation.id, Enterprise.id, Enterprise.name, Enterprise.tax_id, Product.name,
-               Allocation.allocated_at, User.email, Credential.client_id)
+               Allocation.allocated_at, User.email, Credential.client_id, Allocation.status,
+               Enterprise.tenant_id)
         .join(Enterprise, Enterprise.id == Allocation.enterprise_id)
         .join(OrderLine, OrderLine.id == Allocation.line_id)
         .join(Product, Product.id == OrderLine.product_id)

@@ -1,13 +1,17 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from webapp.auth import service as accounts
+from webapp.auth import staff
 from webapp.auth.forms import LoginForm
-from webapp.core.errors import ServiceError
+from webapp.core.errors import NotFound, ServiceError
 from webapp.extensions import db
+from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
+from webapp.web.access import roles_required
 from webapp.web.errors import status_of
+from webapp.web.htmx import hx_redirect
 
 bp = Blueprint("auth", __name__)
 
@@ -52,3 +56,75 @@ def logout():
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"), 303)
+
+
+# ---- 账号管理 (ops): staff accounts, and the one-time link that sets a password ----
+
+def _staff_page(status: int = 200, error: str | None = None, data=None):
+    return render_template("auth/staff.html", accounts=staff.staff_accounts(), roles=STAFF_ROLES,
+                           role_labels=ROLE_LABELS, error=error, data=data or {}), status
+
+
+@bp.get("/staff/")
+@roles_required(OPS)
+def staff_index():
+    return _staff_page()
+
+
+@bp.post("/staff/")
+@roles_required(OPS)
+def staff_create():
+    try:
+        user = staff.create(request.form.get("email", "")[:254], request.form.get("role", ""),
+                            actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _staff_page(status_of(exc), exc.message, request.form)
+    db.session.commit()
+    flash(f"已创建账号 {user.email}，设置密码的链接已发送至该邮箱。", "success")
+    return hx_redirect(url_for(".staff_index"))
+
+
+@bp.post("/staff/<int:user_id>/<action>")
+@roles_required(OPS)
+def staff_update(user_id: int, action: str):
+    """role (change the role), disable, enable, resend (a new password link)."""
+    if action not in ("role", "disable", "enable", "resend"):
+        abort(404)
+    try:
+        user = staff.load_staff(user_id)
+        if action == "role":
+            staff.change_role(user, request.form.get("role", ""), actor=current_user)
+        elif action == "resend":
+            staff.queue_password_email(user, current_user)
+        else:
+            staff.set_active(user, action == "enable", actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        if isinstance(exc, NotFound):
+            abort(404)
+        return _staff_page(status_of(exc), exc.message)
+    db.session.commit()
+    flash(f"账号 {user.email} 已更新。", "success")
+    return hx_redirect(url_for(".staff_index"))
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """The one-time link of the staff password email."""
+    try:
+        user = staff.user_for_link(token[:500])
+    except ServiceError as exc:
+        return render_template("auth/set_password.html", error=exc.message, user=None), status_of(exc)
+    if request.method == "GET":
+        return render_template("auth/set_password.html", user=user, errors={})
+    try:
+        staff.set_password(token[:500], request.form.get("password", ""),
+                           request.form.get("confirm", ""))
+    except ServiceError as exc:
+        db.session.rollback()
+        return render_template("auth/set_password.html", user=user,
+                               errors={exc.field or "password": exc.message}), status_of(exc)
+    db.session.commit()
+    flash("密码已设置，请登录。", "success")
+    return redirect(url_for(".login"), 303)

@@ -29,6 +29,18 @@ ACTION_LABELS = {
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "golive.verified": "连接已验证",
+    "request.submitted": "提交申请",
+    "request.accepted": "对方确认申请",
+    "request.refused": "对方拒绝申请",
+    "request.approved": "审批通过",
+    "request.rejected": "审批驳回",
+    "request.paid": "标记已付款",
+    "request.executed": "申请已执行",
+    "request.failed": "申请执行失败",
+    "allocation.replaced": "权益税号变更",
+    "user.role_changed": "修改角色",
+    "user.enabled": "启用账号",
+    "user.password_set": "设置密码",
 }
 
 

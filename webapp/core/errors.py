@@ -39,6 +39,10 @@ class Expired(ServiceError):
     """It was valid once: a superseded link, an expired preview."""
 
 
+class TooLarge(ServiceError):
+    """An upload past its size limit."""
+
+
 class RateLimited(ServiceError):
     """Too many attempts; the message says when to try again."""
 

@@ -82,6 +82,26 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
     It goes to the contact email of each order the credential concerns (one email per address,
     with the hints of that address's latest order); with no such order, to the acting admin.
     """
+    scope = credentials.SCOPE_LABELS[cred.scope]
+    recipients = _queue_for_credential(cred, actor, "【发票云】授权信息已重置", reason="rotation",
+                                       rotated_scope=scope)
+    audit.record("authorization.rotation_email_queued", actor=actor, tenant_id=cred.tenant_id,
+                 target=cred, to=recipients)
+    return recipients
+
+
+def queue_tax_change_email(cred: Credential, old_tax_id: str, *,
+                           actor: User | None = None) -> list[str]:
+    """After a 权益税号变更: the new enterprise's authorization email (same recipients as above)."""
+    recipients = _queue_for_credential(cred, actor, "【发票云】权益税号变更 授权邮件",
+                                       reason="tax_change", old_tax_id=old_tax_id)
+    audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
+                 target=cred, to=recipients, reason="tax_change")
+    return recipients
+
+
+def _queue_for_credential(cred: Credential, actor: User | None, subject: str,
+                          **extra) -> list[str]:
     orders, seen = [], set()
     for order in _orders_for(cred):
         if order.contact_email.lower() not in seen:
@@ -93,14 +113,10 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
         rows = [dict(enterprise=enterprise, products=_products_of(enterprise.id),
                      cred=credentials.reveal(cred))]
     tenant = db.session.get(Tenant, cred.tenant_id)
-    scope = credentials.SCOPE_LABELS[cred.scope]
     targets = [(o.contact_email, o) for o in orders] or ([(actor.email, None)] if actor else [])
     for to, order in targets:
-        ctx = _context(tenant, order, rows, reason="rotation", rotated_scope=scope)
+        ctx = _context(tenant, order, rows, **extra)
         suffix = f"（订单 {order.order_no}）" if order else ""
-        _queue(to, f"【发票云】授权信息已重置{suffix}", ctx, order, cred.tenant_id)
-    recipients = [to for to, _ in targets]
-    audit.record("authorization.rotation_email_queued", actor=actor, tenant_id=cred.tenant_id,
-                 target=cred, to=recipients)
-    return recipients
+        _queue(to, f"{subject}{suffix}", ctx, order, cred.tenant_id)
+    return [to for to, _ in targets]
 

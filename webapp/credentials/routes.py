@@ -96,6 +96,8 @@ def rotate(credential_id: int):
     cred = get_for_tenant(Credential, credential_id)
     if request.method == "GET" or request.form.get("confirmed") != "yes":
         return _page(confirm=cred)
+    if cred.status == "disabled":  # 税号已变更: kept as history, never rotated
+        abort(409, "该授权信息已停用（税号已变更），不能重置密钥。")
     credentials.rotate_secret(cred, actor=current_user, ip=request.remote_addr)
     recipients = authorization.queue_rotation_email(cred, actor=current_user)
     db.session.commit()

@@ -11,10 +11,10 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import audit, crypto
-from webapp.core.errors import NotFound
+from webapp.core.errors import Conflict, NotFound
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OutboxEmail, User
-from webapp.models.credential import SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
+from webapp.models.credential import DISABLED, SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
 from webapp.orm import utcnow
 
 ENCRY_KEY_LENGTH = 16
@@ -170,6 +170,8 @@ def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None
     Both change together: a leaked secret usually leaks with its EncryKey, and the ERP side is
     reconfigured from the new authorization email in one step anyway.
     """
+    if cred.status == DISABLED:
+        raise Conflict("该授权信息已停用（税号已变更），不能重置密钥。")
     # The old secret is kept (encrypted) only so the connection check can say "secret reset".
     cred.previous_secret_enc = cred.client_secret_enc
     cred.client_secret_enc = crypto.encrypt(new_client_secret())

@@ -8,6 +8,7 @@ from webapp.extensions import db
 from webapp.main import readiness
 from webapp.golive import status as golive
 from webapp.models import Order
+from webapp.requests import service as change_requests
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 
 bp = Blueprint("main", __name__)
@@ -24,7 +25,8 @@ def index():
 @login_required
 def home():
     if current_user.is_staff:
-        return render_template("main/staff_home.html")
+        return render_template("main/staff_home.html",
+                               request_counts=change_requests.status_counts())
     orders = db.session.scalars(
         select(Order).where(Order.tenant_id == current_tenant().id).order_by(Order.id.desc())
     ).all()

@@ -1,8 +1,8 @@
 """Allocations (entitlement × enterprise), the batches that committed them, and drafts."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import Self
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -32,9 +32,21 @@ class AllocationBatch(db.Model):
             .where(cls.id == ident, Order.id == order_id, Order.tenant_id == tenant_id))
 
 
+ACTIVE = "active"
+REPLACED = "replaced"
+STATUS_LABELS = {ACTIVE: "已分配", REPLACED: "已替换"}
+
+
 class Allocation(db.Model):
+    """An entitlement held by an enterprise; a tax ID change keeps the old row as 已替换 history
+    (`replaced_by`), so the line's allocated count counts active rows and replaced ones alike
+    only once: the replacement takes no new quota."""
+
     __tablename__ = "allocation"
-    __table_args__ = (UniqueConstraint("line_id", "enterprise_id"),)
+    __table_args__ = (
+        UniqueConstraint("line_id", "enterprise_id"),
+        CheckConstraint("status IN ('active', 'replaced')", name="status_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
@@ -42,9 +54,18 @@ class Allocation(db.Model):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("allocation_batch.id"), index=True)
     allocated_at: Mapped[datetime] = mapped_column(default=utcnow)
     allocated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(10), default=ACTIVE, server_default=ACTIVE)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"))
+    # A restarted validity (tax ID change); None: the line's validity applies.
+    valid_from: Mapped[date | None]
+    valid_until: Mapped[date | None]
 
     line = relationship("OrderLine")
     enterprise = relationship("Enterprise")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
 class AllocationDraft(db.Model):

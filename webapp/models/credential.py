@@ -11,6 +11,9 @@ from webapp.orm import utcnow
 SCOPE_TENANT = "tenant"
 SCOPE_ENTERPRISE = "enterprise"
 SCOPE_LABELS = {SCOPE_TENANT: "租户授权", SCOPE_ENTERPRISE: "企业授权"}
+ACTIVE = "active"
+DISABLED = "disabled"
+STATUS_LABELS = {ACTIVE: "有效", DISABLED: "已停用"}
 
 
 class Credential(TenantOwned, db.Model):
@@ -21,6 +24,7 @@ class Credential(TenantOwned, db.Model):
             " OR (scope = 'enterprise' AND enterprise_id IS NOT NULL)",
             name="scope_matches",
         ),
+        CheckConstraint("status IN ('active', 'disabled')", name="status_known"),
         Index(
             "uq_credential_tenant_scope",
             "tenant_id",
@@ -43,9 +47,15 @@ class Credential(TenantOwned, db.Model):
     # The client secret before the last 重置密钥 (Fernet): kept only so the connection check can
     # tell "secret reset at …" from a wrong sign; a sign cannot be checked against a hash.
     previous_secret_enc: Mapped[str | None] = mapped_column(Text)
-    # 已停用 (e.g. replaced by a tax ID change): kept, never deleted, refused by the check.
+    # 已停用 after a tax ID change: kept, never deleted (history stays with the old tax ID), and
+    # refused by the connection check.
+    status: Mapped[str] = mapped_column(String(10), default=ACTIVE, server_default=ACTIVE)
     disabled_at: Mapped[datetime | None]
 
     @property
     def is_disabled(self) -> bool:
-        return self.disabled_at is not None
+        return self.status == DISABLED
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]

@@ -15,6 +15,8 @@ KIND_LABELS = {
     "activation": "激活邮件",
     "authorization": "授权邮件",
     "reminder": "到期提醒",
+    "request": "申请通知",
+    "staff_password": "设置密码邮件",
 }
 
 

@@ -1,24 +1,56 @@
-"""Change requests (申请) and their audited lifecycle events."""
+"""Change requests (申请, 智能审批) and their audited lifecycle events.
+
+Lifecycle: (待对方确认 →) 待审批 → 已驳回 | 已通过 → 已执行 | 执行失败 (retryable).
+"""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text,
+                        false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow
 
+TAX_ISSUE = "tax_change_issue"
+TAX_RECEIVE = "tax_change_receive"
+MOVE = "move_enterprise"
+MERGE = "merge_tenant"
+TAX_KINDS = (TAX_ISSUE, TAX_RECEIVE)
 KIND_LABELS = {
-    "tax_change_issue": "发票云开票产品使用企业名称&税号&税盘变更申请",
-    "tax_change_receive": "金蝶发票云收票产品使用企业变更流程",
-    "move_enterprise": "企业变更租户",
-    "merge_tenant": "合并租户",
+    TAX_ISSUE: "发票云开票产品使用企业名称&税号&税盘变更申请",
+    TAX_RECEIVE: "金蝶发票云收票产品使用企业变更流程",
+    MOVE: "企业变更租户",
+    MERGE: "合并租户",
 }
+AWAITING = "awaiting"
+PENDING = "pending"
+REJECTED = "rejected"
+APPROVED = "approved"
+EXECUTED = "executed"
+FAILED = "failed"
 STATUS_LABELS = {
-    "pending": "待审批",
-    "rejected": "已驳回",
-    "approved": "已通过",
-    "executed": "已执行",
+    AWAITING: "待对方确认",
+    PENDING: "待审批",
+    REJECTED: "已驳回",
+    APPROVED: "已通过",
+    EXECUTED: "已执行",
+    FAILED: "执行失败",
+}
+OPEN_STATUSES = (AWAITING, PENDING, APPROVED, FAILED)
+CASE_LABELS = {
+    "wrong_tax_id": "激活时税号填写错误，需调整为正确税号",
+    "deregistered": "原税号注销或无法继续使用，权益替换至关联公司税号",
+}
+EVENT_LABELS = {
+    "submitted": "提交申请",
+    "accepted": "对方确认",
+    "refused": "对方拒绝",
+    "approved": "审批通过",
+    "rejected": "审批驳回",
+    "paid": "标记已付款",
+    "executed": "执行成功",
+    "failed": "执行失败",
 }
 
 
@@ -30,27 +62,53 @@ class ChangeRequest(TenantOwned, db.Model):
             name="kind_known",
         ),
         CheckConstraint(
-            "status IN ('pending', 'rejected', 'approved', 'executed')", name="status_known"
+            "status IN ('awaiting', 'pending', 'rejected', 'approved', 'executed', 'failed')",
+            name="status_known",
         ),
+        Index("ix_change_request_status_id", "status", "id"),  # the approver queue, oldest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
+    # The tenant that filed (or that support filed for).
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
+    allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"))
     tax_id: Mapped[str | None] = mapped_column(String(20))
     new_tax_id: Mapped[str | None] = mapped_column(String(20))
     new_name: Mapped[str | None] = mapped_column(String(200))
+    new_enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
+    change_case: Mapped[str | None] = mapped_column(String(20))
+    new_info: Mapped[dict | None] = mapped_column(JSON)  # the new enterprise's 工商信息
     source_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
     target_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
+    preview: Mapped[dict | None] = mapped_column(JSON)
+    preview_at_execution: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    restart_validity: Mapped[bool] = mapped_column(default=False, server_default=false())
     fee_cents: Mapped[int | None]
     fee_paid_at: Mapped[datetime | None]
+    fee_paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    payment_ref: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    executed_at: Mapped[datetime | None]
 
     events: Mapped[list["RequestEvent"]] = relationship(order_by="RequestEvent.id")
+    attachments: Mapped[list["RequestAttachment"]] = relationship(
+        order_by="RequestAttachment.id", lazy="select")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    fee_paid_by = relationship("User", foreign_keys=[fee_paid_by_id])
+    enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
+    new_enterprise = relationship("Enterprise", foreign_keys=[new_enterprise_id])
+    allocation = relationship("Allocation")
+    tenant = relationship("Tenant", foreign_keys=[tenant_id])
+    source_tenant = relationship("Tenant", foreign_keys=[source_tenant_id])
+    target_tenant = relationship("Tenant", foreign_keys=[target_tenant_id])
 
     @property
     def kind_label(self) -> str:
@@ -59,6 +117,28 @@ class ChangeRequest(TenantOwned, db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def case_label(self) -> str | None:
+        return CASE_LABELS.get(self.change_case or "")
+
+    @property
+    def is_tax_change(self) -> bool:
+        return self.kind in TAX_KINDS
+
+    @property
+    def is_paid_kind(self) -> bool:
+        return self.kind == TAX_ISSUE
+
+    @property
+    def needs_other_side(self) -> bool:
+        return self.kind in (MOVE, MERGE)
+
+    @property
+    def fee_label(self) -> str | None:
+        if self.fee_cents is None:
+            return None
+        return f"¥{self.fee_cents // 100}.{self.fee_cents % 100:02d}"
 
 
 class RequestEvent(db.Model):
@@ -69,4 +149,32 @@ class RequestEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor = relationship("User")
+
+    @property
+    def action_label(self) -> str:
+        return EVENT_LABELS.get(self.action, self.action)
+
+
+ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+class RequestAttachment(db.Model):
+    """An optional PDF or image filed with a request, stored in the database."""
+
+    __tablename__ = "request_attachment"
+    __table_args__ = (
+        CheckConstraint("content_type IN ('application/pdf', 'image/png', 'image/jpeg')",
+                        name="type_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("change_request.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

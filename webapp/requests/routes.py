@@ -1,15 +1,21 @@
-"""申请: 【联系售后】 opens a prefilled 企业变更租户 request; 我的申请 lists the tenant's requests.
+"""申请 (智能审批): filing (【联系售后】, 【申请变更】, 我的申请, support for a tenant), the request
+page with its steps, the other side's 确认, and the approver's queue and decisions."""
+from urllib.parse import quote
 
-Approval (待审批 → 已通过 → 已执行) is a later issue; here a request is recorded for support.
-"""
-from flask import Blueprint, flash, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from webapp.core.errors import ServiceError
+from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
+from webapp.models import Tenant
+from webapp.models.enterprise import BUSINESS_FIELDS
+from webapp.models.request import CASE_LABELS, KIND_LABELS, MERGE, MOVE, STATUS_LABELS
+from webapp.models.user import APPROVER, OPS, SUPPORT, TENANT_ADMIN
+from webapp.requests import attachments, filing, lifecycle, preview
 from webapp.requests import service as change_requests
 from webapp.requests.forms import MoveRequestForm
-from webapp.web.access import current_tenant, tenant_admin_required
+from webapp.web.access import roles_required
 from webapp.web.args import int_arg
 from webapp.web.errors import status_of
 from webapp.web.htmx import hx_redirect
@@ -17,52 +23,251 @@ from webapp.web.htmx import hx_redirect
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
 SUBMITTED = "申请已提交，售后审批后将为您处理。"
+filer_required = roles_required(TENANT_ADMIN, SUPPORT)
+staff_required = roles_required(SUPPORT, APPROVER, OPS)
+
+
+def filing_tenant() -> Tenant:
+    """A tenant admin files for its own tenant; support for the tenant it names (tenant_id)."""
+    if current_user.role == TENANT_ADMIN:
+        if current_user.tenant.merged_into_id is not None:
+            abort(403)
+        return current_user.tenant
+    tenant_id = int_arg("tenant_id", source=request.values)
+    tenant = db.session.get(Tenant, tenant_id) if tenant_id else None
+    if tenant is None:
+        abort(404)
+    return tenant
 
 
 @bp.get("/")
-@tenant_admin_required
+@roles_required(TENANT_ADMIN)
 def index():
-    """我的申请."""
-    rows, next_after = change_requests.for_tenant(current_tenant().id, after=int_arg("after"))
+    """我的申请 (tenant admin; staff work from the queue)."""
+    rows, next_after = change_requests.for_tenant(current_user.tenant_id, after=int_arg("after"))
     return render_template("requests/index.html", rows=rows, next_after=next_after)
 
 
-def _move_page(form: MoveRequestForm, tax_id: str, status: int = 200, error: str | None = None):
-    holder = pending = None
+@bp.get("/file")
+@roles_required(SUPPORT)
+def file_for_tenant():
+    """Support files for any tenant: its allocated tax IDs (【申请变更】), 企业变更租户, 合并租户."""
+    name = request.args.get("tenant", "").strip()[:200]
+    tenant = filing.tenant_named(name) if name else None
+    allocations = filing.active_allocations(tenant.id) if tenant else []
+    return render_template("requests/file_for_tenant.html", name=name, tenant=tenant,
+                           allocations=allocations), 200 if tenant or not name else 404
+
+
+# ---- 企业变更租户 (【联系售后】) ----
+
+def _move_page(form: MoveRequestForm, tenant: Tenant, tax_id: str, status: int = 200,
+               error: str | None = None):
+    holder = pending = shown = None
     if error is None:
         try:
-            change_requests.count_lookup(current_tenant(), request.remote_addr)
-            holder = change_requests.movable(current_tenant(), tax_id)
-            pending = change_requests.pending_move(current_tenant(), holder.tax_id)
+            change_requests.count_lookup(tenant, request.remote_addr)
+            holder = change_requests.movable(tenant, tax_id)
+            pending = change_requests.pending_move(tenant, holder.tax_id)
+            _req, shown = filing.draft(MOVE, current_user, tenant,
+                                       **filing.move_fields(tenant, holder, None))
         except ServiceError as exc:
             error, status = exc.message, status_of(exc)
     return render_template("requests/move.html", form=form, holder=holder, pending=pending,
-                           error=error), status
+                           error=error, tenant=tenant, shown=shown,
+                           preview_rows=preview.rows(shown)), status
 
 
 @bp.get("/move")
-@tenant_admin_required
+@filer_required
 def move():
     """The 企业变更租户 request, prefilled with the tax ID, its current tenant and this tenant."""
     tax_id = request.args.get("tax_id", "")[:64]
-    form = MoveRequestForm(tax_id=tax_id)
-    return _move_page(form, tax_id)
+    return _move_page(MoveRequestForm(tax_id=tax_id), filing_tenant(), tax_id)
 
 
 @bp.post("/move")
-@tenant_admin_required
+@filer_required
 def move_submit():
     form = MoveRequestForm()
+    tenant = filing_tenant()
     tax_id = (form.tax_id.data or "")[:64]
     try:
-        change_requests.submit_move(current_tenant(), current_user, tax_id, form.reason.data,
-                                    ip=request.remote_addr)
+        req = change_requests.submit_move(tenant, current_user, tax_id, form.reason.data,
+                                          ip=request.remote_addr)
     except ServiceError as exc:
         db.session.rollback()
         if exc.field == "reason":
             form.reason.errors = [exc.message]
-            return _move_page(form, tax_id, 422)
-        return _move_page(form, tax_id, 422, error=exc.message)
+            return _move_page(form, tenant, tax_id, 422)
+        return _move_page(form, tenant, tax_id, 422, error=exc.message)
     db.session.commit()
     flash(SUBMITTED, "success")
-    return hx_redirect(url_for(".index"))
+    return hx_redirect(url_for(".show", request_id=req.id))
+
+
+# ---- 权益税号变更 (【申请变更】) ----
+
+def _tax_page(allocation, tenant, data, status=200, errors=None, shown=None):
+    kind = preview.kind_for_product(allocation.line.product.code)
+    return render_template("requests/tax_change.html", allocation=allocation, tenant=tenant,
+                           max_size=attachments.size_label(attachments.max_bytes()), kind=kind, kind_label=KIND_LABELS[kind], data=data,
+                           errors=errors or {}, cases=CASE_LABELS, fields=BUSINESS_FIELDS,
+                           shown=shown, preview_rows=preview.rows(shown)), status
+
+
+@bp.route("/tax/<int:allocation_id>", methods=["GET", "POST"])
+@filer_required
+def tax_change(allocation_id: int):
+    """The 开票/收票 form of one allocation: 【预览】 shows what will move, 【提交申请】 files it."""
+    tenant = filing_tenant()
+    try:
+        allocation = filing.allocation_of(tenant.id, allocation_id)
+    except ServiceError:
+        abort(404)
+    if request.method == "GET":
+        return _tax_page(allocation, tenant, {})
+    data = request.form
+    try:
+        if data.get("action") != "submit":
+            fields = filing.tax_change_fields(allocation, data)
+            kind = fields.pop("kind")
+            _req, shown = filing.draft(kind, current_user, tenant, **fields)
+            status = 422 if shown["problems"] else 200
+            return _tax_page(allocation, tenant, data, status, shown=shown)
+        req = filing.file_tax_change(tenant, current_user, allocation.id, data,
+                                     upload=request.files.get("attachment"),
+                                     ip=request.remote_addr)
+    except InvalidEnterprise as exc:
+        db.session.rollback()
+        errors = {{"name": "new_name", "tax_id": "new_tax_id"}.get(k, k): v
+                  for k, v in exc.errors.items()}
+        return _tax_page(allocation, tenant, data, 422, errors=errors)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _tax_page(allocation, tenant, data, status_of(exc),
+                         errors={exc.field or "preview": exc.message})
+    db.session.commit()
+    flash(SUBMITTED, "success")
+    return hx_redirect(url_for(".show", request_id=req.id))
+
+
+# ---- 合并租户 ----
+
+def _merge_page(tenant, data, status=200, errors=None, shown=None):
+    return render_template("requests/merge.html", tenant=tenant, data=data, errors=errors or {},
+                           shown=shown, preview_rows=preview.rows(shown)), status
+
+
+@bp.route("/merge", methods=["GET", "POST"])
+@filer_required
+def merge():
+    tenant = filing_tenant()
+    if request.method == "GET":
+        return _merge_page(tenant, {"direction": "into_other"})
+    data = request.form
+    try:
+        if data.get("action") != "submit":
+            source, target = filing.merge_tenants(tenant, data.get("other_tenant"),
+                                                  data.get("direction", ""))
+            _req, shown = filing.draft(MERGE, current_user, tenant, source_tenant_id=source.id,
+                                       target_tenant_id=target.id)
+            return _merge_page(tenant, data, 422 if shown["problems"] else 200, shown=shown)
+        req = filing.file_merge(tenant, current_user, data.get("other_tenant"),
+                                data.get("direction", ""), data.get("reason"),
+                                ip=request.remote_addr)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _merge_page(tenant, data, status_of(exc), errors={exc.field or "preview": exc.message})
+    db.session.commit()
+    flash(SUBMITTED, "success")
+    return hx_redirect(url_for(".show", request_id=req.id))
+
+
+# ---- the request page and its steps ----
+
+def _load(request_id: int):
+    try:
+        return lifecycle.load(request_id, current_user)
+    except ServiceError:
+        abort(404)
+
+
+def _show_page(req, status=200, error=None):
+    stored, current = lifecycle.stored_and_current(req)
+    return render_template(
+        "requests/show.html", req=req, error=error, stored_rows=preview.rows(stored),
+        stored=stored, current=current, current_rows=preview.rows(current),
+        differs=preview.differs(stored, current), can_accept=lifecycle.can_accept(req, current_user),
+        can_approve=lifecycle.can_approve(req, current_user),
+        is_approver=current_user.role == APPROVER,
+        default_fee=lifecycle.parse_fee(None)), status
+
+
+@bp.get("/<int:request_id>")
+@login_required
+def show(request_id: int):
+    return _show_page(_load(request_id))
+
+
+@bp.get("/<int:request_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(request_id: int, attachment_id: int):
+    """The attachment, only for those who may see the request (404 for anyone else)."""
+    try:
+        found = attachments.load(_load(request_id), attachment_id)
+    except ServiceError:
+        abort(404)
+    response = make_response(found.data)
+    response.headers["Content-Type"] = found.content_type
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"attachment-{found.id}\"; filename*=UTF-8''{quote(found.filename)}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+STEPS = {
+    "accept": lambda req, f, ip: lifecycle.accept(req, current_user, f.get("comment"), ip=ip),
+    "refuse": lambda req, f, ip: lifecycle.refuse(req, current_user, f.get("comment"), ip=ip),
+    "approve": lambda req, f, ip: lifecycle.approve(
+        req, current_user, f.get("comment"), fee=f.get("fee"),
+        restart_validity=f.get("restart_validity") == "1", ip=ip),
+    "reject": lambda req, f, ip: lifecycle.reject(req, current_user, f.get("comment"), ip=ip),
+    "paid": lambda req, f, ip: lifecycle.mark_paid(req, current_user, f.get("payment_ref"), ip=ip),
+    "retry": lambda req, f, ip: lifecycle.retry(req, current_user, ip=ip),
+}
+DONE = {"accept": "已确认，申请进入待审批。", "refuse": "已拒绝该申请。", "approve": "审批已通过。",
+        "reject": "已驳回该申请。", "paid": "已标记已付款。", "retry": "已重新执行。"}
+
+
+@bp.post("/<int:request_id>/<step>")
+@login_required
+def act(request_id: int, step: str):
+    """One step (accept, refuse, approve, reject, paid, retry); a refused step changes nothing."""
+    if step not in STEPS:
+        abort(404)
+    req = _load(request_id)
+    try:
+        STEPS[step](req, request.form, request.remote_addr)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _show_page(_load(request_id), status_of(exc), error=exc.message)
+    db.session.commit()
+    if req.status == "failed":
+        flash(f"{DONE[step]} 执行失败：{req.error}", "error")
+    else:
+        flash(DONE[step] + (" 已执行。" if req.status == "executed" else ""), "success")
+    return hx_redirect(url_for(".show", request_id=req.id))
+
+
+@bp.get("/queue")
+@staff_required
+def queue():
+    """The approver queue: filter by type and state, oldest first."""
+    kind = request.args.get("kind", "")
+    status = request.args.get("status", "pending")
+    rows, next_after = lifecycle.approver_queue(kind or None, status or None, after=int_arg("after"))
+    return render_template("requests/queue.html", rows=rows, next_after=next_after, kind=kind,
+                           status=status, kinds=KIND_LABELS, statuses=STATUS_LABELS,
+                           counts=lifecycle.status_counts())

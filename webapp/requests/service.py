@@ -1,19 +1,18 @@
-"""申请 filed by tenant admins. This issue records 企业变更租户 requests (move an enterprise
-held by another tenant to this one); approving and executing them is a later issue."""
+"""申请 (智能审批), the public face other features use: the 【联系售后】 lookup, filing a
+企业变更租户 request, a tenant's list and its open count. The rules live in filing.py,
+lifecycle.py, preview.py and execute.py."""
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from webapp.core import audit, keyset, taxid
-from webapp.core.business_fields import CONTROL
-from webapp.core.errors import Conflict, RateLimited, ServiceError
+from webapp.core import keyset
+from webapp.core.errors import RateLimited
 from webapp.core.ratelimit import FailureLimit, retry_minutes
-from webapp.enterprises import service as enterprises
 from webapp.extensions import db
-from webapp.models import ChangeRequest, Enterprise, RequestEvent, Tenant, User
+from webapp.models import ChangeRequest, Enterprise, Tenant, User
+from webapp.models.request import MOVE, OPEN_STATUSES
+from webapp.requests import filing, lifecycle
 
-MOVE = "move_enterprise"
-REASON_MAX = 1000
 LIST_SIZE = 50
 
 
@@ -28,67 +27,45 @@ def count_lookup(tenant: Tenant, ip: str | None) -> None:
     limit.fail(*keys)
 
 
-def movable(tenant: Tenant, raw_tax_id: str) -> Enterprise:
-    """The enterprise another tenant holds under this tax ID; ServiceError otherwise."""
-    tax_id = taxid.validate(raw_tax_id)
-    holder = enterprises.find_holder(tax_id)
-    if holder is None:
-        raise ServiceError(f"企业【{tax_id}】尚未被任何租户绑定，请直接【新增企业】。", field="tax_id")
-    if holder.tenant_id == tenant.id:
-        raise ServiceError(f"企业【{tax_id}】已在本租户下，无需申请。", field="tax_id")
-    return holder
+movable = filing.movable  # (tenant, raw_tax_id) -> Enterprise; ServiceError otherwise
 
 
 def pending_move(tenant: Tenant, tax_id: str) -> ChangeRequest | None:
-    return db.session.scalar(select(ChangeRequest).where(
-        ChangeRequest.kind == MOVE, ChangeRequest.status == "pending",
-        ChangeRequest.tenant_id == tenant.id, ChangeRequest.tax_id == tax_id))
+    """This tenant's open 企业变更租户 request for `tax_id`, if any."""
+    return filing.open_request(kind=MOVE, tenant_id=tenant.id, tax_id=tax_id)
 
 
 def submit_move(tenant: Tenant, user: User, raw_tax_id: str, reason: str,
                 ip: str | None = None) -> ChangeRequest:
-    """Record a pending 企业变更租户 request, its first event and the audit entry."""
-    holder = movable(tenant, raw_tax_id)
-    reason_text, problem = _clean_reason(reason)
-    if problem:
-        raise ServiceError(problem, field="reason")
-    if pending_move(tenant, holder.tax_id) is not None:
-        raise Conflict(f"您已提交过企业【{holder.tax_id}】的变更租户申请，正在等待售后审批，请勿重复提交。",
-                           field="reason")
-    request = ChangeRequest(
-        kind=MOVE, status="pending", tenant_id=tenant.id, enterprise_id=holder.id,
-        tax_id=holder.tax_id, source_tenant_id=holder.tenant_id,
-        target_tenant_id=tenant.id, reason=reason_text, created_by_id=user.id)
-    db.session.add(request)
-    db.session.flush()
-    db.session.add(RequestEvent(request_id=request.id, actor_id=user.id, action="submitted",
-                                comment=reason_text))
-    audit.record("request.submitted", actor=user, tenant_id=tenant.id, target=request, ip=ip,
-                 kind=MOVE, tax_id=holder.tax_id, source_tenant=holder.tenant.name,
-                 target_tenant=tenant.name)
-    return request
+    """File a 企业变更租户 request into `tenant` (待对方确认 until the holder accepts)."""
+    return filing.file_move(tenant, user, raw_tax_id, reason, ip=ip)
 
 
-def _clean_reason(reason: str) -> tuple[str | None, str | None]:
-    text = (reason or "").replace("\r\n", "\n").strip()
-    if not text:
-        return None, "请填写申请原因，例如：该企业已归属本集团，需要在本租户下分配权益。"
-    if len(text) > REASON_MAX:
-        return None, f"申请原因不能超过 {REASON_MAX} 个字符（当前 {len(text)} 个）"
-    if CONTROL.search(text):
-        return None, "申请原因含有不可见的控制字符，请删除后重试"
-    return text, None
+def status_counts() -> dict[str, int]:
+    """Requests per state, for the staff home."""
+    return lifecycle.status_counts()
+
+
+def _concerning(tenant_id: int):
+    return or_(ChangeRequest.tenant_id == tenant_id, ChangeRequest.source_tenant_id == tenant_id,
+               ChangeRequest.target_tenant_id == tenant_id)
+
+
+def open_count(tenant_id: int) -> int:
+    """Open requests (待对方确认, 待审批, 已通过, 执行失败) concerning the tenant."""
+    return db.session.scalar(select(func.count()).select_from(ChangeRequest).where(
+        _concerning(tenant_id), ChangeRequest.status.in_(OPEN_STATUSES))) or 0
 
 
 def for_tenant(tenant_id: int, after: int | None = None, size: int = LIST_SIZE):
-    """The tenant's requests, newest first: [(request, 企业名称, 现租户, 新租户)] and the
-    next cursor (one statement per page)."""
+    """Requests concerning the tenant (filed by it or by the other side), newest first:
+    [(request, 企业名称, 现租户, 新租户)] and the next cursor (one statement per page)."""
     source, target = aliased(Tenant), aliased(Tenant)
     query = (select(ChangeRequest, Enterprise.name, source.name, target.name)
              .outerjoin(Enterprise, Enterprise.id == ChangeRequest.enterprise_id)
              .outerjoin(source, source.id == ChangeRequest.source_tenant_id)
              .outerjoin(target, target.id == ChangeRequest.target_tenant_id)
-             .where(ChangeRequest.tenant_id == tenant_id))
+             .where(_concerning(tenant_id)))
     found = keyset.page(query, [ChangeRequest.id], lambda r: r[0].id, after=after, size=size,
                         descending=True)
     return found.rows, found.next_key

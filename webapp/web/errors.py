@@ -5,13 +5,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.core.errors import (Conflict, Expired, Forbidden, Invalid, NotFound, RateLimited,
-                                ServiceError)
+                                ServiceError, TooLarge)
 from webapp.extensions import db
 from webapp.web.htmx import is_htmx
 
 # The one mapping from a refused change to the status the app answers.
 STATUS = {Invalid: 422, Forbidden: 403, NotFound: 404, Conflict: 409, Expired: 410,
-          RateLimited: 429}
+          TooLarge: 413, RateLimited: 429}
 
 MESSAGES = {
     400: "请求无效，请刷新页面后重试。",

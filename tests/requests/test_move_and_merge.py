@@ -1,0 +1,169 @@
+"""企业变更租户 and 合并租户 over HTTP: file (with a preview) → the other side accepts → approve →
+executed, with every kind of row counted for both tenants before and after."""
+import pytest
+from factories import login, tax_id
+from request_rows import last_ids, request_of, tenant_rows
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import (AllocationDraft, ChangeRequest, Credential, Enterprise, OrderLine,
+                           Tenant, User)
+
+HOLDER = "杭州持有集团有限公司"
+TARGET = "苏州示例科技有限公司"
+
+
+@pytest.fixture
+def tenants(app, make_admin, make_batch):
+    """Two tenants with orders, allocations, credentials, a draft and audit rows; the holder
+    owns 杭州子公司 (tax_id(9)) and an enterprise whose name the target also uses."""
+    from webapp.credentials import service as credentials
+
+    target = make_admin(customer=TARGET, email="buyer@example.com")
+    holder = make_admin(customer=HOLDER, email="holder@example.com")
+    _b, held = make_batch(holder, names=[("杭州子公司", tax_id(9)), ("同名企业有限公司", tax_id(10))])
+    _b, _mine = make_batch(target, names=[("同名企业有限公司", tax_id(20))])
+    with app.app_context():
+        for eid in held:
+            credentials.ensure_enterprise_credential(db.session.get(Enterprise, eid))
+        credentials.ensure_tenant_credential(holder["tenant_id"])
+        credentials.ensure_tenant_credential(target["tenant_id"])
+        line = db.session.scalar(select(OrderLine.id).where(OrderLine.order_id == holder["order_id"])
+                                 .order_by(OrderLine.id.desc()))
+        db.session.add(AllocationDraft(line_id=line, enterprise_id=held[0]))
+        db.session.commit()
+    return {"target": target, "holder": holder, "held": held}
+
+
+def clients(app, tenants):
+    target, holder = app.test_client(), app.test_client()
+    login(target, tenants["target"]["email"])
+    login(holder, tenants["holder"]["email"])
+    return target, holder
+
+
+def test_move_end_to_end_via_contact_support(app, tenants, signed_in):
+    target, holder = clients(app, tenants)
+    t_id, h_id = tenants["target"]["tenant_id"], tenants["holder"]["tenant_id"]
+    html = target.get(f"/requests/move?tax_id={tax_id(9)}").get_data(as_text=True)
+    assert "将迁移的数据" in html and "仍属于原订单" in html
+    response = target.post("/requests/move", data={"tax_id": tax_id(9), "reason": "已并入本集团"})
+    assert response.status_code == 303
+    req = request_of(app)
+    assert req.status == "awaiting"
+    approver = signed_in("approver")
+    # nobody approves before the holder accepts
+    assert approver.post(f"/requests/{req.id}/approve", data={}).status_code == 409
+    # the filer cannot accept for the other side
+    assert target.post(f"/requests/{req.id}/accept", data={}).status_code == 403
+    assert "待对方确认" in holder.get(f"/requests/{req.id}").get_data(as_text=True)
+    before_t, before_h = tenant_rows(app, t_id), tenant_rows(app, h_id)
+    cutoff = last_ids(app)
+    assert holder.post(f"/requests/{req.id}/accept", data={"comment": "同意"}).status_code == 303
+    assert request_of(app).status == "pending"
+    assert approver.post(f"/requests/{req.id}/approve", data={"comment": "核实无误"}).status_code == 303
+    assert request_of(app).status == "executed"
+    after_t, after_h = tenant_rows(app, t_id, cutoff), tenant_rows(app, h_id, cutoff)
+    moved = {"enterprises": 1, "allocations": 1, "credentials": 1, "drafts": 1}
+    for kind in before_t:
+        if kind == "audit":  # the enterprise's history changed tenant, nothing was dropped
+            assert after_t[kind] + after_h[kind] == before_t[kind] + before_h[kind]
+            assert after_t[kind] > before_t[kind]
+            continue
+        assert after_t[kind] == before_t[kind] + moved.get(kind, 0), kind
+        assert after_h[kind] == before_h[kind] - moved.get(kind, 0), kind
+    assert after_h["orders"] == before_h["orders"] and after_h["lines"] == before_h["lines"]
+    with app.app_context():
+        ent = db.session.scalar(select(Enterprise).where(Enterprise.tax_id == tax_id(9)))
+        assert ent.tenant_id == t_id
+    assert tax_id(9) in target.get("/enterprises/").get_data(as_text=True)
+    assert tax_id(9) not in holder.get("/enterprises/").get_data(as_text=True)
+    html = holder.get(f"/orders/{tenants['holder']['order_id']}/allocations").get_data(as_text=True)
+    assert "已变更至其他租户（订单行仍属于本订单）" in html
+
+
+def test_the_holder_refuses_with_a_reason(app, tenants):
+    target, holder = clients(app, tenants)
+    assert target.post("/requests/move", data={"tax_id": tax_id(9), "reason": "x"}).status_code == 303
+    req = request_of(app)
+    response = holder.post(f"/requests/{req.id}/refuse", data={"comment": ""})
+    assert response.status_code == 422 and "请填写拒绝原因" in response.get_data(as_text=True)
+    assert holder.post(f"/requests/{req.id}/refuse", data={"comment": "该企业仍归我方"}).status_code == 303
+    assert request_of(app).status == "rejected"
+    assert "该企业仍归我方" in target.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert holder.post(f"/requests/{req.id}/accept", data={}).status_code == 403
+
+
+def test_support_accepts_on_behalf_of_the_holder(app, tenants, signed_in):
+    target, _holder = clients(app, tenants)
+    assert target.post("/requests/move", data={"tax_id": tax_id(9), "reason": "x"}).status_code == 303
+    req = request_of(app)
+    support = signed_in("support")
+    assert support.post(f"/requests/{req.id}/accept", data={"comment": "电话确认"}).status_code == 303
+    assert request_of(app).status == "pending"
+
+
+def test_merge_end_to_end_counts_every_row(app, tenants, signed_in):
+    target, holder = clients(app, tenants)
+    t_id, h_id = tenants["target"]["tenant_id"], tenants["holder"]["tenant_id"]
+    data = {"other_tenant": TARGET, "direction": "into_other", "reason": "集团内合并"}
+    response = holder.post("/requests/merge", data={**data, "action": "preview"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "将迁移的数据" in html
+    assert "目标租户已有同名企业【同名企业有限公司】" in html
+    assert holder.post("/requests/merge", data={**data, "action": "submit"}).status_code == 303
+    req = request_of(app)
+    assert req.status == "awaiting" and req.preview["counts"]["enterprises"] == 2
+    assert target.post(f"/requests/{req.id}/accept", data={}).status_code == 303
+    before_t, before_h = tenant_rows(app, t_id), tenant_rows(app, h_id)
+    cutoff = last_ids(app)
+    approver = signed_in("approver")
+    assert approver.post(f"/requests/{req.id}/approve", data={}).status_code == 303
+    assert request_of(app).status == "executed"
+    after_t, after_h = tenant_rows(app, t_id, cutoff), tenant_rows(app, h_id, cutoff)
+    for kind in before_t:
+        assert after_h[kind] == 0, kind
+        assert after_t[kind] == before_t[kind] + before_h[kind], kind
+    with app.app_context():
+        source = db.session.get(Tenant, h_id)
+        assert source.display_name == f"{HOLDER}（已合并至【{TARGET}】）"
+        names = sorted(db.session.scalars(select(Enterprise.name).where(Enterprise.tenant_id == t_id)))
+        assert names == ["同名企业有限公司", "同名企业有限公司（合并）", "杭州子公司"]
+        admin = db.session.scalar(select(User).where(User.email == "holder@example.com"))
+        assert admin.tenant_id == t_id
+        tenant_cred = db.session.scalar(select(Credential).where(
+            Credential.tenant_id == h_id, Credential.enterprise_id.is_(None)))
+        assert tenant_cred.status == "disabled"
+    html = approver.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert f"已合并至【{TARGET}】" in html and "数据在提交后发生了变化" not in html
+    # the source's admin now works in the target tenant
+    assert tax_id(9) in holder.get("/enterprises/").get_data(as_text=True)
+
+
+def test_bad_merges_change_nothing(app, tenants):
+    _target, holder = clients(app, tenants)
+    for data, message in [
+        ({"other_tenant": "不存在的租户"}, "未找到该租户"),
+        ({"other_tenant": HOLDER}, "不能与本租户合并"),
+        ({"other_tenant": TARGET, "direction": "sideways"}, "请选择合并方向"),
+        ({"other_tenant": TARGET, "reason": ""}, "请填写申请原因"),
+    ]:
+        response = holder.post("/requests/merge", data={
+            "direction": "into_other", "reason": "x", "action": "submit", **data})
+        assert response.status_code == 422, data
+        assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(ChangeRequest).count() == 0
+
+
+def test_a_changed_preview_is_shown_beside_the_stored_one(app, tenants, signed_in):
+    target, holder = clients(app, tenants)
+    data = {"other_tenant": TARGET, "direction": "into_other", "reason": "合并", "action": "submit"}
+    assert holder.post("/requests/merge", data=data).status_code == 303
+    req = request_of(app)
+    with app.app_context():
+        db.session.add(Enterprise(tenant_id=tenants["holder"]["tenant_id"], tax_id=tax_id(30),
+                                  name="后来新增的企业"))
+        db.session.commit()
+    html = signed_in("approver").get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "数据在提交后发生了变化" in html and "提交时的预览" in html and "当前预览" in html

@@ -1,0 +1,109 @@
+"""Staff accounts managed by ops on a page: create, change role, disable. The person sets the
+password through a one-time link emailed via the outbox: the link is signed and names a
+fingerprint of the current password hash, so it stops working once used (or once another link
+was used), and after PASSWORD_LINK_MAX_AGE seconds."""
+import hashlib
+import secrets
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from webapp.activation.service import validate_password
+from webapp.core import audit, outbox
+from webapp.core.errors import Conflict, Expired, NotFound, ServiceError
+from webapp.extensions import db
+from webapp.models import User
+from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
+from webapp.orders.service import normalise_email
+
+SALT = "staff-password-link"
+DEFAULT_MAX_AGE = 3 * 24 * 3600
+KIND = "staff_password"
+
+
+def staff_accounts() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role.in_(STAFF_ROLES))
+                                   .order_by(User.role, User.email)))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def password_link(user: User) -> str:
+    token = _serializer().dumps({"u": user.id, "h": _fingerprint(user)})
+    return f"{current_app.config.get('PUBLIC_BASE_URL', '')}/password/{token}"
+
+
+def queue_password_email(user: User, actor: User) -> None:
+    link = password_link(user)
+    text = render_template("email/staff_password.txt", user=user, link=link,
+                           role=ROLE_LABELS[user.role])
+    outbox.queue(KIND, user.email, "【发票云激活中心】请设置您的登录密码", text)
+    audit.record("user.password_link_sent", actor=actor, target=user)
+
+
+def create(email: str, role: str, *, actor: User) -> User:
+    """A staff account without a usable password; the person sets one from the emailed link."""
+    email = normalise_email(email)
+    if role not in STAFF_ROLES:
+        raise ServiceError("请选择角色", field="role")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(f"账号 {email} 已存在", field="email")
+    user = User(email=email, role=role)
+    user.set_password(secrets.token_urlsafe(32))  # unusable until the person sets one
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, target=user, role=role, via="page")
+    queue_password_email(user, actor)
+    return user
+
+
+def load_staff(user_id: int) -> User:
+    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if user is None or user.role not in STAFF_ROLES:
+        raise NotFound("账号不存在")
+    return user
+
+
+def change_role(user: User, role: str, *, actor: User) -> None:
+    if role not in STAFF_ROLES:
+        raise ServiceError("请选择角色", field="role")
+    if user.id == actor.id and role != OPS:
+        raise Conflict("不能修改自己的运营角色（避免无人管理账号）", field="role")
+    old, user.role = user.role, role
+    audit.record("user.role_changed", actor=actor, target=user, old=old, new=role)
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Disable (sessions end at once: the user loader refuses inactive users) or enable."""
+    if user.id == actor.id and not active:
+        raise Conflict("不能停用自己的账号")
+    user.active = active
+    audit.record("user.enabled" if active else "user.disabled", actor=actor, target=user)
+
+
+def user_for_link(token: str) -> User:
+    """The account a password link names, if the link is valid, unused and not expired."""
+    max_age = current_app.config.get("PASSWORD_LINK_MAX_AGE", DEFAULT_MAX_AGE)
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+        user = db.session.get(User, int(data["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        user = None
+    if user is None or not user.active or data.get("h") != _fingerprint(user):
+        raise Expired("链接已失效，请联系运营重新发送设置密码邮件。")
+    return user
+
+
+def set_password(token: str, password: str, confirm: str) -> User:
+    user = user_for_link(token)
+    validate_password(password, confirm)
+    user.set_password(password)
+    audit.record("user.password_set", actor=user, target=user)
+    return user

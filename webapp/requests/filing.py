@@ -1,0 +1,163 @@
+"""Filing the four requests. A tenant admin files for its own tenant; a support agent for any
+tenant (the caller passes the tenant). Each request stores the preview computed when it is
+filed; a preview with problems (same tax ID, a third tenant's tax ID, another product…) is
+refused and nothing is written."""
+from sqlalchemy import select
+
+from webapp.core import taxid
+from webapp.core.errors import Conflict, Invalid, NotFound, ServiceError
+from webapp.enterprises import service as enterprises
+from webapp.extensions import db
+from webapp.models import Allocation, ChangeRequest, Enterprise, Tenant, User
+from webapp.models.allocation import ACTIVE
+from webapp.models.enterprise import BUSINESS_FIELDS
+from webapp.models.request import (AWAITING, CASE_LABELS, MERGE, MOVE, OPEN_STATUSES, PENDING,
+                                   TAX_KINDS)
+from webapp.requests import attachments, notify, preview
+from webapp.requests.text import clean_text
+
+REASON_MAX = 1000
+MOVE_REASON = "请填写申请原因，例如：该企业已归属本集团，需要在本租户下分配权益。"
+
+
+def _reason(text: str | None) -> str:
+    return clean_text(text, "申请原因", REASON_MAX, required=MOVE_REASON)
+
+
+def open_request(**where) -> ChangeRequest | None:
+    """An open (not ended) request matching `where` (column=value)."""
+    query = select(ChangeRequest).where(ChangeRequest.status.in_(OPEN_STATUSES))
+    for column, value in where.items():
+        query = query.where(getattr(ChangeRequest, column) == value)
+    return db.session.scalar(query.order_by(ChangeRequest.id).limit(1))
+
+
+def draft(kind: str, actor: User, tenant: Tenant, **fields) -> tuple[ChangeRequest, dict]:
+    """An unsaved request and its preview (what 【预览】 shows before submitting)."""
+    req = ChangeRequest(kind=kind, tenant_id=tenant.id, created_by_id=actor.id, **fields)
+    return req, preview.compute(req)
+
+
+def _save(req: ChangeRequest, shown: dict, actor: User, ip: str | None) -> ChangeRequest:
+    if shown["problems"]:
+        raise ServiceError("；".join(shown["problems"]), field="preview")
+    req.status = AWAITING if req.needs_other_side else PENDING
+    req.preview = shown
+    db.session.add(req)
+    db.session.flush()
+    notify.step(req, actor, "submitted", req.reason, ip=ip)
+    return req
+
+
+def movable(tenant: Tenant, raw_tax_id: str) -> Enterprise:
+    """The enterprise another tenant holds under this tax ID; ServiceError otherwise."""
+    tax_id = taxid.validate(raw_tax_id)
+    holder = enterprises.find_holder(tax_id)
+    if holder is None:
+        raise ServiceError(f"企业【{tax_id}】尚未被任何租户绑定，请直接【新增企业】。", field="tax_id")
+    if holder.tenant_id == tenant.id:
+        raise ServiceError(f"企业【{tax_id}】已在本租户下，无需申请。", field="tax_id")
+    return holder
+
+
+def move_fields(tenant: Tenant, holder: Enterprise, reason: str | None) -> dict:
+    return dict(enterprise_id=holder.id, tax_id=holder.tax_id, source_tenant_id=holder.tenant_id,
+                target_tenant_id=tenant.id, reason=reason)
+
+
+def file_move(tenant: Tenant, actor: User, raw_tax_id: str, reason: str | None, *,
+              ip: str | None = None) -> ChangeRequest:
+    """企业变更租户 into `tenant`; the holder tenant accepts before approval (待对方确认)."""
+    holder = movable(tenant, raw_tax_id)
+    text = _reason(reason)
+    if open_request(kind=MOVE, tenant_id=tenant.id, tax_id=holder.tax_id) is not None:
+        raise Conflict(f"您已提交过企业【{holder.tax_id}】的变更租户申请，正在处理中，请勿重复提交。",
+                           field="reason")
+    req, shown = draft(MOVE, actor, tenant, **move_fields(tenant, holder, text))
+    return _save(req, shown, actor, ip)
+
+
+def merge_tenants(tenant: Tenant, other_name: str | None, direction: str) -> tuple[Tenant, Tenant]:
+    """(source, target) of a merge filed by `tenant`: `into_other` merges it into the other."""
+    name = (other_name or "").strip()
+    other = db.session.scalar(select(Tenant).where(Tenant.name == name)) if name else None
+    if other is None:
+        raise Invalid("未找到该租户，请输入完整的租户名称", field="other_tenant")
+    if other.id == tenant.id:
+        raise ServiceError("不能与本租户合并", field="other_tenant")
+    if direction not in ("into_other", "into_mine"):
+        raise ServiceError("请选择合并方向", field="direction")
+    return (tenant, other) if direction == "into_other" else (other, tenant)
+
+
+def file_merge(tenant: Tenant, actor: User, other_name: str | None, direction: str,
+               reason: str | None, *, ip: str | None = None) -> ChangeRequest:
+    """合并租户: everything of the source into the target; the other tenant accepts first."""
+    source, target = merge_tenants(tenant, other_name, direction)
+    text = _reason(reason)
+    for a, b in ((source, target), (target, source)):
+        if open_request(kind=MERGE, source_tenant_id=a.id, target_tenant_id=b.id):
+            raise Conflict("这两个租户已有进行中的合并申请，请勿重复提交。", field="reason")
+    req, shown = draft(MERGE, actor, tenant, source_tenant_id=source.id,
+                       target_tenant_id=target.id, reason=text)
+    return _save(req, shown, actor, ip)
+
+
+def allocation_of(tenant_id: int, allocation_id: int | None) -> Allocation:
+    """An active allocation of one of the tenant's enterprises; 404 otherwise."""
+    found = None
+    if allocation_id is not None and 0 < allocation_id < 2**31:
+        found = db.session.scalar(select(Allocation).join(Enterprise).where(
+            Allocation.id == allocation_id, Enterprise.tenant_id == tenant_id))
+    if found is None or found.status != ACTIVE:
+        raise NotFound("该分配不存在，或已被替换。")
+    return found
+
+
+def tax_change_fields(allocation: Allocation, data) -> dict:
+    """The checked fields of a tax ID change; InvalidEnterprise / ServiceError list problems."""
+    kind = data.get("kind") or preview.kind_for_product(allocation.line.product.code)
+    if kind not in TAX_KINDS:
+        raise ServiceError("未知的申请表单", field="kind")
+    case = data.get("change_case")
+    if case not in CASE_LABELS:
+        raise ServiceError("请选择变更情况", field="change_case")
+    cleaned = enterprises.check({"name": data.get("new_name"), "tax_id": data.get("new_tax_id"),
+                                 **{f: data.get(f) for f, _label in BUSINESS_FIELDS}})
+    text = clean_text(data.get("reason"), "申请原因", REASON_MAX, required="请填写变更原因")
+    old = allocation.enterprise
+    return dict(kind=kind, allocation_id=allocation.id, enterprise_id=old.id, tax_id=old.tax_id,
+                new_tax_id=cleaned.pop("tax_id"), new_name=cleaned.pop("name"),
+                new_info={k: v for k, v in cleaned.items() if v}, change_case=case,
+                source_tenant_id=old.tenant_id, target_tenant_id=old.tenant_id, reason=text)
+
+
+def file_tax_change(tenant: Tenant, actor: User, allocation_id: int | None, data, *,
+                    upload=None, ip: str | None = None) -> ChangeRequest:
+    """权益税号变更 of one allocation of `tenant` (开票: paid; 收票 and other products: free),
+    with an optional attachment (`upload`, a PDF or an image)."""
+    allocation = allocation_of(tenant.id, allocation_id)
+    fields = tax_change_fields(allocation, data)
+    checked = attachments.check(upload)
+    if open_request(allocation_id=allocation.id) is not None:
+        raise Conflict("该分配已有进行中的变更申请，请勿重复提交。", field="reason")
+    kind = fields.pop("kind")
+    req, shown = draft(kind, actor, tenant, **fields)
+    _save(req, shown, actor, ip)
+    if checked:
+        attachments.attach(req, checked, actor)
+    return req
+
+
+def tenant_named(name: str) -> Tenant | None:
+    """A tenant by its exact name, not merged into another (support files for it)."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.name == name))
+    return tenant if tenant is not None and tenant.merged_into_id is None else None
+
+
+def active_allocations(tenant_id: int, limit: int = 200) -> list[Allocation]:
+    """The tenant's active allocations, by enterprise name (the first `limit`)."""
+    return list(db.session.scalars(
+        select(Allocation).join(Enterprise).where(Enterprise.tenant_id == tenant_id,
+                                                  Allocation.status == ACTIVE)
+        .order_by(Enterprise.name, Allocation.id).limit(limit)))

@@ -1,0 +1,204 @@
+"""The lifecycle of a request after filing: (待对方确认 →) 待审批 → 已驳回 | 已通过 → 已执行 |
+执行失败 (retryable).
+
+Every transition is a conditional UPDATE on the current state, so two people acting at once (or
+a replayed form) change it once; the loser gets a 409 and nothing changes.
+"""
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from webapp.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from webapp.extensions import db
+from webapp.models import ChangeRequest, User
+from webapp.models.request import (APPROVED, AWAITING, FAILED, KIND_LABELS, PENDING, REJECTED,
+                                   STATUS_LABELS)
+from webapp.models.user import APPROVER, SUPPORT, TENANT_ADMIN
+from webapp.orm import utcnow
+from webapp.requests import execute, notify, preview
+from webapp.requests.text import clean_text
+
+COMMENT_MAX = 1000
+PAYMENT_REF_MAX = 100
+FEE_MAX_CENTS = 100_000_000  # ¥1,000,000
+
+
+def visible_to(req: ChangeRequest, user: User) -> bool:
+    """Staff see every request; a tenant admin only those its tenant is concerned by."""
+    if user.is_staff:
+        return True
+    return user.role == TENANT_ADMIN and user.tenant_id in notify.tenants_concerned(req)
+
+
+def load(request_id: int, user: User) -> ChangeRequest:
+    """The request if `user` may see it; a 404 otherwise (never a 403 that confirms it exists)."""
+    req = db.session.get(ChangeRequest, request_id) if 0 < request_id < 2**31 else None
+    if req is None or not visible_to(req, user):
+        raise NotFound("申请不存在，或您无权查看。")
+    return req
+
+
+def other_side(req: ChangeRequest) -> int | None:
+    """The tenant that did not file and must accept (企业变更租户, 合并租户)."""
+    if not req.needs_other_side:
+        return None
+    return req.source_tenant_id if req.tenant_id == req.target_tenant_id else req.target_tenant_id
+
+
+def can_accept(req: ChangeRequest, user: User) -> bool:
+    if req.status != AWAITING or req.created_by_id == user.id:  # the filer never accepts
+        return False
+    return user.role == SUPPORT or (user.role == TENANT_ADMIN and user.tenant_id == other_side(req))
+
+
+def can_approve(req: ChangeRequest, user: User) -> bool:
+    return user.role == APPROVER and req.created_by_id != user.id
+
+
+def _transition(req: ChangeRequest, from_states: tuple, to_state: str, **values) -> None:
+    moved = db.session.execute(
+        update(ChangeRequest).where(ChangeRequest.id == req.id,
+                                    ChangeRequest.status.in_(from_states))
+        .values(status=to_state, **values).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.refresh(req)
+        raise Conflict(f"该申请已被处理（当前状态：{STATUS_LABELS[req.status]}），请刷新页面。")
+    db.session.refresh(req)
+
+
+def _comment(text: str | None, *, required: str | None = None, field: str = "comment") -> str | None:
+    return clean_text(text, "意见", COMMENT_MAX, required=required, field=field)
+
+
+def accept(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | None = None) -> None:
+    """The other tenant (its admin, or support on its behalf) agrees: 待对方确认 → 待审批."""
+    if not can_accept(req, actor):
+        raise Forbidden("只有对方租户的管理员或客服可以确认该申请。")
+    text = _comment(comment)
+    _transition(req, (AWAITING,), PENDING)
+    notify.step(req, actor, "accepted", text, ip=ip, on_behalf=actor.role == SUPPORT)
+
+
+def refuse(req: ChangeRequest, actor: User, reason: str | None, *, ip: str | None = None) -> None:
+    """The other tenant declines: 待对方确认 → 已驳回, with the reason."""
+    if not can_accept(req, actor):
+        raise Forbidden("只有对方租户的管理员或客服可以拒绝该申请。")
+    text = _comment(reason, required="请填写拒绝原因")
+    _transition(req, (AWAITING,), REJECTED, decided_by_id=actor.id, decided_at=utcnow())
+    notify.step(req, actor, "refused", text, ip=ip)
+
+
+def _check_approver(req: ChangeRequest, actor: User) -> None:
+    if actor.role != APPROVER:
+        raise Forbidden("只有审批人可以审批申请。")
+    if req.created_by_id == actor.id:
+        raise Forbidden("不能审批自己提交的申请。")
+
+
+def parse_fee(raw: str | None) -> int:
+    """A fee in yuan (up to 2 decimals) as cents; the default from TAX_ID_CHANGE_FEE when empty."""
+    text = (raw or "").strip()
+    if not text:
+        return int(current_app.config.get("TAX_ID_CHANGE_FEE", 500)) * 100
+    whole, _, frac = text.partition(".")
+    if not (whole.isascii() and whole.isdigit() and (not frac or (frac.isascii() and frac.isdigit()
+                                                                   and len(frac) <= 2))):
+        raise ServiceError("费用金额格式不正确，例如 500 或 500.00", field="fee")
+    cents = int(whole) * 100 + int((frac + "00")[:2])
+    if cents > FEE_MAX_CENTS:
+        raise ServiceError("费用金额过大", field="fee")
+    return cents
+
+
+def approve(req: ChangeRequest, actor: User, comment: str | None, *, fee: str | None = None,
+            restart_validity: bool = False, ip: str | None = None) -> bool:
+    """待审批 → 已通过, then executed at once when nothing is missing (a paid request waits
+    for 已付款). Returns True when it was executed."""
+    _check_approver(req, actor)
+    text = _comment(comment)
+    values = dict(decided_by_id=actor.id, decided_at=utcnow(),
+                  restart_validity=bool(restart_validity) and req.is_tax_change)
+    if req.is_paid_kind:
+        values["fee_cents"] = parse_fee(fee) if req.fee_paid_at is None else req.fee_cents
+    _transition(req, (PENDING,), APPROVED, **values)
+    notify.step(req, actor, "approved", text, ip=ip, fee_cents=req.fee_cents)
+    if execute.executable(req):
+        return execute.run(req, actor, ip=ip)
+    return False
+
+
+def reject(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | None = None) -> None:
+    _check_approver(req, actor)
+    text = _comment(comment, required="请填写驳回意见")
+    _transition(req, (PENDING,), REJECTED, decided_by_id=actor.id, decided_at=utcnow())
+    notify.step(req, actor, "rejected", text, ip=ip)
+
+
+def mark_paid(req: ChangeRequest, actor: User, payment_ref: str | None, *,
+              ip: str | None = None) -> bool:
+    """已付款 (who, when, the payment reference); an approved request is then executed."""
+    if actor.role != APPROVER:
+        raise Forbidden("只有审批人可以确认付款。")
+    if not req.is_paid_kind:
+        raise Conflict("该申请无需付费。")
+    ref = clean_text(payment_ref, "付款凭证号", PAYMENT_REF_MAX, required="请填写付款凭证号（流水号）",
+                     field="payment_ref", multiline=False)
+    values = dict(fee_paid_at=utcnow(), fee_paid_by_id=actor.id, payment_ref=ref)
+    if req.fee_cents is None:
+        values["fee_cents"] = parse_fee(None)
+    moved = db.session.execute(
+        update(ChangeRequest).where(ChangeRequest.id == req.id, ChangeRequest.fee_paid_at.is_(None),
+                                    ChangeRequest.status.in_((PENDING, APPROVED, FAILED)))
+        .values(**values).execution_options(synchronize_session=False))
+    db.session.refresh(req)
+    if moved.rowcount != 1:
+        raise Conflict("该申请已确认付款或已结束，请刷新页面。")
+    notify.step(req, actor, "paid", ref, ip=ip, payment_ref=ref)
+    if execute.executable(req):
+        return execute.run(req, actor, ip=ip)
+    return False
+
+
+def retry(req: ChangeRequest, actor: User, *, ip: str | None = None) -> bool:
+    """Run a 执行失败 request again (approver); executes once whoever clicks."""
+    if actor.role != APPROVER:
+        raise Forbidden("只有审批人可以重新执行。")
+    if req.status != FAILED:
+        raise Conflict(f"该申请当前状态为{req.status_label}，无需重新执行。")
+    return execute.run(req, actor, ip=ip)
+
+
+def stored_and_current(req: ChangeRequest) -> tuple[dict | None, dict | None]:
+    """The preview stored at filing, and the one computed now (open requests) or at execution."""
+    if req.status in (AWAITING, PENDING, APPROVED, FAILED):
+        return req.preview, preview.compute(req)
+    return req.preview, req.preview_at_execution
+
+
+QUEUE_SIZE = 50
+
+
+def approver_queue(kind: str | None = None, status: str | None = PENDING,
+                   after: int | None = None, size: int = QUEUE_SIZE):
+    """Requests for approvers, oldest first, keyset by id; `kind`/`status` None means any."""
+    query = select(ChangeRequest).order_by(ChangeRequest.id).limit(size + 1)
+    if kind in KIND_LABELS:
+        query = query.where(ChangeRequest.kind == kind)
+    if status in STATUS_LABELS:
+        query = query.where(ChangeRequest.status == status)
+    if after is not None:
+        query = query.where(ChangeRequest.id > after)
+    rows = list(db.session.scalars(query))
+    return rows[:size], (rows[size - 1].id if len(rows) > size else None)
+
+
+def status_counts() -> dict[str, int]:
+    """How many requests are in each state (the staff home and the queue's filter)."""
+    found = dict(db.session.execute(
+        select(ChangeRequest.status, func.count()).group_by(ChangeRequest.status)).all())
+    return {status: found.get(status, 0) for status in STATUS_LABELS}
+
+
+def unpaid_approved() -> int:
+    return db.session.scalar(select(func.count()).select_from(ChangeRequest).where(
+        ChangeRequest.status == APPROVED, ChangeRequest.fee_paid_at.is_(None))) or 0
+

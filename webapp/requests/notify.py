@@ -1,0 +1,55 @@
+"""Every step of a request: its event (who, when, comment), the audit entry for each tenant
+concerned, and an email (through the outbox) to the requester and the tenants' admins."""
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from webapp.core import audit, outbox
+from webapp.extensions import db
+from webapp.models import ChangeRequest, RequestEvent, User
+from webapp.models.request import EVENT_LABELS
+from webapp.models.user import TENANT_ADMIN
+
+KIND = "request"
+
+
+def tenants_concerned(req: ChangeRequest) -> list[int]:
+    ids = [req.tenant_id, req.source_tenant_id, req.target_tenant_id]
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+def recipients(req: ChangeRequest) -> list[str]:
+    """The requester and every active admin of the tenants concerned, each address once."""
+    found = []
+    if req.created_by_id:
+        creator = db.session.get(User, req.created_by_id)
+        if creator is not None and creator.active:
+            found.append(creator.email)
+    found += db.session.scalars(select(User.email).where(
+        User.tenant_id.in_(tenants_concerned(req)), User.role == TENANT_ADMIN,
+        User.active.is_(True)).order_by(User.id))
+    seen, unique = set(), []
+    for email in found:
+        if email.lower() not in seen:
+            seen.add(email.lower())
+            unique.append(email)
+    return unique
+
+
+def step(req: ChangeRequest, actor: User | None, action: str, comment: str | None, *,
+         ip: str | None = None, **detail) -> RequestEvent:
+    """Record one lifecycle step of `req` (in the caller's transaction)."""
+    event = RequestEvent(request_id=req.id, actor_id=actor.id if actor else None, action=action,
+                         comment=comment)
+    db.session.add(event)
+    db.session.flush()
+    for tenant_id in tenants_concerned(req) or [None]:
+        audit.record(f"request.{action}", actor=actor, tenant_id=tenant_id, target=req, ip=ip,
+                     kind=req.kind, status=req.status, comment=comment, **detail)
+    label = EVENT_LABELS.get(action, action)
+    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/requests/{req.id}"
+    subject = f"【发票云】申请 #{req.id} {req.kind_label}：{label}"
+    text = render_template("email/request_step.txt", req=req, label=label, comment=comment,
+                           actor=actor, url=url)
+    for to in recipients(req):
+        outbox.queue(KIND, to, subject, text, tenant_id=req.tenant_id)
+    return event

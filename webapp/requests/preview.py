@@ -1,0 +1,155 @@
+"""The preview of a request: what will move, what collides, what stops it.
+
+Computed from the same clauses (scope.py) and checks that execution uses; stored with the
+request when it is filed and computed again at execution, so an approver sees both when the
+numbers changed in between. A preview is plain JSON:
+{"counts": {kind: n}, "collisions": [text], "problems": [text], "notes": [text]}.
+"""
+from sqlalchemy import func, select
+
+from webapp.core import taxid
+from webapp.enterprises import service as enterprises
+from webapp.extensions import db
+from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, OrderLine, Tenant
+from webapp.models.allocation import ACTIVE
+from webapp.models.request import KIND_LABELS, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
+from webapp.requests import scope
+
+MERGED_SUFFIX = "（合并）"
+# Kinds every step of the request itself adds to (its audit entries, its emails): a change in
+# them alone is not a change the approver must compare.
+GROWING = ("audit", "emails")
+ISSUE_PRODUCT = "issue"
+
+
+def kind_for_product(product_code: str) -> str:
+    """The form a tax ID change uses: 开票 for the invoicing product, 收票 (free) for the rest."""
+    return TAX_ISSUE if product_code == ISSUE_PRODUCT else "tax_change_receive"
+
+
+def _count(model, where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(where)) or 0
+
+
+def counts_of(rows: dict) -> dict:
+    return {kind: _count(model, where) for kind, (model, where) in rows.items()}
+
+
+def merged_name(name: str) -> str:
+    return name[:200 - len(MERGED_SUFFIX)] + MERGED_SUFFIX
+
+
+def name_collisions(source_where, target_id: int) -> list[tuple[int, str]]:
+    """(id, name) of source enterprises whose name the target tenant already uses."""
+    taken = select(Enterprise.name).where(Enterprise.tenant_id == target_id)
+    return db.session.execute(select(Enterprise.id, Enterprise.name)
+                              .where(source_where, Enterprise.name.in_(taken))
+                              .order_by(Enterprise.id)).all()
+
+
+def _tenant_problems(source: Tenant | None, target: Tenant | None) -> list[str]:
+    problems = []
+    if source is None or target is None:
+        return ["租户不存在"]
+    if source.id == target.id:
+        problems.append("现租户与新租户相同，无需变更")
+    for tenant in (source, target):
+        if tenant.merged_into_id is not None:
+            problems.append(f"租户【{tenant.name}】已合并至其他租户，不能再变更")
+    return problems
+
+
+def for_move(req: ChangeRequest) -> dict:
+    enterprise = db.session.get(Enterprise, req.enterprise_id)
+    source = db.session.get(Tenant, req.source_tenant_id)
+    target = db.session.get(Tenant, req.target_tenant_id)
+    problems = _tenant_problems(source, target)
+    if enterprise is None or enterprise.tenant_id != req.source_tenant_id:
+        problems.append(f"企业【{req.tax_id}】已不在租户【{source.name if source else ''}】下")
+        return dict(counts={}, collisions=[], problems=problems, notes=[])
+    counts = counts_of(scope.enterprise_rows(enterprise.id, source.id, req.id))
+    collisions = [f"新租户已有同名企业【{name}】，迁入后名称加后缀：{merged_name(name)}"
+                  for _id, name in name_collisions(Enterprise.id == enterprise.id, target.id)]
+    lines = _count(OrderLine, OrderLine.id.in_(
+        select(Allocation.line_id).where(Allocation.enterprise_id == enterprise.id)))
+    notes = [f"该企业分配所占用的 {lines} 个订单行仍属于原订单（租户【{source.name}】），"
+             "不随企业迁移；已分配数量不变。"]
+    return dict(counts=counts, collisions=collisions, problems=problems, notes=notes)
+
+
+def for_merge(req: ChangeRequest) -> dict:
+    source = db.session.get(Tenant, req.source_tenant_id)
+    target = db.session.get(Tenant, req.target_tenant_id)
+    problems = _tenant_problems(source, target)
+    if problems:
+        return dict(counts={}, collisions=[], problems=problems, notes=[])
+    counts = counts_of(scope.tenant_rows(source.id, req.id))  # the request itself moves too
+    collisions = [f"目标租户已有同名企业【{name}】，合并后名称加后缀：{merged_name(name)}"
+                  for _id, name in name_collisions(Enterprise.tenant_id == source.id, target.id)]
+    notes = [f"合并后租户【{source.name}】显示为 已合并至【{target.name}】，不能再登录操作或分配。"]
+    if _count(Credential, (Credential.tenant_id == source.id) & Credential.enterprise_id.is_(None)):
+        notes.append("原租户的租户授权保留为已停用（目标租户沿用自己的租户授权）。")
+    return dict(counts=counts, collisions=collisions, problems=problems, notes=notes)
+
+
+def for_tax_change(req: ChangeRequest) -> dict:
+    """Checks of a tax ID change; `new_enterprise_id` is not trusted: the tax ID decides."""
+    problems: list[str] = []
+    allocation = db.session.get(Allocation, req.allocation_id) if req.allocation_id else None
+    if allocation is None or allocation.status != ACTIVE:
+        return dict(counts={}, collisions=[], problems=["该分配已不存在或已被替换"], notes=[])
+    old = allocation.enterprise
+    product = allocation.line.product
+    if kind_for_product(product.code) != req.kind:
+        problems.append(f"该分配的产品是【{product.name}】，不能使用"
+                        f"【{KIND_LABELS[req.kind]}】变更（不能跨产品）")
+    problem = taxid.problem(req.new_tax_id)
+    if problem:
+        problems.append(problem)
+    new_tax_id = taxid.normalise(req.new_tax_id)
+    if new_tax_id == old.tax_id:
+        problems.append("新税号与原税号相同，无需变更")
+    holder = enterprises.find_holder(new_tax_id) if not problem else None
+    if holder is not None and holder.tenant_id != old.tenant_id:
+        problems.append(f"企业【{new_tax_id}】已绑定在其他租户下，不能变更至该税号")
+    if holder is not None and holder.tenant_id == old.tenant_id and _count(
+            Allocation, (Allocation.line_id == allocation.line_id)
+            & (Allocation.enterprise_id == holder.id)):
+        problems.append(f"企业【{new_tax_id}】已持有该订单行的权益，不能重复分配")
+    creds = _count(Credential, (Credential.enterprise_id == old.id))
+    counts = {"allocations": 1, "enterprises": 0 if holder else 1}
+    notes = [f"原分配（{old.name} {old.tax_id}，{product.name}）保留为已替换，指向新分配；"
+             "订单行已分配数量不变。",
+             f"原企业授权信息 {creds} 条标记为已停用（保留，不删除）；新企业获得授权信息与授权邮件。"]
+    if holder is None and not problem:
+        notes.append(f"将在本租户下新建企业【{req.new_name}】（{new_tax_id}）。")
+    return dict(counts=counts, collisions=[], problems=problems, notes=notes)
+
+
+def compute(req: ChangeRequest) -> dict:
+    """The preview of `req` as things stand now."""
+    if req.kind in TAX_KINDS:
+        return for_tax_change(req)
+    if req.kind == MOVE:
+        return for_move(req)
+    if req.kind == MERGE:
+        return for_merge(req)
+    raise ValueError(req.kind)
+
+
+def differs(stored: dict | None, current: dict | None) -> bool:
+    """Whether the approver must see both previews (counts or collisions changed)."""
+    if not stored or not current:
+        return False
+
+    def business(p: dict) -> dict:
+        return {k: v for k, v in (p.get("counts") or {}).items() if k not in GROWING}
+
+    return (business(stored) != business(current)
+            or stored.get("collisions") != current.get("collisions"))
+
+
+def rows(preview: dict | None) -> list[tuple[str, int]]:
+    """(label, n) for display, in the order of scope.LABELS."""
+    counts = (preview or {}).get("counts") or {}
+    return [(label, counts[kind]) for kind, label in scope.LABELS.items() if kind in counts]
