@@ -8,6 +8,7 @@ from erp_client import ErpClient, aes_encrypt, make_sign
 from webapp.credentials import service as credentials
 from webapp.extensions import db
 from webapp.models import ConnectionCheck, Credential
+from webapp.models.credential import DISABLED
 from webapp.orm import utcnow
 
 
@@ -87,7 +88,7 @@ def test_each_cause_is_named(live_server, issued):
 
     with server.app.app_context():
         cred = db.session.get(Credential, row["credential_id"])
-        cred.disabled_at = utcnow()
+        cred.status, cred.disabled_at = DISABLED, utcnow()
         db.session.commit()
     _refusal(erp.token_call(), 403, "1006", "已停用")
     _refusal(erp.echo_call(token, {"a": 1}), 403, "1006", "已停用")

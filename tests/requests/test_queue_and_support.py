@@ -42,8 +42,9 @@ def test_queue_filters_by_state_and_type_oldest_first(app, make_admin, signed_in
     found = ids_in(html)
     assert len(found) == 2 and found == sorted(found)
     assert ids_in(approver.get("/requests/queue?status=&kind=merge_tenant").get_data(as_text=True)) == []
-    # unknown filters are ignored, never a 500
-    assert approver.get("/requests/queue?status=bogus&kind=%00&after=x").status_code == 200
+    # unknown filters are ignored, never a 500; a control character is refused like anywhere else
+    assert approver.get("/requests/queue?status=bogus&kind=bogus&after=x").status_code == 200
+    assert approver.get("/requests/queue?kind=%00").status_code == 422
     home = approver.get("/home").get_data(as_text=True)
     assert 'id="count-pending">1<' in home and 'id="count-awaiting">2<' in home
 

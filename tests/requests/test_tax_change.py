@@ -128,7 +128,7 @@ def test_free_change_executes_on_approval_and_may_restart_validity(app, client, 
     ({"new_name": ""}, "请输入企业名称"),
     ({"change_case": "other"}, "请选择变更情况"),
     ({"reason": ""}, "请填写变更原因"),
-    ({"reason": "坏\x00"}, "含有不可见的控制字符"),
+    ({"reason": "坏\x00"}, "不能包含控制字符"),  # the one rule for every input
     ({"kind": "tax_change_receive"}, "不能跨产品"),
 ])
 def test_bad_tax_changes_are_refused_and_change_nothing(app, client, setup, over, message):

@@ -11,6 +11,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.core import audit
+from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, ServiceError
 from webapp.credentials import emails as authorization
 from webapp.credentials import service as credentials
@@ -19,7 +20,6 @@ from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, Tenant, User
 from webapp.models.allocation import ACTIVE, REPLACED
 from webapp.models.credential import DISABLED
-from webapp.models.enterprise import BUSINESS_FIELDS
 from webapp.models.request import APPROVED, EXECUTED, FAILED, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 from webapp.orm import utcnow
 from webapp.requests import notify, preview, scope
@@ -128,7 +128,7 @@ def _tax_change(req: ChangeRequest, actor: User) -> None:
     tenant = db.session.get(Tenant, old.tenant_id)
     new = enterprises.find_holder(req.new_tax_id)
     if new is None:
-        info = {field: (req.new_info or {}).get(field) for field, _label in BUSINESS_FIELDS}
+        info = {f.name: (req.new_info or {}).get(f.name) for f in BUSINESS_FIELDS}
         new = enterprises.add(tenant, {"name": req.new_name, "tax_id": req.new_tax_id, **info},
                               actor=actor, via="request")
     line = old_alloc.line

@@ -5,12 +5,12 @@ refused and nothing is written."""
 from sqlalchemy import select
 
 from webapp.core import taxid
+from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, Invalid, NotFound, ServiceError
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Enterprise, Tenant, User
 from webapp.models.allocation import ACTIVE
-from webapp.models.enterprise import BUSINESS_FIELDS
 from webapp.models.request import (AWAITING, CASE_LABELS, MERGE, MOVE, OPEN_STATUSES, PENDING,
                                    TAX_KINDS)
 from webapp.requests import attachments, notify, preview
@@ -123,7 +123,7 @@ def tax_change_fields(allocation: Allocation, data) -> dict:
     if case not in CASE_LABELS:
         raise ServiceError("请选择变更情况", field="change_case")
     cleaned = enterprises.check({"name": data.get("new_name"), "tax_id": data.get("new_tax_id"),
-                                 **{f: data.get(f) for f, _label in BUSINESS_FIELDS}})
+                                 **{f.name: data.get(f.name) for f in BUSINESS_FIELDS}})
     text = clean_text(data.get("reason"), "申请原因", REASON_MAX, required="请填写变更原因")
     old = allocation.enterprise
     return dict(kind=kind, allocation_id=allocation.id, enterprise_id=old.id, tax_id=old.tax_id,

@@ -5,11 +5,11 @@ from urllib.parse import quote
 from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import ServiceError
 from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
 from webapp.models import Tenant
-from webapp.models.enterprise import BUSINESS_FIELDS
 from webapp.models.request import CASE_LABELS, KIND_LABELS, MERGE, MOVE, STATUS_LABELS
 from webapp.models.user import APPROVER, OPS, SUPPORT, TENANT_ADMIN
 from webapp.requests import attachments, filing, lifecycle, preview

@@ -1,6 +1,6 @@
 """Free text of a request (reason, comment, payment reference): one cleaning rule."""
+from webapp.core.business_fields import CONTROL
 from webapp.core.errors import ServiceError
-from webapp.enterprises import service as enterprises
 
 
 def clean_text(value: str | None, label: str, limit: int, *, required: str | None = None,
@@ -14,6 +14,6 @@ def clean_text(value: str | None, label: str, limit: int, *, required: str | Non
         return None
     if len(text) > limit:
         raise ServiceError(f"{label}不能超过 {limit} 个字符（当前 {len(text)} 个）", field=field)
-    if enterprises.CONTROL.search(text) or (not multiline and "\n" in text):
+    if CONTROL.search(text) or (not multiline and "\n" in text):
         raise ServiceError(f"{label}含有不可见的控制字符，请删除后重试", field=field)
     return text
