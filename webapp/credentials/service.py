@@ -189,28 +189,24 @@ def reencrypt_all(batch: int = 500) -> dict[str, int]:
     Credentials and the bodies of emails still waiting in the outbox (they hold the same
     secrets). Walks each table by id in batches (keyset), so memory stays flat.
     """
-    counts = {"credentials": 0, "emails": 0}
-    last_id = 0
-    while creds := db.session.scalars(select(Credential).where(Credential.id > last_id)
-                                      .order_by(Credential.id).limit(batch)).all():
-        for cred in creds:
-            cred.client_secret_enc = crypto.rotate(cred.client_secret_enc)
-            cred.encry_key_enc = crypto.rotate(cred.encry_key_enc)
-            if cred.previous_secret_enc:
-                cred.previous_secret_enc = crypto.rotate(cred.previous_secret_enc)
-        db.session.flush()
-        counts["credentials"] += len(creds)
-        last_id = creds[-1].id
-    last_id = 0
     pending = or_(OutboxEmail.text_enc.is_not(None), OutboxEmail.html_enc.is_not(None))
-    while emails := db.session.scalars(select(OutboxEmail).where(OutboxEmail.id > last_id, pending)
-                                       .order_by(OutboxEmail.id).limit(batch)).all():
-        for email in emails:
-            if email.text_enc:
-                email.text_enc = crypto.rotate(email.text_enc)
-            if email.html_enc:
-                email.html_enc = crypto.rotate(email.html_enc)
+    return {
+        "credentials": _rotate_in_batches(
+            Credential, ("client_secret_enc", "encry_key_enc", "previous_secret_enc"), batch),
+        "emails": _rotate_in_batches(OutboxEmail, ("text_enc", "html_enc"), batch, pending),
+    }
+
+
+def _rotate_in_batches(model, fields: tuple[str, ...], batch: int, *where) -> int:
+    """Re-encrypt `fields` (where set) of every `model` row, walking ids in batches; the count."""
+    done, last_id = 0, 0
+    while rows := db.session.scalars(select(model).where(model.id > last_id, *where)
+                                     .order_by(model.id).limit(batch)).all():
+        for row in rows:
+            for field in fields:
+                if getattr(row, field):
+                    setattr(row, field, crypto.rotate(getattr(row, field)))
         db.session.flush()
-        counts["emails"] += len(emails)
-        last_id = emails[-1].id
-    return counts
+        done += len(rows)
+        last_id = rows[-1].id
+    return done
