@@ -4,6 +4,8 @@
 Every transition is a conditional UPDATE on the current state, so two people acting at once (or
 a replayed form) change it once; the loser gets a 409 and nothing changes.
 """
+import re
+
 from flask import current_app
 from sqlalchemy import func, select, update
 
@@ -94,15 +96,18 @@ def _check_approver(req: ChangeRequest, actor: User) -> None:
         raise Forbidden("不能审批自己提交的申请。")
 
 
+FEE_RE = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
+
+
 def parse_fee(raw: str | None) -> int:
     """A fee in yuan (up to 2 decimals) as cents; the default from TAX_ID_CHANGE_FEE when empty."""
     text = (raw or "").strip()
     if not text:
         return int(current_app.config.get("TAX_ID_CHANGE_FEE", 500)) * 100
-    whole, _, frac = text.partition(".")
-    if not (whole.isascii() and whole.isdigit() and (not frac or (frac.isascii() and frac.isdigit()
-                                                                   and len(frac) <= 2))):
+    amount = FEE_RE.fullmatch(text)
+    if not amount:
         raise ServiceError("费用金额格式不正确，例如 500 或 500.00", field="fee")
+    whole, frac = amount.group(1), amount.group(2) or ""
     cents = int(whole) * 100 + int((frac + "00")[:2])
     if cents > FEE_MAX_CENTS:
         raise ServiceError("费用金额过大", field="fee")
