@@ -1,12 +1,12 @@
 """The production layout, CI-sized: gunicorn (2 workers) and 2 outbox workers on PostgreSQL,
-clients through HTTP only, a real SMTP server; then the faults. bench/scaleout.py is the
+clients through HTTP only, a real SMTP server; then the faults. tests/fixtures/cluster.py is the
 harness; `python -m bench scaleout` runs it larger."""
 import time
 
 import pytest
 from fixtures.database import PG_URL, needs
 
-from bench.scaleout import Cluster
+from fixtures.cluster import Cluster
 
 
 @pytest.fixture
