@@ -77,6 +77,9 @@ def test_change_role_and_disable_end_the_session(app, ops, make_staff):
             AuditEntry.target_type == "user", AuditEntry.target_id == uid)))
     assert {"user.role_changed", "user.disabled"} <= actions
     assert ops.post(f"/staff/{uid}/enable", data={}).status_code == 303
+    # Enabled again, the account signs in anew; the session from before stays ended.
+    response = agent.get("/requests/queue")
+    assert response.status_code == 302 and "/login" in response.location
     login(app.test_client(), email)
 
 

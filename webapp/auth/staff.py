@@ -81,10 +81,13 @@ def change_role(user: User, role: str, *, actor: User) -> None:
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:
-    """Disable (sessions end at once: the user loader refuses inactive users) or enable."""
+    """Disable (sessions end at once: the user loader refuses inactive users, and the session
+    version moves on, so enabling again does not bring old sessions back) or enable."""
     if user.id == actor.id and not active:
         raise Conflict("不能停用自己的账号")
     user.active = active
+    if not active:
+        user.end_sessions()
     audit.record("user.enabled" if active else "user.disabled", actor=actor, target=user)
 
 
