@@ -222,7 +222,9 @@ def test_concurrent_activations_of_one_order_make_one_admin(app, make_order):
         t.start()
     for t in threads:
         t.join(60)
-    assert codes.count(303) == 1 and all(code in (303, 302, 422) for code in codes), codes
+    # One wins; a loser either reads the order already activated (sent on: 302) or loses the
+    # race inside the transaction (该订单已激活, a conflict: 409), depending on timing.
+    assert codes.count(303) == 1 and all(code in (303, 302, 409) for code in codes), codes
     assert count(app, User) == 1 and count(app, Tenant) == 1
     assert count(app, AuditEntry, AuditEntry.action == "order.activated") == 1
 
