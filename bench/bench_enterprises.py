@@ -42,7 +42,7 @@ def _fill(app) -> int:
             {"tax_id": _tax_id(ROWS + i), "name": f"杭州基准注册企业{i:05d}有限公司"}
             for i in range(2000)])
         db.session.commit()
-        return user.id
+        return user.get_id()  # "<id>.<session version>", what the session holds
 
 
 def _measure(label: str, url: str) -> list[str]:
@@ -50,7 +50,7 @@ def _measure(label: str, url: str) -> list[str]:
     user_id = _fill(app)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = user_id
         session["_fresh"] = True
     first = client.get("/enterprises/").get_data(as_text=True)
     after = re.search(r'after=(\d+)">下一页', first).group(1)

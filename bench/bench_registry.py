@@ -138,9 +138,9 @@ def _login(app, client) -> None:
                         tenant_id=tenant.id)
             db.session.add(user)
         db.session.commit()
-        user_id = user.id
+        user_id = user.get_id()  # "<id>.<session version>", what the session holds
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = user_id
         session["_fresh"] = True
 
 

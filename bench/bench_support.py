@@ -44,7 +44,7 @@ def _seed(app) -> tuple[str, int]:
                  valid_from=date.today()) for i in ids])
         db.session.execute(insert(OutboxEmail), [
             dict(kind="activation", to_addr="buyer@example.com", subject="激活邮件", order_id=i,
-                 status="sent", attempts=1) for i in ids])
+                 status="sent", attempts=1, message_id=f"<bench-{i}@bench>") for i in ids])
         accounts.create_staff("bench@staff.test", "support", "bench-pass-1")
         db.session.commit()
         return "bench@staff.test", ids[len(ids) // 2]

@@ -16,6 +16,9 @@ BENCH_CONFIG = {
     "APP_ENV": "bench", "SECRET_KEY": "bench", "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
     "MAIL_SERVER": None, "OUTBOX_SENDER": "off", "WTF_CSRF_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None,
+    # In-process benches measure the app's own work; the request log's cost shows in
+    # `python -m bench server`, which runs the production configuration.
+    "LOG_JSON": False,
 }
 
 
