@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from webapp.core.text import CONTROL
+
 
 @dataclass(frozen=True)
 class BusinessField:
@@ -57,7 +59,6 @@ FIELD = {field.name: field for field in FIELDS}
 # The 工商信息 block of the form, in form order (everything but 企业名称 and 企业税号).
 BUSINESS_FIELDS = FIELDS[2:]
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 # YYYY-M-D with - / . or 年月日, or YYYYMMDD; APIs may add a time of day (StartDate of 企查查).
 DATE_RE = re.compile(
     r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?"

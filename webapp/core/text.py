@@ -11,6 +11,9 @@ from webapp.core.errors import ServiceError
 CONTROL_MESSAGE = "不能包含控制字符"
 SURROGATE_MESSAGE = "不能包含无效的 Unicode 字符"
 MULTILINE = frozenset("\t\n\r")  # what a <textarea> legitimately sends
+# The stricter rule for text that is stored and shown again (工商 fields, request texts): also
+# the invisible formatting characters (zero-width, bidi overrides, BOM) that disguise a name.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
 def bad_character(value: str, multiline: bool = False) -> str | None:

@@ -1,6 +1,6 @@
 """Free text of a request (reason, comment, payment reference): one cleaning rule."""
-from webapp.core.business_fields import CONTROL
 from webapp.core.errors import ServiceError
+from webapp.core.text import CONTROL
 
 
 def clean_text(value: str | None, label: str, limit: int, *, required: str | None = None,
