@@ -8,10 +8,10 @@ sender that dies therefore frees its claims within one lease, and the only messa
 arrive twice is the one whose acceptance and commit the crash fell between: it is resent with
 the same stored Message-ID, so it is recognisably the same message.
 """
-import time
 import logging
 import smtplib
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
