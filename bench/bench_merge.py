@@ -88,7 +88,7 @@ def _rows(tenant_id: int) -> dict:
 
 
 def run() -> list[str]:
-    from webapp.requests import execute
+    from webapp.changes import execute
 
     count = int(os.environ.get("BENCH_MERGE_ENTERPRISES", "1000"))
     app = make_app(os.environ.get("BENCH_DATABASE_URL"))

@@ -73,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
     import importlib
 
     for feature in ("main", "auth", "activation", "dev", "enterprises", "allocation",
-                    "credentials", "support", "orders", "entitlements", "requests", "api",
+                    "credentials", "support", "orders", "entitlements", "changes", "api",
                     "golive"):
         app.register_blueprint(importlib.import_module(f"webapp.{feature}.routes").bp)
 

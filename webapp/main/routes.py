@@ -8,7 +8,7 @@ from webapp.extensions import db
 from webapp.main import readiness
 from webapp.golive import status as golive
 from webapp.models import Order
-from webapp.requests import service as change_requests
+from webapp.changes import service as change_requests
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 
 bp = Blueprint("main", __name__)

@@ -12,9 +12,9 @@ from webapp.extensions import db
 from webapp.models import Tenant
 from webapp.models.request import CASE_LABELS, KIND_LABELS, MERGE, MOVE, STATUS_LABELS
 from webapp.models.user import APPROVER, OPS, SUPPORT, TENANT_ADMIN
-from webapp.requests import attachments, filing, lifecycle, preview
-from webapp.requests import service as change_requests
-from webapp.requests.forms import MoveRequestForm
+from webapp.changes import attachments, filing, lifecycle, preview
+from webapp.changes import service as change_requests
+from webapp.changes.forms import MoveRequestForm
 from webapp.web.access import roles_required
 from webapp.web.args import int_arg
 from webapp.web.errors import status_of

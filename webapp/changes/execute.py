@@ -22,7 +22,7 @@ from webapp.models.allocation import ACTIVE, REPLACED
 from webapp.models.credential import DISABLED
 from webapp.models.request import APPROVED, EXECUTED, FAILED, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 from webapp.orm import utcnow
-from webapp.requests import notify, preview, scope
+from webapp.changes import notify, preview, scope
 
 
 def executable(req: ChangeRequest) -> bool:

@@ -11,7 +11,7 @@ from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.extensions import db
 from webapp.models import ChangeRequest, Enterprise, Tenant, User
 from webapp.models.request import MOVE, OPEN_STATUSES
-from webapp.requests import filing, lifecycle
+from webapp.changes import filing, lifecycle
 
 LIST_SIZE = 50
 

@@ -16,8 +16,8 @@ from webapp.models.request import (APPROVED, AWAITING, FAILED, KIND_LABELS, PEND
                                    STATUS_LABELS)
 from webapp.models.user import APPROVER, SUPPORT, TENANT_ADMIN
 from webapp.orm import utcnow
-from webapp.requests import execute, notify, preview
-from webapp.requests.text import clean_text
+from webapp.changes import execute, notify, preview
+from webapp.changes.text import clean_text
 
 COMMENT_MAX = 1000
 PAYMENT_REF_MAX = 100

@@ -200,7 +200,7 @@ def test_tenant_admin_cannot_approve_and_another_tenant_gets_404(app, client, se
 
 
 def test_a_failure_midway_rolls_back_and_can_be_retried(app, client, setup, signed_in, monkeypatch):
-    from webapp.requests import execute
+    from webapp.changes import execute
 
     assert client.post(f"/requests/tax/{setup['alloc'][setup['receive'][0]]}",
                        data=form(kind="tax_change_receive")).status_code == 303

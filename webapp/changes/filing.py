@@ -13,8 +13,8 @@ from webapp.models import Allocation, ChangeRequest, Enterprise, Tenant, User
 from webapp.models.allocation import ACTIVE
 from webapp.models.request import (AWAITING, CASE_LABELS, MERGE, MOVE, OPEN_STATUSES, PENDING,
                                    TAX_KINDS)
-from webapp.requests import attachments, notify, preview
-from webapp.requests.text import clean_text
+from webapp.changes import attachments, notify, preview
+from webapp.changes.text import clean_text
 
 REASON_MAX = 1000
 MOVE_REASON = "请填写申请原因，例如：该企业已归属本集团，需要在本租户下分配权益。"
