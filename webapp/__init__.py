@@ -3,11 +3,12 @@ from flask import Flask
 
 from webapp import config as app_config
 from webapp.config import ROOT
+from webapp.web.boundary import UnitOfWorkFlask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, then `config` on top; no side effects."""
-    app = Flask(
+    app = UnitOfWorkFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -28,12 +28,37 @@ def writes(view):
     return view
 
 
-def _transaction_writes() -> bool:
-    """Whether the transaction about to begin may write."""
-    if not has_request_context() or request.method not in READ_METHODS:
+def view_may_write() -> bool:
+    """Whether this request's view may write: any method but a read, or a read marked @writes."""
+    if request.method not in READ_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint)
-    return getattr(view, "writes_database", False) and not g.get("_database_committed")
+    return getattr(view, "writes_database", False)
+
+
+def transaction_may_write() -> bool:
+    """Whether the transaction about to begin may write (outside a request: always).
+
+    A @writes read writes until its commit; what it reads afterwards (a streamed CSV) is a read
+    again. A refusal's remembered writes (core/unit_of_work.py) write whatever the method.
+    """
+    if not has_request_context() or g.get("_writing_remembered"):
+        return True
+    return view_may_write() and not g.get("_database_committed")
+
+
+@contextmanager
+def writing_anyway():
+    """Let the transactions begun inside write, even in a read request (what a refused
+    operation must leave behind, written after its rollback)."""
+    if not has_request_context():
+        yield
+        return
+    g._writing_remembered = True
+    try:
+        yield
+    finally:
+        g._writing_remembered = False
 
 
 # A pooled connection idle longer than this is pinged before use (see _ping_when_idle).
@@ -99,7 +124,7 @@ def configure(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
-            write = _transaction_writes()
+            write = transaction_may_write()
             dbapi = connection.connection  # its .info lives as long as the DBAPI connection
             if dbapi.info.get("query_only", False) == write:
                 # Straight to the driver: a setting, not a statement the counters should see.

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from webapp.core import keyset
+from webapp.core import keyset, unit_of_work
 from webapp.extensions import db
 from webapp.models import AuditEntry, User
 from webapp.orm import CST
@@ -125,7 +125,31 @@ def record(
     **detail,
 ) -> AuditEntry:
     """Add an audit entry to the session (committed with the change it describes)."""
-    entry = AuditEntry(
+    entry = _entry(action, actor=actor, actor_label=actor_label, tenant_id=tenant_id,
+                   target=target, ip=ip, **detail)
+    db.session.add(entry)
+    return entry
+
+
+def record_refusal(action: str, **kwargs) -> None:
+    """An audit entry of a refusal (a wrong key, a bad token, a failed check): it is kept
+    although the refused work is rolled back, as rate limits and the log count it."""
+    entry = _entry(action, **kwargs)
+    unit_of_work.remember(lambda: db.session.add(entry))
+
+
+def _entry(
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_label: str | None = None,
+    tenant_id: int | None = None,
+    target=None,
+    ip: str | None = None,
+    **detail,
+) -> AuditEntry:
+    # Values are read now: a refusal's entry is added after a rollback has expired them.
+    return AuditEntry(
         action=action,
         actor_id=actor.id if actor is not None else None,
         actor_label=actor_label or (actor.email if actor is not None else "system"),
@@ -135,5 +159,3 @@ def record(
         detail=detail or None,
         ip=ip,
     )
-    db.session.add(entry)
-    return entry

@@ -2,7 +2,9 @@
 import re
 from functools import wraps
 
-from flask import abort, flash, redirect, request, url_for
+from typing import NamedTuple
+
+from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.extensions import db, login_manager
@@ -13,6 +15,11 @@ from webapp.web.htmx import hx_redirect, is_htmx
 
 # What User.get_id() writes into the session: "<id>.<session_version>".
 SESSION_ID = re.compile(r"([0-9]{1,10})\.([0-9]{1,10})")
+
+
+class SignedIn(NamedTuple):
+    user_id: int
+    tenant_id: int | None
 
 
 @login_manager.user_loader
@@ -26,6 +33,8 @@ def _load_user(session_id: str) -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.session_version != int(match.group(2)):
         return None
+    # Kept for the request log, which runs after the boundary's commit has expired the user.
+    g.signed_in = SignedIn(user.id, user.tenant_id)
     return user
 
 

@@ -6,7 +6,6 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.core.errors import (Conflict, Expired, Forbidden, Invalid, NotFound, RateLimited,
                                 ServiceError, TooLarge)
-from webapp.extensions import db
 from webapp.web.htmx import is_htmx
 
 # The one mapping from a refused change to the status the app answers.
@@ -59,8 +58,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def refused(error: ServiceError):
-        # A view that lets a refused change through answers its status, not a 500.
-        db.session.rollback()
+        # A refused change a view lets through answers its status (the boundary rolled back).
         return _error_response(status_of(error), error.message)
 
     @app.errorhandler(HTTPException)

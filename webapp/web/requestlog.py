@@ -1,7 +1,7 @@
 """Structured request logs: one JSON line per request (LOG_JSON), with a request id.
 
 A line holds the route pattern, never the raw query string or a body, so keys, passwords and
-tokens in them never reach a log; the user is read only if the request already loaded it.
+tokens in them never reach a log; the user is the one the request signed in with (web/access.py), never loaded for the log.
 """
 import json
 import logging
@@ -59,8 +59,7 @@ def register(app: Flask) -> None:
         if started is None:  # a before_request hook failed before ours ran
             g.request_id = uuid.uuid4().hex
             started = time.perf_counter()
-        user = g.get("_login_user")
-        authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
+        signed_in = g.get("signed_in")
         rule = request.url_rule
         line = {
             "event": "request",
@@ -71,8 +70,8 @@ def register(app: Flask) -> None:
             "ids": {k: v for k, v in (request.view_args or {}).items() if isinstance(v, int)},
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_id": user.id if authenticated else None,
-            "tenant_id": getattr(user, "tenant_id", None) if authenticated else None,
+            "user_id": signed_in.user_id if signed_in else None,
+            "tenant_id": signed_in.tenant_id if signed_in else None,
             "remote_addr": request.remote_addr,
         }
         if line["path"] is not None:
