@@ -5,9 +5,9 @@ from flask_login import current_user, login_user
 from webapp.activation import service as activation
 from webapp.activation.forms import ErpForm, JoinForm, KeyForm, PasswordForm
 from webapp.core.errors import ServiceError
-from webapp.extensions import db
 from webapp.models import Order
 from webapp.web.errors import status_of
+from webapp.web.forms import mark_fields
 
 bp = Blueprint("activation", __name__, url_prefix="/activate")
 
@@ -22,13 +22,6 @@ def _mark_verified(order: Order) -> None:
     verified = dict(session.get(SESSION_KEY, {}))
     verified[str(order.id)] = order.link_nonce
     session[SESSION_KEY] = verified
-
-
-def _load(token: str) -> Order:
-    try:
-        return activation.load_link(token)
-    except ServiceError as exc:
-        abort(status_of(exc), description=exc.message)
 
 
 def _page(token: str, order: Order, status: int = 200, **forms):
@@ -64,7 +57,7 @@ def _already_activated(order: Order):
 
 @bp.get("/<token>")
 def page(token: str):
-    order = _load(token)
+    order = activation.load_link(token)
     if order.is_activated and (blocked := _already_activated(order)):
         return blocked
     return _page(token, order)
@@ -72,7 +65,7 @@ def page(token: str):
 
 @bp.post("/<token>/key")
 def key(token: str):
-    order = _load(token)
+    order = activation.load_link(token)
     if order.is_activated:
         return _when_activated(token, order)
     form = KeyForm()
@@ -81,10 +74,8 @@ def key(token: str):
     try:
         activation.check_key(order, form.key.data, request.remote_addr)
     except ServiceError as exc:
-        db.session.commit()  # the failed attempt and its audit entry must stick
-        form.key.errors.append(exc.message)
+        mark_fields(form, exc)
         return _page(token, order, status_of(exc), key_form=form)
-    db.session.commit()
     _mark_verified(order)
     return redirect(url_for(".page", token=token), 303)
 
@@ -101,7 +92,7 @@ def _when_activated(token: str, order: Order):
 
 @bp.post("/<token>/erp")
 def erp(token: str):
-    order = _load(token)
+    order = activation.load_link(token)
     if order.is_activated:
         return _when_activated(token, order)
     _require_verified(order)
@@ -110,14 +101,13 @@ def erp(token: str):
         return _page(token, order, 422, erp_form=form)
     activation.choose_erp(order, form.erp.data, form.deployment.data, ip=request.remote_addr,
                           actor=current_user if current_user.is_authenticated else None)
-    db.session.commit()
     flash(f"已保存：{order.erp_label} / {order.deployment_label}", "success")
     return redirect(url_for(".page", token=token), 303)
 
 
 @bp.post("/<token>/complete")
 def complete(token: str):
-    order = _load(token)
+    order = activation.load_link(token)
     if order.is_activated:
         return _when_activated(token, order)
     _require_verified(order)
@@ -133,10 +123,8 @@ def complete(token: str):
             ip=request.remote_addr,
         )
     except ServiceError as exc:
-        db.session.rollback()
         return _page(token, order, status_of(exc),
                      password_form=None if signed_in else form, error=exc.message)
-    db.session.commit()
     if not signed_in:
         login_user(user)
     flash("激活成功！请点击【去配置】新增企业并分配权益。", "success")

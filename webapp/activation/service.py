@@ -6,13 +6,13 @@ import secrets
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.service import validate_password
 from webapp.core import audit, outbox
 from webapp.core.crypto import hash_matches, keyed_hash
 from webapp.core.errors import Conflict, Expired, Forbidden, NotFound, RateLimited, ServiceError
 from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
+from webapp.core.unit_of_work import add_unique
 from webapp.extensions import db
 from webapp.models import Order, Tenant, User
 from webapp.models.order import DEPLOYMENT_CHOICES, ERP_CHOICES
@@ -99,12 +99,13 @@ def check_key(order: Order, key: str, ip: str) -> None:
     guard = _wrong_keys(order, ip)
     wait = guard.blocked()
     if wait:
-        audit.record("activation.key_blocked", target=order, ip=ip, actor_label="anonymous")
+        audit.record_refusal("activation.key_blocked", target=order, ip=ip,
+                             actor_label="anonymous")
         raise RateLimited(
             f"操作密钥错误次数过多，请 {retry_minutes(wait)} 分钟后再试。", field="key")
     if not hash_matches(normalise_key(key), order.key_hash, KEY_PURPOSE):
         guard.fail()
-        audit.record("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
+        audit.record_refusal("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
         left = guard.remaining()
         hint = (f"还可尝试 {left} 次。" if left
                 else f"请 {retry_minutes(guard.per_address.window)} 分钟后再试。")
@@ -131,11 +132,8 @@ def _tenant_named(name: str, actor_label: str, ip: str | None) -> Tenant:
         tenant = db.session.get(Tenant, tenant.merged_into_id)  # 合并租户: orders go to the target
     if tenant is not None:
         return tenant
-    try:
-        with db.session.begin_nested():
-            tenant = Tenant(name=name)
-            db.session.add(tenant)
-    except IntegrityError:
+    tenant = Tenant(name=name)
+    if not add_unique(tenant):  # a concurrent activation created it first
         return db.session.scalar(select(Tenant).where(Tenant.name == name))
     audit.record("tenant.created", actor_label=actor_label, target=tenant, tenant_id=tenant.id, ip=ip)
     return tenant
@@ -164,11 +162,8 @@ def activate(order: Order, *, user: User | None = None, password: str | None = N
         tenant = _tenant_named(order.customer_name, order.contact_email, ip)
         user = User(email=order.contact_email, role=TENANT_ADMIN, tenant=tenant)
         user.set_password(password)
-        try:
-            with db.session.begin_nested():
-                db.session.add(user)
-        except IntegrityError:  # the same contact activating two orders at once
-            raise Conflict("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。") from None
+        if not add_unique(user):  # the same contact activating two orders at once
+            raise Conflict("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。")
         audit.record("user.created", actor=user, target=user, tenant_id=tenant.id, ip=ip,
                      role=TENANT_ADMIN)
     # Conditional update: of two concurrent activations exactly one wins.

@@ -8,15 +8,19 @@ from webapp.extensions import db
 
 
 class ServiceError(Exception):
-    """A refused change: `message` is user-facing Chinese, `field` names the form field if any.
+    """A refused change: `message` is user-facing Chinese, `field` names the form field if any
+(`errors` when it names several).
 
     Raised as such it means the input breaks a rule (Invalid); the subclasses say more.
     """
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None,
+                 errors: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Every field it names with its message (a form shows each beside its field).
+        self.errors = errors or ({field: message} if field else {})
 
 
 class Invalid(ServiceError):

@@ -30,8 +30,7 @@ class InvalidEnterprise(Invalid):
 
     def __init__(self, errors: dict[str, str]):
         field, message = next(iter(errors.items()))
-        super().__init__(message, field=field)
-        self.errors = errors
+        super().__init__(message, field=field, errors=errors)
 
 
 class TaxIdTaken(Conflict):
