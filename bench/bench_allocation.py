@@ -94,7 +94,7 @@ def _give_credentials(app, tenant_id, ids) -> None:
 
 def _timed_commit(client, tenant, token) -> tuple[float, float]:
     """(whole request, of which the authorization email) in seconds."""
-    from webapp.allocation import commit as service
+    from webapp.allocation import batches as service
 
     original, spent = service.queue_authorization_email, []
 

@@ -5,14 +5,11 @@ another tenant's admin 404 (every query is scoped by tenant).
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from webapp.allocation import commit as allocation
-from webapp.allocation import drafts
-from webapp.core.errors import NotFound, ServiceError
-from webapp.extensions import db
+from webapp.allocation import batches, drafts
+from webapp.core.errors import ServiceError
 from webapp.models import AllocationBatch, Order, OrderLine
-from webapp.web.access import get_for_tenant, tenant_admin_required
+from webapp.web.access import or_404, tenant_admin_required
 from webapp.web.args import int_arg, parse_id
 from webapp.web.errors import status_of
 from webapp.web.htmx import is_htmx, render
@@ -32,21 +29,6 @@ def _int(value: str | None) -> int:
     if ident is None:
         abort(400, description="请求无效：企业编号有误，请刷新页面后重试。")
     return ident
-
-
-def _line(order_id: int, line_id: int):
-    line = OrderLine.activated_for_tenant(current_user.tenant_id, order_id, line_id)
-    if line is None:
-        abort(404)
-    return line
-
-
-def _locked(order_id: int, line_id: int) -> drafts.LineRef:
-    """The line, row-locked for a draft change (its plain values survive the commit)."""
-    line = drafts.lock_line(current_user.tenant_id, order_id, line_id)
-    if line is None:
-        abort(404)
-    return line
 
 
 def _form_query() -> str:
@@ -71,8 +53,7 @@ def _panel_url(line, q: str = "", after: str | None = None) -> str:
 def panel(order_id: int, line_id: int):
     """【去分配】: 勾选税号分配使用组织, one keyset page of the tenant's enterprises."""
     line, drafted = drafts.load_line_with_count(current_user.tenant_id, order_id, line_id)
-    if line is None:
-        abort(404)
+    or_404(line)
     status, message = 200, None
     try:
         q = drafts.clean_query(request.args.get("q"))
@@ -90,10 +71,8 @@ def toggle(order_id: int, line_id: int):
     tenant_id = current_user.tenant_id
     enterprise_id = _int(request.form.get("enterprise_id"))
     ticked = str(enterprise_id) in request.form.getlist("selected")
-    tick = drafts.toggle(tenant_id, order_id, line_id, enterprise_id, ticked, current_user.id)
-    if tick is None:
-        abort(404)
-    db.session.commit()
+    tick = or_404(drafts.toggle(tenant_id, order_id, line_id, enterprise_id, ticked,
+                                current_user.id))
     q = _form_query()
     if not is_htmx():
         if tick.refused:
@@ -117,17 +96,12 @@ def toggle(order_id: int, line_id: int):
 @tenant_admin_required
 def save(order_id: int, line_id: int):
     """The panel as a plain form: 【保存勾选】, 【全选本页】, paging and 【下一步】 all save first."""
-    line = _locked(order_id, line_id)
+    line = or_404(drafts.lock_line(current_user.tenant_id, order_id, line_id))
     page_ids = [_int(v) for v in request.form.getlist("page_ids")]
     selected = {_int(v) for v in request.form.getlist("selected")}
     action = request.form.get("action", "save")
-    try:
-        quota, refused = drafts.save_page(line, current_user.tenant_id, page_ids, selected,
-                                          current_user, select_all=action == "select_page")
-    except ServiceError as exc:
-        db.session.rollback()
-        abort(status_of(exc), description=exc.message)
-    db.session.commit()
+    quota, refused = drafts.save_page(line, current_user.tenant_id, page_ids, selected,
+                                      current_user, select_all=action == "select_page")
     if refused:
         flash(f"{drafts.QUOTA_USED_UP}（{refused} 家企业未能勾选）", "error")
     elif action in ("save", "select_page"):
@@ -141,13 +115,13 @@ def save(order_id: int, line_id: int):
 
 
 def _confirm_page(order_id: int, line_id: int, status: int = 200, error: str | None = None):
-    line = _line(order_id, line_id)
+    line = or_404(OrderLine.activated_for_tenant(current_user.tenant_id, order_id, line_id))
     rows, total = drafts.draft_rows(line, current_user.tenant_id)
     if total == 0 and error is None:
         flash("请先勾选要分配的企业。", "error")
         return redirect(url_for(".panel", order_id=order_id, line_id=line_id), 303)
     return render_template("allocation/confirm.html", line=line, rows=rows, total=total,
-                           token=allocation.new_token(), error=error), status
+                           token=batches.new_token(), error=error), status
 
 
 @bp.get("/<int:order_id>/lines/<int:line_id>/confirm")
@@ -163,21 +137,10 @@ def commit(order_id: int, line_id: int):
     """Commit the whole draft in one transaction; a replayed token lands on the same result."""
     token = request.form.get("token", "")
     try:
-        batch, _created = allocation.commit(current_user.tenant_id, order_id, line_id, token,
-                                            current_user, ip=request.remote_addr)
-    except ServiceError as exc:
-        db.session.rollback()
-        if isinstance(exc, NotFound):
-            abort(404)
+        batch, _created = batches.allocate(current_user.tenant_id, order_id, line_id, token,
+                                           current_user, ip=request.remote_addr)
+    except ServiceError as exc:  # the page says why (another tenant's line: a 404 there)
         return _confirm_page(order_id, line_id, status_of(exc), exc.message)
-    except (IntegrityError, OperationalError):
-        # A concurrent commit of the same line or token won; nothing of ours was written.
-        db.session.rollback()
-        batch = allocation.find_batch(token) if token else None
-        if batch is None or batch.line_id != line_id:
-            return _confirm_page(order_id, line_id, 409,
-                                 "其他操作刚刚分配了部分企业，请核对后重试。")
-    db.session.commit()
     return redirect(url_for(".result", order_id=order_id, batch_id=batch.id), 303)
 
 
@@ -185,18 +148,16 @@ def commit(order_id: int, line_id: int):
 @tenant_admin_required
 def result(order_id: int, batch_id: int):
     """分配成功: this batch's enterprises with their authorization info."""
-    batch = AllocationBatch.get_for_tenant(batch_id, current_user.tenant_id, order_id)
-    if batch is None:
-        abort(404)
+    batch = or_404(AllocationBatch.get_for_tenant(batch_id, current_user.tenant_id, order_id))
     return render_template("allocation/result.html", batch=batch, order=batch.line.order,
-                           rows=allocation.batch_results(batch))
+                           rows=batches.batch_results(batch))
 
 
 @bp.get("/<int:order_id>/allocations")
 @tenant_admin_required
 def results(order_id: int):
     """【查看已分配结果】: every allocation of the order, newest first."""
-    order = get_for_tenant(Order, order_id, current_user.tenant_id)
-    rows, next_after = allocation.order_results(order.id, int_arg("after"))
+    order = or_404(Order.get_for_tenant(order_id, current_user.tenant_id))
+    rows, next_after = batches.order_results(order.id, int_arg("after"))
     return render_template("allocation/results.html", order=order, rows=rows,
                            next_after=next_after)

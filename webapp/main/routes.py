@@ -3,12 +3,12 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from webapp.allocation import commit as allocation
-from webapp.extensions import db
-from webapp.main import readiness
-from webapp.golive import status as golive
-from webapp.models import Order
+from webapp.allocation import batches
 from webapp.changes import service as change_requests
+from webapp.extensions import db
+from webapp.golive import status as golive
+from webapp.main import readiness
+from webapp.models import Order
 from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 
 bp = Blueprint("main", __name__)
@@ -42,7 +42,7 @@ def configure(order_id: int):
     if not order.is_activated:
         abort(404)
     return render_template("main/order.html", order=order,
-                           has_enterprises=allocation.has_enterprises(order.tenant_id))
+                           has_enterprises=batches.has_enterprises(order.tenant_id))
 
 
 @bp.get("/healthz")

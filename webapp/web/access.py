@@ -1,7 +1,6 @@
 """Who may see what: role checks and tenant scoping, in one place."""
 import re
 from functools import wraps
-
 from typing import NamedTuple
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -78,3 +77,11 @@ def get_for_tenant(model, object_id: int, tenant_id: int | None = None):
     if obj is None:
         abort(404)
     return obj
+
+
+def or_404(found):
+    """What a scoped loader found, or a 404 (another tenant's object is never a 403)."""
+    if found is None:
+        abort(404)
+    return found
+

@@ -1,4 +1,4 @@
-"""分配权益: commit a line's draft in one transaction, and read back what was allocated.
+"""分配权益: allocate a line's draft as one batch, and read back what was allocated.
 
 The quota is the database's job: the line's row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite)
 serialises commits of one line, a conditional UPDATE takes the quota only while
@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, select, update
 
 from webapp.core import audit, keyset
 from webapp.core.errors import Conflict, NotFound, ServiceError
+from webapp.core.unit_of_work import add_unique
 from webapp.credentials.emails import queue_authorization_email
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credential, Enterprise,
@@ -34,12 +35,12 @@ def find_batch(token: str) -> AllocationBatch | None:
     return db.session.scalar(select(AllocationBatch).where(AllocationBatch.token == token))
 
 
-def commit(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
-           ip: str | None = None) -> tuple[AllocationBatch, bool]:
-    """Allocate the whole draft of a line; returns (batch, created).
+def allocate(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
+             ip: str | None = None) -> tuple[AllocationBatch, bool]:
+    """Allocate the whole draft of a line (【下一步】's 确认分配); returns (batch, created).
 
     created is False for a replayed token (nothing allocated again). Raises ServiceError for
-    an empty draft (422) or too little quota left (409); the caller rolls back then.
+    an empty draft (422) or too little quota left (409); nothing is written then.
     """
     if not TOKEN_RE.match(token or ""):
         raise ServiceError("表单已失效，请返回上一步重新点击【下一步】。")
@@ -79,8 +80,8 @@ def commit(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
             "请返回取消部分勾选。")
 
     batch = AllocationBatch(token=token, line_id=line.id, created_by_id=user.id)
-    db.session.add(batch)
-    db.session.flush()
+    if not add_unique(batch):  # the same token committed meanwhile, past the line's lock
+        raise Conflict("其他操作刚刚分配了部分企业，请核对后重试。")
     now = utcnow()
     # Core executemany on the session's connection: no ORM bookkeeping for 5,000 rows.
     db.session.connection().execute(insert(Allocation.__table__), [
