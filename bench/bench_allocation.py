@@ -21,7 +21,7 @@ def _tenant(app, n: int, enterprises: int, quantity: int) -> dict:
     """An activated order with one line and `enterprises` enterprises; returns ids and URLs."""
     with app.app_context():
         order, user = activated_order(PASSWORD, order_no=f"BENCH-{n}", customer=f"基准测试{n}有限公司",
-                                      email=f"bench{n}@example.com", lines=[("issue", quantity)])
+                                      contact_email=f"bench{n}@example.com", lines=[("issue", quantity)])
         db.session.commit()
         rows = []
         for i in range(enterprises):

@@ -26,7 +26,7 @@ def _tenant(app, enterprises: int, tag: str) -> tuple[str, int]:
     with app.app_context():
         order, user = activated_order(
             PASSWORD, order_no=f"SO-BENCH-{tag}", customer=f"基准测试{tag}有限公司",
-            email=f"bench-{tag}@example.com", lines=[("issue", enterprises)])
+            contact_email=f"bench-{tag}@example.com", lines=[("issue", enterprises)])
         db.session.flush()
         line = db.session.scalar(select(OrderLine).where(OrderLine.order_id == order.id))
         batch = AllocationBatch(token=uuid.uuid4().hex, line_id=line.id, created_by_id=user.id)

@@ -22,7 +22,7 @@ SECONDS = 3.0
 def _credential(app) -> dict:
     with app.app_context():
         order, user = activated_order(PASSWORD, order_no="SO-BENCH-GOLIVE", customer="基准上线有限公司",
-                                      email="bench-golive@example.com", lines=[("issue", 1)])
+                                      contact_email="bench-golive@example.com", lines=[("issue", 1)])
         db.session.flush()
         line = db.session.scalar(select(OrderLine).where(OrderLine.order_id == order.id))
         db.session.execute(insert(Enterprise), [dict(tenant_id=user.tenant_id, tax_id="91320500BENCH0001X",

@@ -92,7 +92,7 @@ def seed(data: Dataset) -> Dataset:
     rnd = random.Random(SEED)
     with app.app_context():
         order, user = activated_order(PASSWORD, order_no="BENCH-SRV-1", customer="基准测试集团有限公司",
-                                      email=EMAIL, lines=[("issue", 2 * ENTERPRISES)])
+                                      contact_email=EMAIL, lines=[("issue", 2 * ENTERPRISES)])
         db.session.commit()
         tenant_id = user.tenant_id
         names = list(db.session.scalars(select(RegistryCompany.name).order_by(RegistryCompany.id)

@@ -21,7 +21,7 @@ def make_order(app):
                 lines=(("issue", 3), ("receive", 2)), delivered=True, **kw):
         with app.app_context():
             order = orders.create_order(
-                order_no=order_no or f"SO-{next(counter)}", customer=customer, email=email,
+                order_no=order_no or f"SO-{next(counter)}", customer=customer, contact_email=email,
                 lines=list(lines), **kw)
             key = orders.deliver(order) if delivered else None
             db.session.commit()

@@ -6,6 +6,7 @@ the business rules (known product, email form, duplicate 订单号…) stay in s
 from dataclasses import dataclass
 from datetime import date
 
+from webapp.core.errors import Invalid
 from webapp.core.text import bad_character
 from webapp.orders.service import MAX_QUANTITY
 
@@ -24,10 +25,12 @@ class OrderPayload:
     delivered: bool = False
 
 
-class PayloadError(Exception):
+class PayloadError(Invalid):
+    """The body breaks the schema; `errors` names every wrong field."""
+
     def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field, errors=errors)
 
 
 def _string(body: dict, name: str, max_len: int, errors: dict, required: bool = True):

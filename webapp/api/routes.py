@@ -2,22 +2,17 @@
 import hmac
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from sqlalchemy.exc import IntegrityError
 
 from webapp.api.openapi import spec
-from webapp.api.payload import PayloadError, parse
+from webapp.api.payload import parse
 from webapp.core import audit
 from webapp.core.errors import ServiceError
 from webapp.core.ratelimit import FailureLimit
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf
 from webapp.orders import service as orders
 from webapp.web.errors import status_of
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-# Service field names → API field names.
-FIELD_MAP = {"email": "contact_email"}
-
 
 def _error(status: int, message: str, **headers):
     response = jsonify(error=message)
@@ -44,9 +39,8 @@ def _authorise():
             given.strip().encode(), expected.encode()):
         return None
     _failures().fail(key)
-    audit.record("api.unauthorised", actor_label="api", ip=request.remote_addr,
-                 reason="missing" if not given else "wrong")
-    db.session.commit()
+    audit.record_refusal("api.unauthorised", actor_label="api", ip=request.remote_addr,
+                         reason="missing" if not given else "wrong")
     return _error(401, "缺少或错误的访问令牌（Authorization: Bearer <API_TOKEN>）",
                   **{"WWW-Authenticate": 'Bearer realm="api"'})
 
@@ -66,21 +60,12 @@ def create_order():
     try:
         data = parse(body)
         order = orders.create_order(
-            order_no=data.order_no, customer=data.customer, email=data.contact_email,
+            order_no=data.order_no, customer=data.customer, contact_email=data.contact_email,
             lines=data.lines, valid_until=data.valid_until, sales=data.sales, actor_label="api")
         if data.delivered:
             orders.deliver(order, actor_label="api")
-        db.session.commit()
-    except PayloadError as exc:
-        db.session.rollback()
-        return jsonify(errors=exc.errors), 422
-    except ServiceError as exc:
-        db.session.rollback()
-        field = FIELD_MAP.get(exc.field, exc.field) or "body"
-        return jsonify(errors={field: exc.message}), status_of(exc)
-    except IntegrityError:  # a concurrent request took this 订单号 after our check
-        db.session.rollback()
-        return jsonify(errors={"order_no": f"订单号 {data.order_no} 已存在"}), 409
+    except ServiceError as exc:  # PayloadError included
+        return jsonify(errors=exc.errors or {"body": exc.message}), status_of(exc)
     location = url_for("support.order", order_id=order.id, _external=False)
     return jsonify(id=order.id, order_no=order.order_no, delivered=order.is_delivered,
                    url=location), 201, {"Location": location}

@@ -29,9 +29,9 @@ def bad_character(value: str, multiline: bool = False) -> str | None:
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 
 
-def normalise_email(email: str) -> str:
-    """Trimmed, lower-cased, and refused when it is not a plausible address."""
+def normalise_email(email: str, field: str = "email") -> str:
+    """Trimmed, lower-cased, and refused (naming `field`) when it is not a plausible address."""
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email):
-        raise ServiceError(f"邮箱地址无效：{email[:60] or '（空）'}", field="email")
+        raise ServiceError(f"邮箱地址无效：{email[:60] or '（空）'}", field=field)
     return email

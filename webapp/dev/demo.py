@@ -12,7 +12,7 @@ DEMO_STAFF = [("support@demo.local", "support"), ("approver@demo.local", "approv
               ("ops@demo.local", "ops")]
 DEMO_REGISTRY_SIZE = 3000
 DEMO_ORDER = dict(order_no="DEMO-0001", customer="苏州示例科技有限公司",
-                  email="contact@demo.local", sales="王销售")
+                  contact_email="contact@demo.local", sales="王销售")
 
 
 def seed() -> list[str]:

@@ -23,7 +23,7 @@ def orders_create(order_no, customer, email, lines, valid_until, sales, delivere
     try:
         parsed = [orders.parse_line(spec) for spec in lines]
         order = orders.create_order(
-            order_no=order_no, customer=customer, email=email, lines=parsed,
+            order_no=order_no, customer=customer, contact_email=email, lines=parsed,
             valid_until=valid_until.date() if valid_until else None, sales=sales,
             actor_label="cli")
         if delivered:

@@ -4,7 +4,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, StringFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from webapp.orders.service import MAX_QUANTITY
-from webapp.support.forms import customer_field
+from webapp.web.forms import customer_field
 
 
 class _ChineseParseError:

@@ -1,8 +1,9 @@
-"""Ops (运营): create an order on a page and mark it 已交付 (the same services as the CLI)."""
+"""Ops (运营): create an order on a page (the same service as the CLI and the JSON API).
+
+【标记已交付】 sits on the support console's order page (webapp/support/routes.py)."""
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
@@ -10,16 +11,12 @@ from webapp.models import Product
 from webapp.models.user import OPS
 from webapp.orders import service as orders
 from webapp.orders.forms import order_form
-from webapp.support.forms import DeliverForm
-from webapp.support.routes import load_order, order_page
 from webapp.web.access import roles_required
+from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect
 
 # The ops pages sit beside the support console they are reached from.
 bp = Blueprint("orders", __name__, url_prefix="/support")
-
-# Service field names → form field names (the service calls the contact email "email").
-FIELD_MAP = {"email": "contact_email", "lines": None}
 
 
 def _products():
@@ -43,41 +40,12 @@ def new_order():
     try:
         order = orders.create_order(
             order_no=form.order_no.data, customer=form.customer.data,
-            email=form.contact_email.data, lines=lines, valid_until=form.valid_until.data,
-            sales=form.sales.data, actor=current_user)
+            contact_email=form.contact_email.data, lines=lines,
+            valid_until=form.valid_until.data, sales=form.sales.data, actor=current_user)
         if form.delivered.data:
             orders.deliver(order, actor=current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        name = FIELD_MAP.get(exc.field, exc.field)
-        if name and hasattr(form, name):
-            getattr(form, name).errors.append(exc.message)
-            return _page(form, 422)
-        return _page(form, 422, lines_error=exc.message)
-    except IntegrityError:  # another request took this 订单号 between the check and the insert
-        db.session.rollback()
-        form.order_no.errors.append(f"订单号 {form.order_no.data} 已存在")
-        return _page(form, 422)
+    except ServiceError as exc:  # a refusal about the lines names no field of the form
+        return _page(form, 422, lines_error=None if mark_fields(form, exc) else exc.message)
     state = "已交付，激活邮件已进入发送队列" if form.delivered.data else "未交付"
     flash(f"订单 {order.order_no} 已创建（{state}）。", "success")
-    return hx_redirect(url_for("support.order", order_id=order.id))
-
-
-@bp.post("/orders/<int:order_id>/deliver")
-@roles_required(OPS)
-def deliver(order_id: int):
-    """【标记已交付】: queues the activation email to the contact."""
-    order = load_order(order_id, lock=True)
-    if not DeliverForm().validate_on_submit():
-        db.session.rollback()
-        return order_page(order, 400, error="表单无效，请刷新页面后重试。")
-    try:
-        orders.deliver(order, actor=current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        return order_page(order, 409, error=exc.message)
-    db.session.commit()
-    flash(f"订单 {order.order_no} 已标记为已交付，激活邮件已进入发送队列（{order.contact_email}）。",
-          "success")
     return hx_redirect(url_for("support.order", order_id=order.id))

@@ -8,6 +8,7 @@ from webapp.activation import service as activation
 from webapp.core import audit
 from webapp.core.errors import Conflict, NotFound, ServiceError
 from webapp.core.text import normalise_email
+from webapp.core.unit_of_work import add_unique
 from webapp.extensions import db
 from webapp.models import Order, OrderLine, Product, User
 from webapp.orm import utcnow
@@ -28,7 +29,8 @@ def parse_line(spec: str) -> tuple[str, int]:
     return code.strip(), quantity
 
 
-def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[str, int]],
+def create_order(*, order_no: str, customer: str, contact_email: str,
+                 lines: list[tuple[str, int]],
                  valid_until: date | None = None, sales: str | None = None,
                  actor: User | None = None, actor_label: str | None = None) -> Order:
     """Create an order with its lines; every input is checked before anything is written."""
@@ -40,7 +42,7 @@ def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[
         raise ServiceError("下单企业全称不能为空，且不超过 200 字", field="customer")
     if sales and len(sales) > 100:
         raise ServiceError("销售人员姓名不超过 100 字", field="sales")
-    email = normalise_email(email)
+    email = normalise_email(contact_email, field="contact_email")
     if not lines:
         raise ServiceError("订单至少需要一个产品行", field="lines")
     products = {p.code: p for p in db.session.scalars(select(Product))}
@@ -58,8 +60,9 @@ def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[
         seen.add(code)
     if valid_until is not None and valid_until < date.today():
         raise ServiceError("有效期不能早于今天", field="valid_until")
+    taken = Conflict(f"订单号 {order_no} 已存在", field="order_no")
     if db.session.scalar(select(Order.id).where(Order.order_no == order_no)):
-        raise Conflict(f"订单号 {order_no} 已存在", field="order_no")
+        raise taken
 
     order = Order(order_no=order_no, customer_name=customer, contact_email=email,
                   sales_person=(sales or "").strip() or None)
@@ -68,8 +71,8 @@ def create_order(*, order_no: str, customer: str, email: str, lines: list[tuple[
                   valid_until=valid_until)
         for code, quantity in lines
     ]
-    db.session.add(order)
-    db.session.flush()
+    if not add_unique(order):  # a concurrent request took the 订单号 after the check
+        raise taken
     audit.record("order.created", actor=actor, actor_label=actor_label, target=order,
                  order_no=order_no)
     return order
@@ -85,7 +88,7 @@ def get_by_number(order_no: str) -> Order:
 def deliver(order: Order, *, actor: User | None = None, actor_label: str | None = None) -> str:
     """Mark the order 已交付 and queue its activation email; returns the new 操作密钥."""
     if order.is_delivered:
-        raise ServiceError(f"订单 {order.order_no} 已交付")
+        raise Conflict(f"订单 {order.order_no} 已交付")
     order.delivered_at = utcnow()
     audit.record("order.delivered", actor=actor, actor_label=actor_label, target=order,
                  tenant_id=order.tenant_id)

@@ -3,11 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-
-def customer_field() -> StringField:
-    """下单企业全称, as 查找订单 asks for it and 新建订单 records it."""
-    return StringField("下单企业全称", validators=[DataRequired("请输入下单企业全称"),
-                                                Length(max=200, message="不超过 200 字")])
+from webapp.web.forms import customer_field
 
 
 def _reason_field() -> TextAreaField:

@@ -2,7 +2,7 @@
 
 Support, ops and approvers may look; support and ops may act. Tenant admins get 403.
 """
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
 from webapp.core.errors import ServiceError
@@ -10,11 +10,13 @@ from webapp.extensions import db
 from webapp.golive import status as golive
 from webapp.models import Order
 from webapp.models.user import APPROVER, OPS, SUPPORT
+from webapp.orders import service as orders
 from webapp.support import service as support
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
-from webapp.web.access import roles_required
+from webapp.web.access import or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.errors import status_of
+from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect, render
 
 bp = Blueprint("support", __name__, url_prefix="/support")
@@ -53,12 +55,9 @@ def find():
                   orders=orders, next_after=next_after, error=error)
 
 
-def load_order(order_id: int, lock: bool = False) -> Order:
+def _order(order_id: int, lock: bool = False) -> Order:
     """The order or 404; `lock` takes its row for a change (one resend at a time)."""
-    order = support.lock_order(order_id) if lock else db.session.get(Order, order_id)
-    if order is None:
-        abort(404)
-    return order
+    return or_404(support.lock_order(order_id) if lock else db.session.get(Order, order_id))
 
 
 def order_page(order: Order, status: int = 200, **forms):
@@ -83,14 +82,14 @@ def order_page(order: Order, status: int = 200, **forms):
 @roles_required(*VIEWERS)
 def order(order_id: int):
     """交付状态, 激活状态, 联系邮箱, lines and the email history of one order."""
-    return order_page(load_order(order_id))
+    return order_page(_order(order_id))
 
 
 @bp.get("/orders/<int:order_id>/emails")
 @roles_required(*VIEWERS)
 def emails(order_id: int):
     """The email history alone (htmx refreshes it while mail is pending)."""
-    order = load_order(order_id)
+    order = _order(order_id)
     return render("support/_emails.html", emails=support.email_history(order), order=order)
 
 
@@ -98,21 +97,16 @@ def emails(order_id: int):
 @roles_required(*ACTORS)
 def resend(order_id: int):
     """【重新推送激活邮件】 with a required 原因."""
-    order = load_order(order_id, lock=True)
+    order = _order(order_id, lock=True)
     form = ResendForm()
     if not form.validate_on_submit():
-        db.session.rollback()
         return order_page(order, 422, resend_form=form, fragment="support/_resend.html")
     try:
         support.resend_activation(order, reason=form.reason.data, actor=current_user,
                                   ip=request.remote_addr)
     except ServiceError as exc:
-        db.session.rollback()
-        if exc.field == "reason":
-            form.reason.errors.append(exc.message)
         return order_page(order, status_of(exc), resend_form=form, fragment="support/_resend.html",
-                           resend_error=None if exc.field else exc.message)
-    db.session.commit()
+                          resend_error=None if mark_fields(form, exc) else exc.message)
     flash(f"已重新推送激活邮件至 {order.contact_email}：新的操作密钥已生成，旧密钥和旧链接已失效。",
           "success")
     return hx_redirect(url_for(".order", order_id=order.id))
@@ -122,23 +116,34 @@ def resend(order_id: int):
 @roles_required(*ACTORS)
 def contact_email(order_id: int):
     """Correct the 联系邮箱 (audited old → new) before resending."""
-    order = load_order(order_id, lock=True)
+    order = _order(order_id, lock=True)
     form = ContactEmailForm()
-    if form.validate_on_submit():
-        old = order.contact_email
-        try:
-            support.change_contact_email(order, form.contact_email.data, reason=form.reason.data,
-                                         actor=current_user, ip=request.remote_addr)
-        except ServiceError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "contact_email").errors.append(exc.message)
-            status = status_of(exc)
-        else:
-            db.session.commit()
-            flash(f"联系邮箱已由 {old} 改为 {order.contact_email}。如需发送激活邮件，"
-                  "请点击【重新推送激活邮件】。", "success")
-            return hx_redirect(url_for(".order", order_id=order.id))
-    else:
-        status = 422
-    db.session.rollback()
-    return order_page(order, status, email_form=form, fragment="support/_contact_email.html")
+    if not form.validate_on_submit():
+        return order_page(order, 422, email_form=form, fragment="support/_contact_email.html")
+    old = order.contact_email
+    try:
+        support.change_contact_email(order, form.contact_email.data, reason=form.reason.data,
+                                     actor=current_user, ip=request.remote_addr)
+    except ServiceError as exc:
+        mark_fields(form, exc, fallback="contact_email")
+        return order_page(order, status_of(exc), email_form=form,
+                          fragment="support/_contact_email.html")
+    flash(f"联系邮箱已由 {old} 改为 {order.contact_email}。如需发送激活邮件，"
+          "请点击【重新推送激活邮件】。", "success")
+    return hx_redirect(url_for(".order", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/deliver")
+@roles_required(OPS)
+def deliver(order_id: int):
+    """【标记已交付】 (ops): queues the activation email to the contact."""
+    order = _order(order_id, lock=True)
+    if not DeliverForm().validate_on_submit():
+        return order_page(order, 400, error="表单无效，请刷新页面后重试。")
+    try:
+        orders.deliver(order, actor=current_user)
+    except ServiceError as exc:
+        return order_page(order, status_of(exc), error=exc.message)
+    flash(f"订单 {order.order_no} 已标记为已交付，激活邮件已进入发送队列（{order.contact_email}）。",
+          "success")
+    return hx_redirect(url_for(".order", order_id=order.id))
