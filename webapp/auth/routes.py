@@ -6,11 +6,11 @@ from flask_login import current_user, login_user, logout_user
 from webapp.auth import service as accounts
 from webapp.auth import staff
 from webapp.auth.forms import LoginForm
-from webapp.core.errors import NotFound, ServiceError
-from webapp.extensions import db
+from webapp.core.errors import ServiceError
 from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
-from webapp.web.access import roles_required
+from webapp.web.access import or_404, roles_required
 from webapp.web.errors import status_of
+from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect
 
 bp = Blueprint("auth", __name__)
@@ -36,11 +36,9 @@ def login():
         try:
             user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         except ServiceError as exc:
-            db.session.commit()  # keep the audit of the failure
-            form.email.errors.append(exc.message)
+            mark_fields(form, exc, fallback="email")
             status = status_of(exc)
         else:
-            db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"), 303)
     elif form.is_submitted():
@@ -52,7 +50,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         accounts.logout(current_user, ip=request.remote_addr)
-        db.session.commit()
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"), 303)
@@ -78,9 +75,7 @@ def staff_create():
         user = staff.create(request.form.get("email", "")[:254], request.form.get("role", ""),
                             actor=current_user)
     except ServiceError as exc:
-        db.session.rollback()
         return _staff_page(status_of(exc), exc.message, request.form)
-    db.session.commit()
     flash(f"已创建账号 {user.email}，设置密码的链接已发送至该邮箱。", "success")
     return hx_redirect(url_for(".staff_index"))
 
@@ -91,8 +86,8 @@ def staff_update(user_id: int, action: str):
     """role (change the role), disable, enable, resend (a new password link)."""
     if action not in ("role", "disable", "enable", "resend"):
         abort(404)
+    user = or_404(staff.load_staff(user_id))
     try:
-        user = staff.load_staff(user_id)
         if action == "role":
             staff.change_role(user, request.form.get("role", ""), actor=current_user)
         elif action == "resend":
@@ -100,11 +95,7 @@ def staff_update(user_id: int, action: str):
         else:
             staff.set_active(user, action == "enable", actor=current_user)
     except ServiceError as exc:
-        db.session.rollback()
-        if isinstance(exc, NotFound):
-            abort(404)
         return _staff_page(status_of(exc), exc.message)
-    db.session.commit()
     flash(f"账号 {user.email} 已更新。", "success")
     return hx_redirect(url_for(".staff_index"))
 
@@ -122,9 +113,7 @@ def set_password(token: str):
         staff.set_password(token[:500], request.form.get("password", ""),
                            request.form.get("confirm", ""))
     except ServiceError as exc:
-        db.session.rollback()
         return render_template("auth/set_password.html", user=user,
-                               errors={exc.field or "password": exc.message}), status_of(exc)
-    db.session.commit()
+                               errors=exc.errors or {"password": exc.message}), status_of(exc)
     flash("密码已设置，请登录。", "success")
     return redirect(url_for(".login"), 303)

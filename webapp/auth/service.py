@@ -41,12 +41,12 @@ def authenticate(email: str, password: str, ip: str) -> User:
     guard = _guard(email, ip)
     wait = guard.blocked()
     if wait:
-        audit.record("auth.login_blocked", actor_label=email[:254], ip=ip)
+        audit.record_refusal("auth.login_blocked", actor_label=email[:254], ip=ip)
         raise RateLimited(f"登录失败次数过多，请 {retry_minutes(wait)} 分钟后再试。")
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.check_password(password) or not user.active:
         guard.fail()
-        audit.record("auth.login_failed", actor_label=email[:254], ip=ip)
+        audit.record_refusal("auth.login_failed", actor_label=email[:254], ip=ip)
         raise ServiceError("邮箱或密码错误。")
     audit.record("auth.login", actor=user, tenant_id=user.tenant_id, ip=ip)
     return user

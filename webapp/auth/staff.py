@@ -9,13 +9,14 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from webapp.activation.service import validate_password
+from webapp.auth.service import validate_password
 from webapp.core import audit, outbox
-from webapp.core.errors import Conflict, Expired, NotFound, ServiceError
+from webapp.core.errors import Conflict, Expired, ServiceError
+from webapp.core.text import normalise_email
+from webapp.core.unit_of_work import add_unique
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
-from webapp.orders.service import normalise_email
 
 SALT = "staff-password-link"
 DEFAULT_MAX_AGE = 3 * 24 * 3600
@@ -57,18 +58,17 @@ def create(email: str, role: str, *, actor: User) -> User:
         raise Conflict(f"账号 {email} 已存在", field="email")
     user = User(email=email, role=role)
     user.set_password(secrets.token_urlsafe(32))  # unusable until the person sets one
-    db.session.add(user)
-    db.session.flush()
+    if not add_unique(user):  # created meanwhile by another ops user
+        raise Conflict(f"账号 {email} 已存在", field="email")
     audit.record("user.created", actor=actor, target=user, role=role, via="page")
     queue_password_email(user, actor)
     return user
 
 
-def load_staff(user_id: int) -> User:
-    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
-    if user is None or user.role not in STAFF_ROLES:
-        raise NotFound("账号不存在")
-    return user
+def load_staff(user_id: int) -> User | None:
+    """A staff account by id; None for anyone else (a tenant admin is not ops' to manage)."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.role in STAFF_ROLES else None
 
 
 def change_role(user: User, role: str, *, actor: User) -> None:

@@ -4,7 +4,7 @@ from functools import wraps
 from typing import NamedTuple
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_logged_in
 
 from webapp.extensions import db, login_manager
 from webapp.models import Tenant, User
@@ -32,9 +32,14 @@ def _load_user(session_id: str) -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.session_version != int(match.group(2)):
         return None
-    # Kept for the request log, which runs after the boundary's commit has expired the user.
-    g.signed_in = SignedIn(user.id, user.tenant_id)
+    _remember_signed_in(None, user)
     return user
+
+
+@user_logged_in.connect
+def _remember_signed_in(_sender, user: User, **_extra) -> None:
+    # For the request log, which runs after the boundary's commit has expired the user.
+    g.signed_in = SignedIn(user.id, user.tenant_id)
 
 
 @login_manager.unauthorized_handler
