@@ -7,15 +7,15 @@ import click
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
+from webapp.core.unit_of_work import transaction
 from webapp.credentials import emails as authorization
 from webapp.credentials import listing as credential_list
 from webapp.credentials import service as credentials
-from webapp.extensions import db
 from webapp.golive import status as golive
 from webapp.models import Credential
 from webapp.models.credential import SCOPE_LABELS
+from webapp.web.access import current_tenant, or_404, tenant_admin_required
 from webapp.web.args import int_arg
-from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
 from webapp.web.htmx import hx_redirect, is_htmx, render
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
@@ -57,7 +57,6 @@ def _back():
 @tenant_admin_required
 def generate_tenant():
     credentials.ensure_tenant_credential(current_tenant().id, actor=current_user)
-    db.session.commit()
     flash("已生成租户授权。", "success")
     return hx_redirect(_back())
 
@@ -65,11 +64,8 @@ def generate_tenant():
 @bp.post("/enterprise/<int:enterprise_id>/generate")
 @tenant_admin_required
 def generate_enterprise(enterprise_id: int):
-    enterprise = credential_list.allocated_enterprise(current_tenant().id, enterprise_id)
-    if enterprise is None:
-        abort(404)
+    enterprise = or_404(credential_list.allocated_enterprise(current_tenant().id, enterprise_id))
     credentials.ensure_enterprise_credential(enterprise, actor=current_user)
-    db.session.commit()
     flash(f"已生成 {enterprise.name} 的企业授权。", "success")
     return hx_redirect(_back())
 
@@ -78,11 +74,10 @@ def generate_enterprise(enterprise_id: int):
 @tenant_admin_required
 def reveal(credential_id: int, field: str):
     """显示: one value in clear (the fragment for htmx; the page, with it shown, without JS)."""
-    cred = get_for_tenant(Credential, credential_id)
+    cred = or_404(Credential.get_for_tenant(credential_id, current_tenant().id))
     if field not in credentials.SECRET_FIELDS:
         abort(404)
     value = credentials.reveal_field(cred, field, actor=current_user, ip=request.remote_addr)
-    db.session.commit()
     if is_htmx():
         return render(PAGE, "credentials/_value.html", cred=cred, field=field, value=value,
                       mask=credentials.MASK)
@@ -93,22 +88,19 @@ def reveal(credential_id: int, field: str):
 @tenant_admin_required
 def rotate(credential_id: int):
     """重置密钥: needs `confirmed=yes` (htmx adds it after hx-confirm; without JS, a confirm step)."""
-    cred = get_for_tenant(Credential, credential_id)
+    cred = or_404(Credential.get_for_tenant(credential_id, current_tenant().id))
     if request.method == "GET" or request.form.get("confirmed") != "yes":
         return _page(confirm=cred)
-    if cred.status == "disabled":  # 税号已变更: kept as history, never rotated
-        abort(409, "该授权信息已停用（税号已变更），不能重置密钥。")
-    credentials.rotate_secret(cred, actor=current_user, ip=request.remote_addr)
+    credentials.rotate_secret(cred, actor=current_user, ip=request.remote_addr)  # 已停用: 409
     recipients = authorization.queue_rotation_email(cred, actor=current_user)
-    db.session.commit()
     flash(f"{SCOPE_LABELS[cred.scope]}的密钥已重置，原 client secret 和 EncryKey 已失效。"
           f"新的授权邮件已发送至 {'、'.join(recipients)}。", "success")
     return hx_redirect(_back())
 
 
 @bp.cli.command("reencrypt")
+@transaction
 def reencrypt_command():
     """Re-encrypt every stored secret under the first DATA_ENCRYPTION_KEY."""
     counts = credentials.reencrypt_all()
-    db.session.commit()
     click.echo(f"re-encrypted {counts['credentials']} credentials and {counts['emails']} queued emails")
