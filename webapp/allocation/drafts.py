@@ -131,15 +131,6 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
     return name, ident
 
 
-def clean_query(raw: str | None) -> str:
-    """The search text, trimmed; refused when longer than the search reads (control characters
-    never get here: web/inputs.py refuses them for every input)."""
-    q = " ".join((raw or "").split())
-    if len(q) > search.MAX_QUERY:
-        raise ServiceError(f"搜索内容不能超过 {search.MAX_QUERY} 个字符", field="q")
-    return q
-
-
 def rows_query(line_id, tenant_id):
     """Enterprises of a tenant with their state on a line (ids or bindparams)."""
     return (

@@ -10,7 +10,7 @@ from webapp.allocation import batches, drafts
 from webapp.core.errors import ServiceError
 from webapp.models import AllocationBatch, Order, OrderLine
 from webapp.web.access import or_404, tenant_admin_required
-from webapp.web.args import int_arg, parse_id
+from webapp.web.args import int_arg, parse_id, search_arg
 from webapp.web.errors import status_of
 from webapp.web.htmx import is_htmx, render
 
@@ -33,10 +33,7 @@ def _int(value: str | None) -> int:
 
 def _form_query() -> str:
     """The panel's search text carried in a POST (only to redraw or return to the same page)."""
-    try:
-        return drafts.clean_query(request.form.get("q"))
-    except ServiceError:
-        return ""
+    return search_arg(request.form)[0]
 
 
 def _panel_url(line, q: str = "", after: str | None = None) -> str:
@@ -54,13 +51,10 @@ def panel(order_id: int, line_id: int):
     """【去分配】: 勾选税号分配使用组织, one keyset page of the tenant's enterprises."""
     line, drafted = drafts.load_line_with_count(current_user.tenant_id, order_id, line_id)
     or_404(line)
-    status, message = 200, None
-    try:
-        q = drafts.clean_query(request.args.get("q"))
-    except ServiceError as exc:
-        q, status, message = "", 422, exc.message
+    q, message = search_arg()
     page = drafts.panel_page(line, current_user.tenant_id, q, request.args.get("after"))
-    return render("allocation/panel.html", "allocation/_panel.html", status, line=line,
+    return render("allocation/panel.html", "allocation/_panel.html", 422 if message else 200,
+                  line=line,
                   listing=page, quota=drafts.quota(line, drafted), message=message)
 
 

@@ -6,8 +6,10 @@ surrogate (possible in JSON's "\\ud800") cannot even be encoded to UTF-8.
 """
 import re
 
-from webapp.core.errors import ServiceError
+from webapp.core.errors import Invalid, ServiceError
 
+MAX_SEARCH = 100  # characters of a list's search box, on every list
+SEARCH_TOO_LONG = f"搜索内容不能超过 {MAX_SEARCH} 个字符"
 CONTROL_MESSAGE = "不能包含控制字符"
 SURROGATE_MESSAGE = "不能包含无效的 Unicode 字符"
 MULTILINE = frozenset("\t\n\r")  # what a <textarea> legitimately sends
@@ -35,3 +37,13 @@ def normalise_email(email: str, field: str = "email") -> str:
     if not EMAIL_RE.match(email):
         raise ServiceError(f"邮箱地址无效：{email[:60] or '（空）'}", field=field)
     return email
+
+
+def search_text(raw: str | None) -> str:
+    """What was typed in a list's search box, whitespace collapsed; refused (never cut) past
+    MAX_SEARCH characters, the same on every list."""
+    text = " ".join((raw or "").split())
+    if len(text) > MAX_SEARCH:
+        raise Invalid(SEARCH_TOO_LONG, field="q")
+    return text
+

@@ -15,7 +15,7 @@ from webapp.golive import status as golive
 from webapp.models import Credential
 from webapp.models.credential import SCOPE_LABELS
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
-from webapp.web.args import int_arg
+from webapp.web.args import int_arg, search_arg
 from webapp.web.htmx import hx_redirect, is_htmx, render
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
@@ -31,14 +31,16 @@ def _after() -> int | None:
 def _page(status: int = 200, revealed: dict | None = None, confirm: Credential | None = None):
     """The whole page; `revealed` maps (credential id, field) → value shown in clear."""
     tenant = current_tenant()
-    listing = credential_list.enterprise_page(tenant.id, request.values.get("q"), _after())
+    q, search_error = search_arg(request.values)
+    listing = credential_list.enterprise_page(tenant.id, q, _after())
     ctx = dict(tenant=tenant, tenant_cred=credentials.tenant_credential(tenant.id), listing=listing,
                after=_after(), revealed=revealed or {}, confirm=confirm,
                labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=credentials.MASK,
-               golive=golive.for_enterprises(row.enterprise.id for row in listing.rows))
+               golive=golive.for_enterprises(row.enterprise.id for row in listing.rows),
+               search_error=search_error)
     # Only a plain list request (search, 下一页) is answered with the list fragment.
     fragment = None if revealed or confirm else "credentials/_enterprises.html"
-    return render(PAGE, fragment, status, **ctx)
+    return render(PAGE, fragment, 422 if search_error and status == 200 else status, **ctx)
 
 
 @bp.get("/")

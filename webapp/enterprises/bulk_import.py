@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, taxid
 from webapp.core.business_fields import FIELD, header_fields
 from webapp.core.csvread import reading_error
 from webapp.core.errors import Conflict, Expired, ServiceError
+from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
@@ -183,11 +183,8 @@ def confirm(tenant: Tenant, user: User, token: str, ip: str | None = None) -> li
     good = [row for row in rows if row.status == OK]
     created = [Enterprise(tenant_id=tenant.id, created_by_id=user.id, source=SOURCE_MANUAL,
                           **row.data) for row in good]
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(created)
-    except IntegrityError:
-        raise Conflict("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。") from None
+    if not add_unique(*created):
+        raise Conflict("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。")
     for enterprise in created:
         audit.record("enterprise.created", actor=user, tenant_id=tenant.id, target=enterprise,
                      ip=ip, tax_id=enterprise.tax_id, name=enterprise.name,

@@ -14,13 +14,13 @@ from webapp.enterprises import service as enterprises
 from webapp.enterprises.bulk_import import OK
 from webapp.enterprises.forms import ConfirmImportForm, EnterpriseForm, UploadForm
 from webapp.enterprises.service import InvalidEnterprise, TaxIdTaken
-from webapp.extensions import db
 from webapp.models import Enterprise
 from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
 from webapp.registry import service as registry
-from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
-from webapp.web.args import int_arg
+from webapp.web.access import current_tenant, or_404, tenant_admin_required
+from webapp.web.args import int_arg, search_arg
 from webapp.web.errors import status_of
+from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect, render
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -32,16 +32,17 @@ SUGGESTION_LIMIT = 10
 @tenant_admin_required
 def index():
     """The tenant's enterprises: search by name or tax ID, keyset pages of 50."""
-    q = request.args.get("q", "")[:100]
+    q, search_error = search_arg()
     result = enterprises.page(current_tenant().id, q=q, after=int_arg("after"),
                               before=int_arg("before"))
-    return render("enterprises/index.html", "enterprises/_list.html", listing=result, q=q)
+    return render("enterprises/index.html", "enterprises/_list.html", 422 if search_error else 200,
+                  listing=result, q=q, search_error=search_error)
 
 
 @bp.get("/<int:enterprise_id>")
 @tenant_admin_required
 def show(enterprise_id: int):
-    enterprise = get_for_tenant(Enterprise, enterprise_id)
+    enterprise = or_404(Enterprise.get_for_tenant(enterprise_id, current_tenant().id))
     return render("enterprises/show.html", enterprise=enterprise, fields=BUSINESS_FIELDS)
 
 
@@ -94,15 +95,11 @@ def new():
         enterprise = enterprises.add(
             current_tenant(), form.data_for_service(), actor=current_user,
             source=form.source.data, ip=request.remote_addr)
-    except InvalidEnterprise as exc:
-        db.session.rollback()
-        for field, message in exc.errors.items():
-            form[field].errors = [message]
-        return _form_page(form, 422)
-    except TaxIdTaken as exc:
-        db.session.rollback()
+    except TaxIdTaken as exc:  # the seed's sentence, with 【联系售后】 beside it
         return _form_page(form, 422, taken=exc)
-    db.session.commit()
+    except InvalidEnterprise as exc:
+        mark_fields(form, exc)
+        return _form_page(form, 422)
     flash(f"已新增企业：{enterprise.name}（{enterprise.tax_id}，{enterprise.source_label}）",
           "success")
     return hx_redirect(url_for(".index"))
@@ -160,10 +157,8 @@ def bulk_upload():
             raise ServiceError("文件过大：请上传 4 MB 以内的 CSV 文件，或拆分后分批导入。", field="file")
         preview = bulk_import.preview(current_tenant(), current_user, raw)
     except ServiceError as exc:
-        db.session.rollback()
-        form.file.errors = [exc.message]
+        mark_fields(form, exc, fallback="file")
         return _page(422, form=form)
-    db.session.commit()
     return _page(preview=preview, confirm_form=ConfirmImportForm(token=preview.token))
 
 
@@ -176,9 +171,7 @@ def bulk_confirm():
         rows = bulk_import.confirm(current_tenant(), current_user, token,
                                          ip=request.remote_addr)
     except ServiceError as exc:
-        db.session.rollback()
         return _page(status_of(exc), error=exc.message)
-    db.session.commit()
     added = sum(1 for row in rows if row.status == OK)
     flash(f"批量导入完成：新增 {added} 家企业，跳过 {len(rows) - added} 行。", "success")
     return hx_redirect(url_for(".index"))

@@ -16,10 +16,11 @@ import unicodedata
 from sqlalchemy import or_
 
 from webapp.core import taxid
+from webapp.core.text import MAX_SEARCH
 from webapp.extensions import db
 from webapp.models import Enterprise
 
-MAX_QUERY = 100
+MAX_QUERY = MAX_SEARCH  # checked at the edge (core/text.search_text); NFKC may lengthen it
 TAX_PREFIX = re.compile(r"(?=.*\d)[0-9A-Z]{2,20}")
 
 

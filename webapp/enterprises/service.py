@@ -8,12 +8,12 @@ the check on PostgreSQL; the loser's INSERT hits the constraint and gets the sam
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, business_fields, keyset, taxid
 from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, Invalid
+from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
@@ -98,15 +98,9 @@ def add(tenant: Tenant, data, *, actor: User, source: str | None = None,
     enterprise = Enterprise(
         tenant_id=tenant.id, created_by_id=actor.id,
         source=resolve_source(source, cleaned["tax_id"], cleaned["name"]), **cleaned)
-    try:
-        with db.session.begin_nested():
-            db.session.add(enterprise)
-    except IntegrityError:
+    if not add_unique(enterprise):
         # A concurrent add of the same tax ID committed between our check and our insert.
-        holder = find_holder(cleaned["tax_id"])
-        if holder is None:
-            raise
-        raise TaxIdTaken(holder, tenant) from None
+        raise TaxIdTaken(find_holder(cleaned["tax_id"]), tenant)
     audit.record("enterprise.created", actor=actor, tenant_id=tenant.id, target=enterprise,
                  ip=ip, tax_id=enterprise.tax_id, name=enterprise.name, source=enterprise.source,
                  via=via)

@@ -14,7 +14,7 @@ from webapp.orders import service as orders
 from webapp.support import service as support
 from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
 from webapp.web.access import or_404, roles_required
-from webapp.web.args import int_arg
+from webapp.web.args import int_arg, search_arg
 from webapp.web.errors import status_of
 from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect, render
@@ -29,12 +29,12 @@ ACTORS = (SUPPORT, OPS)
 @roles_required(*VIEWERS)
 def console():
     """The console: 查找订单 by the customer's pair, and a free search for staff."""
-    query = (request.args.get("q") or "")[:100]
+    query, search_error = search_arg()
     after = int_arg("after")
     orders, next_after = support.search_orders(query, after)
-    return render("support/console.html", "support/_results.html",
+    return render("support/console.html", "support/_results.html", 422 if search_error else 200,
                   find_form=FindForm(formdata=None), query=query, orders=orders,
-                  after=after, next_after=next_after, error=None)
+                  after=after, next_after=next_after, error=None, search_error=search_error)
 
 
 @bp.get("/find")

@@ -64,7 +64,7 @@ def search_orders(query: str, after: int | None = None,
     Returns the page and the id to continue after (None on the last page).
     """
     stmt = select(Order).options(selectinload(Order.tenant))
-    query = unicodedata.normalize("NFKC", query or "").strip()[:100]
+    query = unicodedata.normalize("NFKC", query or "").strip()
     if query:
         needle = query.lower()
         stmt = stmt.where(or_(

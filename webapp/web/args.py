@@ -8,6 +8,9 @@ from collections.abc import Mapping
 
 from flask import request
 
+from webapp.core.errors import ServiceError
+from webapp.core.text import search_text
+
 INT_MAX = 2**31
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -27,3 +30,13 @@ def int_arg(name: str, default: int | None = None, source: Mapping | None = None
     """`request.args[name]` as an id 1 ≤ n < 2³¹, else `default` (`source`: e.g. request.values)."""
     value = (request.args if source is None else source).get(name, type=int)
     return value if value is not None and 1 <= value < INT_MAX else default
+
+
+def search_arg(source: Mapping | None = None) -> tuple[str, str | None]:
+    """A list's search text `q` and the refusal to show (every list answers an overlong one
+    with its first page, the message and 422)."""
+    try:
+        return search_text((request.args if source is None else source).get("q")), None
+    except ServiceError as exc:
+        return "", exc.message
+
