@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from webapp.database import count_statements
 from webapp.entitlements import service as entitlements
-from webapp.entitlements.service import ACTIVE, EXPIRED, SOON, status_of
+from webapp.entitlements.service import ACTIVE, EXPIRED, SOON, validity_status
 from webapp.extensions import db
 from webapp.models import Allocation, OrderLine
 
@@ -49,11 +49,11 @@ def world(app):
 
 def test_statuses_by_date():
     today = date(2026, 6, 1)
-    assert status_of(None, today) == ACTIVE
-    assert status_of(today - timedelta(days=1), today) == EXPIRED
-    assert status_of(today, today) == SOON
-    assert status_of(today + timedelta(days=30), today) == SOON
-    assert status_of(today + timedelta(days=31), today) == ACTIVE
+    assert validity_status(None, today) == ACTIVE
+    assert validity_status(today - timedelta(days=1), today) == EXPIRED
+    assert validity_status(today, today) == SOON
+    assert validity_status(today + timedelta(days=30), today) == SOON
+    assert validity_status(today + timedelta(days=31), today) == ACTIVE
 
 
 def test_tenant_admin_numbers_equal_the_allocations(app, client, world):

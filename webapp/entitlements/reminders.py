@@ -4,7 +4,7 @@ A line is due when it has something allocated and its 有效期 ends within the 
 (30 days) but has not passed. Its threshold is the smallest one it is inside (30, then 7): a
 line found 5 days before its end gets the 7-day reminder only. What went out is recorded in
 `reminder_sent` (UNIQUE line × threshold), so a rerun sends nothing twice and a concurrent
-second run fails on the constraint instead of emailing again.
+second run is refused on the constraint (its emails roll back with it) instead of emailing again.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +14,8 @@ from flask import current_app, render_template
 from sqlalchemy import select, tuple_
 
 from webapp.core import audit, outbox
+from webapp.core.errors import Conflict
+from webapp.core.unit_of_work import add_unique
 from webapp.entitlements.service import today
 from webapp.extensions import db
 from webapp.models import Order, OrderLine, Product, ReminderSent, Tenant, User
@@ -93,6 +95,7 @@ def send(on: date | None = None, thresholds=THRESHOLDS) -> ReminderReport:
     names = dict(tuple(r) for r in db.session.execute(
         select(Tenant.id, Tenant.name).where(Tenant.id.in_(list(by_tenant)))))
     url = f"{current_app.config['PUBLIC_BASE_URL']}/entitlements/"
+    recorded: list[ReminderSent] = []
     for tenant_id, lines in by_tenant.items():
         if not admins[tenant_id]:
             # Nothing is recorded, so the reminder goes out once the tenant has an admin again.
@@ -107,14 +110,15 @@ def send(on: date | None = None, thresholds=THRESHOLDS) -> ReminderReport:
             queued = outbox.queue("reminder", email, subject, text, html, tenant_id=tenant_id)
             first = first or queued
             report.emails += 1
-        for line in lines:
-            db.session.add(ReminderSent(line_id=line.line_id, threshold=line.threshold,
-                                        tenant_id=tenant_id, outbox_email_id=first.id))
+        recorded += [ReminderSent(line_id=line.line_id, threshold=line.threshold,
+                                  tenant_id=tenant_id, outbox_email_id=first.id)
+                     for line in lines]
         report.lines += len(lines)
         audit.record("reminder.sent", actor_label="reminders", tenant_id=tenant_id,
                      lines=len(lines), recipients=len(admins[tenant_id]),
                      orders=sorted({line.order_no for line in lines}))
-    db.session.flush()
+    if not add_unique(*recorded):
+        raise Conflict("另一次提醒任务已先记录了这些订单行：本次未发送任何提醒。")
     return report
 
 

@@ -1,15 +1,14 @@
 """租户权益查询, its CSV export, and 操作日志 (thin: rules live in webapp/services)."""
-from flask import Blueprint, Response, abort, request, stream_with_context, url_for
+from flask import Blueprint, Response, request, stream_with_context, url_for
 from flask_login import current_user
 
 from webapp.core import audit, csvexport
 from webapp.database import writes
 from webapp.entitlements import service as entitlements
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
-from webapp.extensions import db
 from webapp.models import Tenant
 from webapp.models.user import ROLES
-from webapp.web.access import roles_required
+from webapp.web.access import or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.htmx import render
 
@@ -25,14 +24,6 @@ def _page_url(**cursor) -> str:
 
 def _base_url() -> str:
     return url_for(request.endpoint, **(request.view_args or {}))
-
-
-def _tenant_or_404(tenant_id: int) -> Tenant:
-    """Staff may open any tenant; a tenant admin only its own (anything else is a 404)."""
-    tenant = db.session.get(Tenant, tenant_id)
-    if tenant is None or (not current_user.is_staff and current_user.tenant_id != tenant.id):
-        abort(404)
-    return tenant
 
 
 @bp.get("/")
@@ -55,7 +46,7 @@ def index():
 @bp.get("/tenants/<int:tenant_id>")
 @any_role
 def tenant(tenant_id: int):
-    return _tenant_view(_tenant_or_404(tenant_id))
+    return _tenant_view(or_404(entitlements.visible_tenant(tenant_id, current_user)))
 
 
 def _query_form() -> tuple[QueryForm, entitlements.Filters | None]:
@@ -85,12 +76,12 @@ def _tenant_view(tenant: Tenant):
 @writes  # the export is audited before the rows stream
 def export(tenant_id: int):
     """The per-enterprise view as CSV, streamed: one row per allocation, never all in memory."""
-    tenant = _tenant_or_404(tenant_id)
+    tenant = or_404(entitlements.visible_tenant(tenant_id, current_user))
     form, filters = _query_form()
     if filters is None:
         return _tenant_view(tenant)
+    # Committed by the boundary when the view returns, before the first row streams.
     entitlements.record_export(current_user, tenant, filters, ip=request.remote_addr)
-    db.session.commit()
     rows = entitlements.export_rows(tenant.id, filters)
     chunks = csvexport.csv_chunks(entitlements.EXPORT_HEADER, rows)
     response = Response(stream_with_context(chunks), mimetype="text/csv")

@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, or_, select
 from webapp.core import audit, keyset
 from webapp.enterprises import search
 from webapp.extensions import db
-from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant
+from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
 from webapp.models.allocation import ACTIVE as ALLOCATION_ACTIVE
 from webapp.orm import CST
 
@@ -27,7 +27,7 @@ def today() -> date:
     return datetime.now(CST).date()
 
 
-def status_of(valid_until: date | None, on: date) -> str:
+def validity_status(valid_until: date | None, on: date) -> str:
     """生效中 / 即将到期 (within SOON_DAYS, the last day included) / 已过期; no end date = 生效中."""
     if valid_until is None:
         return ACTIVE
@@ -85,6 +85,14 @@ class EnterprisePage:
     next_after: int | None
 
 
+def visible_tenant(tenant_id: int, user: User) -> Tenant | None:
+    """The tenant whose entitlements `user` may query: any for staff, its own for an admin."""
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None or (not user.is_staff and user.tenant_id != tenant.id):
+        return None
+    return tenant
+
+
 def products() -> list[Product]:
     """The catalogue, for the product filter."""
     return list(db.session.scalars(select(Product).order_by(Product.sort, Product.id)))
@@ -104,7 +112,7 @@ def lines_for_tenant(tenant_id: int, product: str | None = None,
     )
     if product:
         stmt = stmt.where(Product.code == product)
-    return [LineRow(*row, status=status_of(row.valid_until, on))
+    return [LineRow(*row, status=validity_status(row.valid_until, on))
             for row in db.session.execute(stmt)]
 
 
@@ -149,7 +157,7 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
             holdings = holdings.where(Product.code == filters.product)
         for ent_id, product, order_no, since, valid_until in db.session.execute(holdings):
             rows[ent_id].holdings.append(
-                Holding(product, order_no, since, valid_until, status_of(valid_until, on)))
+                Holding(product, order_no, since, valid_until, validity_status(valid_until, on)))
     return EnterprisePage(list(rows.values()), found.next_key)
 
 
@@ -192,7 +200,7 @@ def export_rows(tenant_id: int, filters: Filters, chunk: int = 1000,
             yield (name, tax_id, product, order_no,
                    since.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
                    valid_until.isoformat() if valid_until else "长期",
-                   status_of(valid_until, on))
+                   validity_status(valid_until, on))
 
 
 @dataclass
