@@ -69,6 +69,8 @@ def generate_enterprise(enterprise_id: int):
     enterprise = or_404(credential_list.allocated_enterprise(current_tenant().id, enterprise_id))
     credentials.ensure_enterprise_credential(enterprise, actor=current_user)
     flash(f"已生成 {enterprise.name} 的企业授权。", "success")
+    if request.form.get("then") == "setup":  # pressed on the 接入指引 page
+        return hx_redirect(url_for("golive.setup", enterprise_id=enterprise.id))
     return hx_redirect(_back())
 
 

@@ -2,7 +2,8 @@
 
 Each refusal names its cause (an errcode and a Chinese description an integrator can act on);
 none ever contains a secret, an expected sign or a body. Outcomes are recorded per credential
-(ConnectionCheck) for the go-live status. Services flush; the view commits.
+(ConnectionCheck) for the go-live status: a refusal's is remembered past the rollback of
+the refused call (core/unit_of_work.py).
 """
 import json
 import logging
@@ -11,11 +12,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial, wraps
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
-from webapp.core import audit, crypto
+from webapp.core import audit, crypto, unit_of_work
+from webapp.core.unit_of_work import add_unique
 from webapp.extensions import db
 from webapp.golive import signing
 from webapp.models import CheckToken, ConnectionCheck, Credential, Enterprise
@@ -115,6 +117,23 @@ def _issued_recently(cred: Credential, ip: str | None, since: datetime) -> int:
     return max(by_cred, by_ip)
 
 
+def _remembering_failures(call):
+    """A check whose refusal is kept as the credential's last failure (its go-live status)
+    although the refused call's work is rolled back; a rate limit is no failure of the client."""
+
+    @wraps(call)
+    def checked(*args, ip: str | None, **kwargs):
+        try:
+            return call(*args, ip=ip, **kwargs)
+        except CheckError as error:
+            if error.status != 429:
+                unit_of_work.remember(partial(record_failure, error, ip=ip))
+            raise
+
+    return checked
+
+
+@_remembering_failures
 def issue_token(body, *, ip: str | None, limit: int = 30, window: int = 60,
                 now: datetime | None = None) -> dict:
     """POST /base/oauth/token: an access token for a correct sign; CheckError otherwise.
@@ -143,18 +162,16 @@ def issue_token(body, *, ip: str | None, limit: int = 30, window: int = 60,
                                                  SIGN_PURPOSE),
                      credential_id=cred.id, ip=ip, created_at=now,
                      expires_at=now + timedelta(seconds=TOKEN_SECONDS))
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
+    if not add_unique(row):
         raise CheckError("1007", "该 sign 已使用过（重放）：每次获取令牌请使用新的 timestamp 重新计算 "
-                                 "sign", 401, cred) from None
+                                 "sign", 401, cred)
     if random.random() < 0.02:  # expired tokens (and the signs they hold) go now and then
         db.session.execute(delete(CheckToken).where(CheckToken.expires_at < now))
     return {"errcode": OK, "description": "成功", "access_token": token, "token_type": "bearer",
             "expires_in": TOKEN_SECONDS}
 
 
+@_remembering_failures
 def echo(access_token: str | None, reqid: str | None, body: bytes, *, ip: str | None,
          now: datetime | None = None) -> dict:
     """POST /base/check/echo: decrypt the body under the credential's EncryKey and answer it."""
@@ -199,10 +216,7 @@ def _outcome(cred: Credential) -> ConnectionCheck:
     found = db.session.scalar(select(ConnectionCheck).where(ConnectionCheck.credential_id == cred.id))
     if found is None:
         found = ConnectionCheck(credential_id=cred.id)
-        try:
-            with db.session.begin_nested():
-                db.session.add(found)
-        except IntegrityError:  # a concurrent call made it first
+        if not add_unique(found):  # a concurrent call made it first
             found = db.session.scalar(select(ConnectionCheck).where(
                 ConnectionCheck.credential_id == cred.id))
     return found

@@ -1,0 +1,85 @@
+"""接入指引 only reads: the credential exists from the allocation (or the tax ID change) on, and
+the page answers 200 for every allocated enterprise, however it got its allocation. A GET that
+wrote would fail here on both databases (fixtures/database.py guard_reads)."""
+from factories import add_enterprises, count, first_line, login, tax_id
+from request_rows import request_of
+from sqlalchemy import select
+
+from webapp.allocation import batches, drafts
+from webapp.core import unit_of_work
+from webapp.extensions import db
+from webapp.models import Allocation, Credential, Enterprise, User
+
+
+def _allocate_through_the_service(app, admin) -> int:
+    """Tick one enterprise and 确认分配 with the services the panel and 【下一步】 call."""
+    (enterprise_id,) = add_enterprises(app, admin["tenant_id"], 1, name="服务分配企业")
+    line_id = first_line(app, admin["order_id"])
+    with app.app_context():
+        drafts.toggle(admin["tenant_id"], admin["order_id"], line_id, enterprise_id, True,
+                      admin["user_id"])
+        unit_of_work.finish(True)
+        batches.allocate(admin["tenant_id"], admin["order_id"], line_id, batches.new_token(),
+                         db.session.get(User, admin["user_id"]))
+        unit_of_work.finish(True)
+    return enterprise_id
+
+
+def _setup_page(client, enterprise_id: int) -> str:
+    response = client.get(f"/golive/setup/{enterprise_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_an_enterprise_allocated_through_the_service_has_its_card(app, client, admin):
+    enterprise_id = _allocate_through_the_service(app, admin)
+    with app.app_context():
+        cred = db.session.scalar(select(Credential).where(Credential.enterprise_id == enterprise_id))
+    html = _setup_page(client, enterprise_id)
+    assert cred is not None and cred.client_id in html and "生成企业授权" not in html
+
+
+def test_an_enterprise_that_went_through_a_tax_id_change_has_its_card(
+        app, client, admin, make_batch, signed_in):
+    _batch, (old_id,) = make_batch(admin, line_index=1, names=[("苏州收票旧税号有限公司", tax_id(21))])
+    with app.app_context():
+        allocation_id = db.session.scalar(select(Allocation.id)
+                                          .where(Allocation.enterprise_id == old_id))
+    new_tax_id = tax_id(22, "91330100")
+    filed = client.post(f"/requests/tax/{allocation_id}", data={
+        "kind": "tax_change_receive", "change_case": "deregistered", "action": "submit",
+        "new_name": "杭州收票新税号有限公司", "new_tax_id": new_tax_id, "reason": "原税号已注销"})
+    assert filed.status_code == 303
+    approved = signed_in("approver").post(f"/requests/{request_of(app).id}/approve")
+    assert approved.status_code == 303
+    with app.app_context():
+        new = db.session.scalar(select(Enterprise).where(Enterprise.tax_id == new_tax_id))
+        cred = db.session.scalar(select(Credential).where(Credential.enterprise_id == new.id))
+    html = _setup_page(client, new.id)
+    assert cred.client_id in html and new_tax_id in html
+
+
+def test_an_enterprise_from_before_the_rule_is_offered_its_credential(
+        app, client, admin, make_batch):
+    """Data allocated before credentials came with the allocation: the page reads, says so and
+    offers 生成企业授权 (a POST); it used to create the credential in the GET (a 500 on
+    SQLite, whose reads cannot write)."""
+    _batch, (enterprise_id,) = make_batch(admin, count=1)
+    html = _setup_page(client, enterprise_id)
+    assert "尚未生成企业授权" in html and "生成企业授权" in html
+    assert count(app, Credential, Credential.enterprise_id == enterprise_id) == 0
+    generated = client.post(f"/credentials/enterprise/{enterprise_id}/generate",
+                            data={"then": "setup"})
+    assert generated.status_code == 303
+    assert generated.headers["Location"].endswith(f"/golive/setup/{enterprise_id}")
+    with app.app_context():
+        cred = db.session.scalar(select(Credential).where(Credential.enterprise_id == enterprise_id))
+    assert cred.client_id in _setup_page(client, enterprise_id)
+
+
+def test_another_tenants_enterprise_is_a_404(app, admin, make_admin, make_batch):
+    other = make_admin(customer="杭州别家有限公司", email="other@example.com")
+    _batch, (enterprise_id,) = make_batch(other, count=1)
+    client = app.test_client()
+    login(client, admin["email"])
+    assert client.get(f"/golive/setup/{enterprise_id}").status_code == 404
