@@ -5,7 +5,7 @@ import re
 
 from flask import current_app
 
-from webapp.core.errors import NotFound, ServiceError, TooLarge
+from webapp.core.errors import ServiceError, TooLarge
 from webapp.extensions import db
 from webapp.models import ChangeRequest, User
 from webapp.models.request import RequestAttachment
@@ -51,9 +51,7 @@ def attach(req: ChangeRequest, checked: tuple[str, str, bytes], actor: User) -> 
     return attachment
 
 
-def load(req: ChangeRequest, attachment_id: int) -> RequestAttachment:
-    """An attachment of a request the caller may already see; 404 otherwise."""
-    found = db.session.get(RequestAttachment, attachment_id) if 0 < attachment_id < 2**31 else None
-    if found is None or found.request_id != req.id:
-        raise NotFound("附件不存在")
-    return found
+def find(req: ChangeRequest, attachment_id: int) -> RequestAttachment | None:
+    """An attachment of a request the caller may already see, else None."""
+    found = db.session.get(RequestAttachment, attachment_id)
+    return found if found is not None and found.request_id == req.id else None

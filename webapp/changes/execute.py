@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import or_, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from webapp.changes import notify, preview, scope
 from webapp.core import audit
 from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, ServiceError
@@ -22,7 +23,6 @@ from webapp.models.allocation import ACTIVE, REPLACED
 from webapp.models.credential import DISABLED
 from webapp.models.request import APPROVED, EXECUTED, FAILED, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 from webapp.orm import utcnow
-from webapp.changes import notify, preview, scope
 
 
 def executable(req: ChangeRequest) -> bool:

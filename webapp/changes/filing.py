@@ -4,24 +4,24 @@ filed; a preview with problems (same tax ID, a third tenant's tax ID, another pr
 refused and nothing is written."""
 from sqlalchemy import select
 
+from webapp.changes import attachments, notify, preview
 from webapp.core import taxid
 from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, Invalid, NotFound, ServiceError
+from webapp.core.text import free_text
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Enterprise, Tenant, User
 from webapp.models.allocation import ACTIVE
 from webapp.models.request import (AWAITING, CASE_LABELS, MERGE, MOVE, OPEN_STATUSES, PENDING,
                                    TAX_KINDS)
-from webapp.changes import attachments, notify, preview
-from webapp.changes.text import clean_text
 
 REASON_MAX = 1000
 MOVE_REASON = "请填写申请原因，例如：该企业已归属本集团，需要在本租户下分配权益。"
 
 
 def _reason(text: str | None) -> str:
-    return clean_text(text, "申请原因", REASON_MAX, required=MOVE_REASON)
+    return free_text(text, "申请原因", REASON_MAX, required=MOVE_REASON)
 
 
 def open_request(**where) -> ChangeRequest | None:
@@ -103,15 +103,16 @@ def file_merge(tenant: Tenant, actor: User, other_name: str | None, direction: s
     return _save(req, shown, actor, ip)
 
 
-def allocation_of(tenant_id: int, allocation_id: int | None) -> Allocation:
-    """An active allocation of one of the tenant's enterprises; 404 otherwise."""
-    found = None
-    if allocation_id is not None and 0 < allocation_id < 2**31:
-        found = db.session.scalar(select(Allocation).join(Enterprise).where(
-            Allocation.id == allocation_id, Enterprise.tenant_id == tenant_id))
-    if found is None or found.status != ACTIVE:
-        raise NotFound("该分配不存在，或已被替换。")
-    return found
+def active_allocation(tenant_id: int, allocation_id: int | None) -> Allocation | None:
+    """An active allocation of one of the tenant's enterprises, else None."""
+    if allocation_id is None:
+        return None
+    found = db.session.scalar(select(Allocation).join(Enterprise).where(
+        Allocation.id == allocation_id, Enterprise.tenant_id == tenant_id))
+    return found if found is not None and found.status == ACTIVE else None
+
+
+NEW_FIELDS = {"name": "new_name", "tax_id": "new_tax_id"}
 
 
 def tax_change_fields(allocation: Allocation, data) -> dict:
@@ -122,9 +123,12 @@ def tax_change_fields(allocation: Allocation, data) -> dict:
     case = data.get("change_case")
     if case not in CASE_LABELS:
         raise ServiceError("请选择变更情况", field="change_case")
-    cleaned = enterprises.check({"name": data.get("new_name"), "tax_id": data.get("new_tax_id"),
-                                 **{f.name: data.get(f.name) for f in BUSINESS_FIELDS}})
-    text = clean_text(data.get("reason"), "申请原因", REASON_MAX, required="请填写变更原因")
+    try:
+        cleaned = enterprises.check({"name": data.get("new_name"), "tax_id": data.get("new_tax_id"),
+                                     **{f.name: data.get(f.name) for f in BUSINESS_FIELDS}})
+    except enterprises.InvalidEnterprise as exc:  # the form calls the new enterprise's fields new_…
+        raise enterprises.InvalidEnterprise({NEW_FIELDS.get(k, k): v for k, v in exc.errors.items()}) from None
+    text = free_text(data.get("reason"), "申请原因", REASON_MAX, required="请填写变更原因")
     old = allocation.enterprise
     return dict(kind=kind, allocation_id=allocation.id, enterprise_id=old.id, tax_id=old.tax_id,
                 new_tax_id=cleaned.pop("tax_id"), new_name=cleaned.pop("name"),
@@ -136,7 +140,9 @@ def file_tax_change(tenant: Tenant, actor: User, allocation_id: int | None, data
                     upload=None, ip: str | None = None) -> ChangeRequest:
     """权益税号变更 of one allocation of `tenant` (开票: paid; 收票 and other products: free),
     with an optional attachment (`upload`, a PDF or an image)."""
-    allocation = allocation_of(tenant.id, allocation_id)
+    allocation = active_allocation(tenant.id, allocation_id)
+    if allocation is None:
+        raise NotFound("该分配不存在，或已被替换。")
     fields = tax_change_fields(allocation, data)
     checked = attachments.check(upload)
     if open_request(allocation_id=allocation.id) is not None:

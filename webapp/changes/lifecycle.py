@@ -9,15 +9,15 @@ import re
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from webapp.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from webapp.changes import execute, notify, preview
+from webapp.core.errors import Conflict, Forbidden, ServiceError
+from webapp.core.text import free_text
 from webapp.extensions import db
 from webapp.models import ChangeRequest, User
 from webapp.models.request import (APPROVED, AWAITING, FAILED, KIND_LABELS, PENDING, REJECTED,
                                    STATUS_LABELS)
 from webapp.models.user import APPROVER, SUPPORT, TENANT_ADMIN
 from webapp.orm import utcnow
-from webapp.changes import execute, notify, preview
-from webapp.changes.text import clean_text
 
 COMMENT_MAX = 1000
 PAYMENT_REF_MAX = 100
@@ -31,12 +31,10 @@ def visible_to(req: ChangeRequest, user: User) -> bool:
     return user.role == TENANT_ADMIN and user.tenant_id in notify.tenants_concerned(req)
 
 
-def load(request_id: int, user: User) -> ChangeRequest:
-    """The request if `user` may see it; a 404 otherwise (never a 403 that confirms it exists)."""
-    req = db.session.get(ChangeRequest, request_id) if 0 < request_id < 2**31 else None
-    if req is None or not visible_to(req, user):
-        raise NotFound("申请不存在，或您无权查看。")
-    return req
+def visible(request_id: int, user: User) -> ChangeRequest | None:
+    """The request if `user` may see it, else None (a 404: never a 403 that confirms it)."""
+    req = db.session.get(ChangeRequest, request_id)
+    return req if req is not None and visible_to(req, user) else None
 
 
 def other_side(req: ChangeRequest) -> int | None:
@@ -68,7 +66,7 @@ def _transition(req: ChangeRequest, from_states: tuple, to_state: str, **values)
 
 
 def _comment(text: str | None, *, required: str | None = None, field: str = "comment") -> str | None:
-    return clean_text(text, "意见", COMMENT_MAX, required=required, field=field)
+    return free_text(text, "意见", COMMENT_MAX, required=required, field=field)
 
 
 def accept(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | None = None) -> None:
@@ -145,7 +143,7 @@ def mark_paid(req: ChangeRequest, actor: User, payment_ref: str | None, *,
         raise Forbidden("只有审批人可以确认付款。")
     if not req.is_paid_kind:
         raise Conflict("该申请无需付费。")
-    ref = clean_text(payment_ref, "付款凭证号", PAYMENT_REF_MAX, required="请填写付款凭证号（流水号）",
+    ref = free_text(payment_ref, "付款凭证号", PAYMENT_REF_MAX, required="请填写付款凭证号（流水号）",
                      field="payment_ref", multiline=False)
     values = dict(fee_paid_at=utcnow(), fee_paid_by_id=actor.id, payment_ref=ref)
     if req.fee_cents is None:

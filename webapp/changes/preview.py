@@ -7,13 +7,13 @@ numbers changed in between. A preview is plain JSON:
 """
 from sqlalchemy import func, select
 
+from webapp.changes import scope
 from webapp.core import taxid
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, OrderLine, Tenant
 from webapp.models.allocation import ACTIVE
 from webapp.models.request import KIND_LABELS, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
-from webapp.changes import scope
 
 MERGED_SUFFIX = "（合并）"
 # Kinds every step of the request itself adds to (its audit entries, its emails): a change in

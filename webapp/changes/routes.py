@@ -5,19 +5,19 @@ from urllib.parse import quote
 from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.changes import attachments, filing, lifecycle, preview
+from webapp.changes import service as change_requests
+from webapp.changes.forms import MoveRequestForm
 from webapp.core.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import ServiceError
-from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
 from webapp.models import Tenant
 from webapp.models.request import CASE_LABELS, KIND_LABELS, MERGE, MOVE, STATUS_LABELS
 from webapp.models.user import APPROVER, OPS, SUPPORT, TENANT_ADMIN
-from webapp.changes import attachments, filing, lifecycle, preview
-from webapp.changes import service as change_requests
-from webapp.changes.forms import MoveRequestForm
-from webapp.web.access import roles_required
+from webapp.web.access import or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.errors import status_of
+from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -34,10 +34,7 @@ def filing_tenant() -> Tenant:
             abort(403)
         return current_user.tenant
     tenant_id = int_arg("tenant_id", source=request.values)
-    tenant = db.session.get(Tenant, tenant_id) if tenant_id else None
-    if tenant is None:
-        abort(404)
-    return tenant
+    return or_404(db.session.get(Tenant, tenant_id) if tenant_id else None)
 
 
 @bp.get("/")
@@ -96,12 +93,9 @@ def move_submit():
         req = change_requests.submit_move(tenant, current_user, tax_id, form.reason.data,
                                           ip=request.remote_addr)
     except ServiceError as exc:
-        db.session.rollback()
-        if exc.field == "reason":
-            form.reason.errors = [exc.message]
+        if mark_fields(form, exc):
             return _move_page(form, tenant, tax_id, 422)
         return _move_page(form, tenant, tax_id, 422, error=exc.message)
-    db.session.commit()
     flash(SUBMITTED, "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
@@ -121,10 +115,7 @@ def _tax_page(allocation, tenant, data, status=200, errors=None, shown=None):
 def tax_change(allocation_id: int):
     """The 开票/收票 form of one allocation: 【预览】 shows what will move, 【提交申请】 files it."""
     tenant = filing_tenant()
-    try:
-        allocation = filing.allocation_of(tenant.id, allocation_id)
-    except ServiceError:
-        abort(404)
+    allocation = or_404(filing.active_allocation(tenant.id, allocation_id))
     if request.method == "GET":
         return _tax_page(allocation, tenant, {})
     data = request.form
@@ -138,16 +129,9 @@ def tax_change(allocation_id: int):
         req = filing.file_tax_change(tenant, current_user, allocation.id, data,
                                      upload=request.files.get("attachment"),
                                      ip=request.remote_addr)
-    except InvalidEnterprise as exc:
-        db.session.rollback()
-        errors = {{"name": "new_name", "tax_id": "new_tax_id"}.get(k, k): v
-                  for k, v in exc.errors.items()}
-        return _tax_page(allocation, tenant, data, 422, errors=errors)
     except ServiceError as exc:
-        db.session.rollback()
         return _tax_page(allocation, tenant, data, status_of(exc),
-                         errors={exc.field or "preview": exc.message})
-    db.session.commit()
+                         errors=exc.errors or {"preview": exc.message})
     flash(SUBMITTED, "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
@@ -177,9 +161,7 @@ def merge():
                                 data.get("direction", ""), data.get("reason"),
                                 ip=request.remote_addr)
     except ServiceError as exc:
-        db.session.rollback()
-        return _merge_page(tenant, data, status_of(exc), errors={exc.field or "preview": exc.message})
-    db.session.commit()
+        return _merge_page(tenant, data, status_of(exc), errors=exc.errors or {"preview": exc.message})
     flash(SUBMITTED, "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
@@ -187,10 +169,7 @@ def merge():
 # ---- the request page and its steps ----
 
 def _load(request_id: int):
-    try:
-        return lifecycle.load(request_id, current_user)
-    except ServiceError:
-        abort(404)
+    return or_404(lifecycle.visible(request_id, current_user))
 
 
 def _show_page(req, status=200, error=None):
@@ -214,10 +193,7 @@ def show(request_id: int):
 @login_required
 def attachment(request_id: int, attachment_id: int):
     """The attachment, only for those who may see the request (404 for anyone else)."""
-    try:
-        found = attachments.load(_load(request_id), attachment_id)
-    except ServiceError:
-        abort(404)
+    found = or_404(attachments.find(_load(request_id), attachment_id))
     response = make_response(found.data)
     response.headers["Content-Type"] = found.content_type
     response.headers["Content-Disposition"] = (
@@ -251,9 +227,7 @@ def act(request_id: int, step: str):
     try:
         STEPS[step](req, request.form, request.remote_addr)
     except ServiceError as exc:
-        db.session.rollback()
-        return _show_page(_load(request_id), status_of(exc), error=exc.message)
-    db.session.commit()
+        return _show_page(req, status_of(exc), error=exc.message)
     if req.status == "failed":
         flash(f"{DONE[step]} 执行失败：{req.error}", "error")
     else:

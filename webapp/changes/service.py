@@ -5,13 +5,13 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
+from webapp.changes import filing, lifecycle
 from webapp.core import keyset
 from webapp.core.errors import RateLimited
 from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.extensions import db
 from webapp.models import ChangeRequest, Enterprise, Tenant, User
 from webapp.models.request import MOVE, OPEN_STATUSES
-from webapp.changes import filing, lifecycle
 
 LIST_SIZE = 50
 

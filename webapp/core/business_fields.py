@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from webapp.core.text import CONTROL
+from webapp.core.text import stored_text_problem
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def header_fields(header: list[str]) -> tuple[dict[int, str], list[str]]:
     return columns, ignored
 
 
-def clean_text(name: str, value) -> tuple[str | None, str | None]:
+def _clean_text(name: str, value) -> tuple[str | None, str | None]:
     """(cleaned value or None, problem or None) for one text field: trimmed, runs of whitespace
     made one space (line breaks kept where the field is multiline), no control characters,
     at most `max_length` characters."""
@@ -103,10 +103,8 @@ def clean_text(name: str, value) -> tuple[str | None, str | None]:
         text = text.replace("\r\n", "\n").strip()
     else:
         text = " ".join(text.split())  # also removes every line break
-    if CONTROL.search(text):
-        return None, f"{field.label}含有不可见的控制字符，请删除后重试"
-    if len(text) > field.max_length:
-        return None, f"{field.label}不能超过 {field.max_length} 个字符（当前 {len(text)} 个）"
+    if problem := stored_text_problem(text, field.label, field.max_length):
+        return None, problem
     return text or None, None
 
 
@@ -128,8 +126,9 @@ def clean_date(value: str) -> tuple[str | None, str | None]:
 
 
 def clean(name: str, value) -> tuple[str | None, str | None]:
-    """clean_text, then clean_date for 成立日期: one 工商 field (not 企业税号) as it is stored."""
-    text, problem = clean_text(name, value)
+    """One field (企业名称 or a 工商 field, not 企业税号) as it is stored: trimmed, checked, and
+    a 成立日期 read as a date."""
+    text, problem = _clean_text(name, value)
     if text and name == "established_on" and not problem:
         return clean_date(text)
     return text, problem

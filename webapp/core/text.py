@@ -39,6 +39,34 @@ def normalise_email(email: str, field: str = "email") -> str:
     return email
 
 
+def stored_text_problem(text: str, label: str, limit: int) -> str | None:
+    """Why `text` (to be stored and shown again) is refused, or None: invisible characters,
+    or more than `limit` characters."""
+    if CONTROL.search(text):
+        return f"{label}含有不可见的控制字符，请删除后重试"
+    if len(text) > limit:
+        return f"{label}不能超过 {limit} 个字符（当前 {len(text)} 个）"
+    return None
+
+
+def free_text(value: str | None, label: str, limit: int, *, required: str | None = None,
+              field: str = "reason", multiline: bool = True) -> str | None:
+    """A free text (a request's reason, a comment, a payment reference): trimmed, None when
+    empty; refused on `field` when required and empty, or when stored_text_problem objects
+    (a line break where only one line is meant, too)."""
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        if required:
+            raise Invalid(required, field=field)
+        return None
+    problem = stored_text_problem(text, label, limit)
+    if problem is None and not multiline and "\n" in text:
+        problem = f"{label}含有不可见的控制字符，请删除后重试"
+    if problem:
+        raise Invalid(problem, field=field)
+    return text
+
+
 def search_text(raw: str | None) -> str:
     """What was typed in a list's search box, whitespace collapsed; refused (never cut) past
     MAX_SEARCH characters, the same on every list."""

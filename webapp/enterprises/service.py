@@ -56,7 +56,7 @@ def check(data) -> dict:
     """The cleaned fields of one enterprise, or InvalidEnterprise listing every problem."""
     errors: dict[str, str] = {}
     cleaned: dict = {}
-    name, problem = business_fields.clean_text("name", data.get("name"))
+    name, problem = business_fields.clean("name", data.get("name"))
     if problem or not name:
         errors["name"] = problem or "请输入企业名称"
     cleaned["name"] = name
