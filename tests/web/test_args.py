@@ -41,7 +41,9 @@ def test_int_arg_bounds(app):
     from webapp.web.args import int_arg
 
     cases = {"1": 1, "2147483647": 2**31 - 1, "2147483648": None, "0": None, "-3": None,
-             "²": None, "99999999999999999999999": None, "": None, "12a": None}
+             "²": None, "99999999999999999999999": None, "": None, "12a": None,
+             # int() reads these, the one id rule (core/ids.parse_id) does not:
+             "٣": None, "３": None, "+7": None, "1_0": None, " 7": None, "007": 7}
     for raw, expected in cases.items():
         with app.test_request_context("/", query_string={"n": raw}):
             assert int_arg("n") == expected, raw

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, func, insert, select
 
 from webapp.core import keyset
 from webapp.core.errors import ServiceError
+from webapp.core.ids import parse_id
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, AllocationDraft, Enterprise, OrderLine, User
@@ -125,8 +126,7 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
         name, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
         return None
-    if (not isinstance(name, str) or not isinstance(ident, int) or isinstance(ident, bool)
-            or not 0 < ident < 2**31 or "\x00" in name):
+    if not isinstance(name, str) or parse_id(ident) is None or "\x00" in name:
         return None
     return name, ident
 

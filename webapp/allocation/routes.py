@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from webapp.allocation import batches, drafts
 from webapp.core.errors import ServiceError
+from webapp.core.ids import parse_id
 from webapp.models import AllocationBatch, Order, OrderLine
 from webapp.web.access import or_404, tenant_admin_required
-from webapp.web.args import int_arg, parse_id, search_arg
+from webapp.web.args import int_arg, search_arg
 from webapp.web.errors import status_of
 from webapp.web.htmx import is_htmx, render
 

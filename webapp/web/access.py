@@ -6,10 +6,10 @@ from typing import NamedTuple
 from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required, user_logged_in
 
+from webapp.core.ids import parse_id
 from webapp.extensions import db, login_manager
 from webapp.models import Tenant, User
 from webapp.models.user import TENANT_ADMIN
-from webapp.web.args import parse_id
 from webapp.web.htmx import hx_redirect, is_htmx
 
 # What User.get_id() writes into the session: "<id>.<session_version>".
