@@ -82,6 +82,11 @@ def change_password(user: User, password: str, confirm: str, *, actor_label: str
                  tenant_id=user.tenant_id)
 
 
+def find_user(email: str) -> User | None:
+    """The account signed in with `email` (any role), if any."""
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
 def disable_user(email: str, *, actor_label: str = "cli") -> User:
     """Remove an account's access: it can no longer sign in and its sessions end at once."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))

@@ -2,14 +2,11 @@
 
 Which HTTP status each answers is decided in one place, webapp/web/errors.py `status_of`.
 """
-import click
-
-from webapp.extensions import db
 
 
 class ServiceError(Exception):
     """A refused change: `message` is user-facing Chinese, `field` names the form field if any
-(`errors` when it names several).
+    (`errors` when it names several).
 
     Raised as such it means the input breaks a rule (Invalid); the subclasses say more.
     """
@@ -50,8 +47,3 @@ class TooLarge(ServiceError):
 class RateLimited(ServiceError):
     """Too many attempts; the message says when to try again."""
 
-
-def abort_command(exc: ServiceError):
-    """End a CLI command on a refused change: roll back and print the message."""
-    db.session.rollback()
-    raise click.ClickException(exc.message) from exc

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models import OutboxEmail
+from webapp.web.access import or_404
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
@@ -24,7 +25,7 @@ def mailbox():
 
 @bp.get("/mailbox/<int:email_id>")
 def email(email_id: int):
-    message = db.session.get(OutboxEmail, email_id) or abort(404)
+    message = or_404(db.session.get(OutboxEmail, email_id))
     text, html = outbox.body(message)
     return render_template("dev/email.html", email=message, text=text, html=html)
 
@@ -32,7 +33,7 @@ def email(email_id: int):
 @bp.get("/mailbox/<int:email_id>/html")
 def email_html(email_id: int):
     """The HTML part alone, for a sandboxed frame; email HTML needs inline styles."""
-    message = db.session.get(OutboxEmail, email_id) or abort(404)
+    message = or_404(db.session.get(OutboxEmail, email_id))
     _, html = outbox.body(message)
     if html is None:
         abort(404)

@@ -9,7 +9,7 @@ from webapp.extensions import db
 from webapp.golive import status as golive
 from webapp.main import readiness
 from webapp.models import Order
-from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_required
+from webapp.web.access import current_tenant, or_404, tenant_admin_required
 
 bp = Blueprint("main", __name__)
 
@@ -28,8 +28,7 @@ def home():
         return render_template("main/staff_home.html",
                                request_counts=change_requests.status_counts())
     orders = db.session.scalars(
-        select(Order).where(Order.tenant_id == current_tenant().id).order_by(Order.id.desc())
-    ).all()
+        select(Order).where(Order.of_tenant(current_tenant().id)).order_by(Order.id.desc())).all()
     return render_template("main/tenant_home.html", orders=orders,
                            overview=golive.overview(current_tenant().id))
 
@@ -38,7 +37,7 @@ def home():
 @tenant_admin_required
 def configure(order_id: int):
     """【去配置】 lands here: 分配权益, the order's products with 【去分配】 (新增企业 first if none)."""
-    order = get_for_tenant(Order, order_id, current_user.tenant_id)
+    order = or_404(Order.get_for_tenant(order_id, current_user.tenant_id))
     if not order.is_activated:
         abort(404)
     return render_template("main/order.html", order=order,

@@ -75,15 +75,6 @@ def current_tenant() -> Tenant:
     return current_user.tenant
 
 
-def get_for_tenant(model, object_id: int, tenant_id: int | None = None):
-    """`model.get_for_tenant` for the current tenant; anything else is a 404, never a 403."""
-    obj = model.get_for_tenant(object_id, tenant_id if tenant_id is not None
-                               else current_tenant().id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def or_404(found):
     """What a scoped loader found, or a 404 (another tenant's object is never a 403)."""
     if found is None:
