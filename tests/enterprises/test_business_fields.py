@@ -7,10 +7,10 @@ import pytest
 from factories import form_values, login, tax_id
 from sqlalchemy import Text, inspect
 
-from webapp.core.business_fields import (
-    DATE_FORMAT, DATE_FUTURE, DATE_MISSING, FIELD, FIELDS, clean_date)
+from webapp.core.business_fields import DATE_FORMAT, DATE_FUTURE, DATE_MISSING, clean_date
 from webapp.extensions import db
 from webapp.models import Enterprise, RegistryCompany
+from webapp.models.business_fields import FIELD, FIELDS
 
 
 def registry_import(app, tmp_path, text: str):

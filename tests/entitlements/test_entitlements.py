@@ -186,7 +186,7 @@ def statement_log(app):
 
 def test_keyset_pages_cover_every_enterprise_once(app, client, world, statement_log):
     with app.app_context():
-        ids = bulk.enterprises(world["a"], 120, start=1000, name="丙企业{:04d}")
+        bulk.enterprises(world["a"], 120, start=1000, name="丙企业{:04d}")
         db.session.commit()
     login(client, "admin-a@example.com")
     names, statements = _pages(client, "/entitlements/", statement_log)

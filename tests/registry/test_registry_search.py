@@ -131,7 +131,7 @@ def test_a_complete_tax_id_finds_its_company(app_ctx):
 
 
 def test_company_info_has_every_business_field(app_ctx):
-    from webapp.core.business_fields import FIELDS
+    from webapp.models.business_fields import FIELDS
 
     (tax_id,) = add("华盛科技有限公司")
     info = registry.lookup_tax_id(tax_id).as_dict()

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.changes import notify, preview, scope
 from webapp.core import audit
-from webapp.core.business_fields import BUSINESS_FIELDS
+from webapp.models.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, ServiceError
 from webapp.credentials import emails as authorization
 from webapp.credentials import service as credentials

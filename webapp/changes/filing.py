@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from webapp.changes import attachments, notify, preview
 from webapp.core import taxid
-from webapp.core.business_fields import BUSINESS_FIELDS
+from webapp.models.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, Invalid, NotFound, ServiceError
 from webapp.core.text import free_text
 from webapp.enterprises import service as enterprises

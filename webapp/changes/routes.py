@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from webapp.changes import attachments, filing, lifecycle, preview
 from webapp.changes import service as change_requests
 from webapp.changes.forms import MoveRequestForm
-from webapp.core.business_fields import BUSINESS_FIELDS
+from webapp.models.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Tenant

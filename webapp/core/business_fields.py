@@ -1,63 +1,15 @@
-"""The 工商 fields (企业名称, 企业税号 and the 工商信息), defined once.
-
-Every place that lists, labels, limits, aliases or parses them reads this module: the columns
-of Enterprise and RegistryCompany (their sizes are `max_length`), CompanyInfo, the 新增企业
-form and check(), 批量导入 and `registry import` (CSV headers, lengths, the date), and the
-HTTP provider's mapping of 企查查 / 天眼查 answers. So whatever the registry holds, autofill
-puts in the form and 【保存】 accepts.
-
-It lives in core/ because models (the column sizes) and two features (enterprises, registry)
-build on it, and a feature must not import another feature's internals.
+"""What is done with the 工商 fields (their list is `webapp/models/business_fields.py`): CSV
+headers read by label, name or alias, a value cleaned and checked as it is stored, a 成立日期
+read in the ways people, CSV files and APIs write it. The 新增企业 form and check(), 批量导入,
+`registry import` and the HTTP provider's mapping all read these, so whatever the registry
+holds, autofill puts in the form and 【保存】 accepts.
 """
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 
 from webapp.core.text import stored_text_problem
-
-
-@dataclass(frozen=True)
-class BusinessField:
-    name: str  # attribute, column and form field name
-    label: str  # the UI word (also the CSV header of the templates)
-    max_length: int  # characters: the String(n) of its columns, or the cap of a TEXT one
-    aliases: tuple[str, ...] = ()  # other CSV header names (the label and name always count)
-    provider_keys: tuple[str, ...] = ()  # the field in 企查查 / 天眼查 / generic JSON answers
-    multiline: bool = False  # keeps its line breaks; long, so its columns are TEXT
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return (self.label, self.name, *self.aliases)
-
-
-FIELDS = (
-    BusinessField("name", "企业名称", 200,
-                  ("名称", "公司名称", "企业全称", "company_name", "company"),
-                  ("Name", "companyName", "entName")),
-    BusinessField("tax_id", "企业税号", 20,
-                  ("税号", "统一社会信用代码", "信用代码", "纳税人识别号", "taxid", "credit_code",
-                   "uscc"),
-                  ("CreditCode", "creditCode", "credit_code", "unifiedSocialCreditCode", "uscc",
-                   "taxNum", "TaxNo")),
-    BusinessField("legal_rep", "法定代表人", 100, ("法人代表", "法人", "legal_representative"),
-                  ("OperName", "legalPersonName", "legalPerson", "frName")),
-    BusinessField("registered_capital", "注册资本", 100, ("capital",),
-                  ("RegistCapi", "regCapital", "regCap")),
-    BusinessField("established_on", "成立日期", 20, ("established", "start_date"),
-                  ("StartDate", "estiblishTime", "establishTime", "esDate")),
-    BusinessField("reg_status", "登记状态", 50, ("经营状态", "status"),
-                  ("Status", "regStatus", "entStatus")),
-    BusinessField("company_type", "企业类型", 100, ("公司类型", "type"),
-                  ("EconKind", "companyOrgType", "entType")),
-    BusinessField("address", "注册地址", 300, ("地址",), ("Address", "regLocation", "dom")),
-    BusinessField("authority", "登记机关", 200, (), ("BelongOrg", "regInstitute", "regOrg")),
-    BusinessField("business_scope", "经营范围", 4000, ("scope",),
-                  ("Scope", "businessScope", "opScope"), multiline=True),
-)
-FIELD = {field.name: field for field in FIELDS}
-# The 工商信息 block of the form, in form order (everything but 企业名称 and 企业税号).
-BUSINESS_FIELDS = FIELDS[2:]
+from webapp.models.business_fields import FIELD, FIELDS
 
 # YYYY-M-D with - / . or 年月日, or YYYYMMDD; APIs may add a time of day (StartDate of 企查查).
 DATE_RE = re.compile(

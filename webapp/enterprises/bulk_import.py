@@ -18,7 +18,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, taxid
-from webapp.core.business_fields import FIELD, header_fields
+from webapp.core.business_fields import header_fields
+from webapp.models.business_fields import FIELD
 from webapp.core.csvread import reading_error
 from webapp.core.errors import Conflict, Expired, ServiceError
 from webapp.core.unit_of_work import add_unique

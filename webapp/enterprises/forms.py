@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 
-from webapp.core.business_fields import BUSINESS_FIELDS, FIELD, FIELDS
+from webapp.models.business_fields import BUSINESS_FIELDS, FIELD, FIELDS
 from webapp.core.taxid import MAX_INPUT
 
 

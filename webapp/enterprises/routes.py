@@ -7,7 +7,7 @@ from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core import taxid
-from webapp.core.business_fields import BUSINESS_FIELDS, FIELDS
+from webapp.models.business_fields import BUSINESS_FIELDS, FIELDS
 from webapp.core.errors import ServiceError
 from webapp.enterprises import bulk_import
 from webapp.enterprises import service as enterprises

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, business_fields, keyset, taxid
-from webapp.core.business_fields import BUSINESS_FIELDS
+from webapp.models.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, Invalid
 from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import search

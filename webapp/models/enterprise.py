@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.core.business_fields import FIELD
+from webapp.models.business_fields import FIELD
 from webapp.extensions import db
 from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow

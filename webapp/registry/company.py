@@ -1,7 +1,7 @@
 """One registered company as the 工商 registry answers it (every provider returns these)."""
 from dataclasses import asdict, fields, make_dataclass
 
-from webapp.core.business_fields import BUSINESS_FIELDS
+from webapp.models.business_fields import BUSINESS_FIELDS
 
 
 def _as_dict(self) -> dict:

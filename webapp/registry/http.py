@@ -24,7 +24,8 @@ import urllib.request
 from datetime import datetime, timezone
 
 from webapp.core import taxid
-from webapp.core.business_fields import FIELD, FIELDS, clean_date
+from webapp.core.business_fields import clean_date
+from webapp.models.business_fields import FIELD, FIELDS
 from webapp.core.text import CONTROL
 from webapp.registry.company import INFO_FIELDS, CompanyInfo
 

@@ -13,7 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from webapp.core import business_fields, taxid
-from webapp.core.business_fields import FIELD, FIELDS, header_fields
+from webapp.core.business_fields import header_fields
+from webapp.models.business_fields import FIELD, FIELDS
 from webapp.core.csvread import reading_error
 from webapp.core.errors import ServiceError
 from webapp.registry import local
