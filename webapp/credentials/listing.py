@@ -59,11 +59,3 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
             if name not in by_id[enterprise_id].products:
                 by_id[enterprise_id].products.append(name)
     return EnterprisePage(rows=rows, next_after=found.next_key, q=q)
-
-
-def allocated_enterprise(tenant_id: int, enterprise_id: int) -> Enterprise | None:
-    """The tenant's enterprise if it holds at least one allocation (else None → 404)."""
-    enterprise = Enterprise.get_for_tenant(enterprise_id, tenant_id)
-    allocated = enterprise is not None and db.session.scalar(
-        select(exists().where(Allocation.enterprise_id == enterprise.id)))
-    return enterprise if allocated else None

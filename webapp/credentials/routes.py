@@ -13,7 +13,8 @@ from webapp.credentials import listing as credential_list
 from webapp.credentials import service as credentials
 from webapp.golive import status as golive
 from webapp.models import Credential
-from webapp.models.credential import SCOPE_LABELS
+from webapp.models.allocation import allocated_enterprise
+from webapp.models.credential import MASK, SCOPE_LABELS
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 from webapp.web.args import int_arg, search_arg
 from webapp.web.htmx import hx_redirect, is_htmx, render
@@ -35,7 +36,7 @@ def _page(status: int = 200, revealed: dict | None = None, confirm: Credential |
     listing = credential_list.enterprise_page(tenant.id, q, _after())
     ctx = dict(tenant=tenant, tenant_cred=credentials.tenant_credential(tenant.id), listing=listing,
                after=_after(), revealed=revealed or {}, confirm=confirm,
-               labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=credentials.MASK,
+               labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=MASK,
                golive=golive.for_enterprises(row.enterprise.id for row in listing.rows),
                search_error=search_error)
     # Only a plain list request (search, 下一页) is answered with the list fragment.
@@ -66,7 +67,7 @@ def generate_tenant():
 @bp.post("/enterprise/<int:enterprise_id>/generate")
 @tenant_admin_required
 def generate_enterprise(enterprise_id: int):
-    enterprise = or_404(credential_list.allocated_enterprise(current_tenant().id, enterprise_id))
+    enterprise = or_404(allocated_enterprise(enterprise_id, current_tenant().id))
     credentials.ensure_enterprise_credential(enterprise, actor=current_user)
     flash(f"已生成 {enterprise.name} 的企业授权。", "success")
     if request.form.get("then") == "setup":  # pressed on the 接入指引 page
@@ -84,7 +85,7 @@ def reveal(credential_id: int, field: str):
     value = credentials.reveal_field(cred, field, actor=current_user, ip=request.remote_addr)
     if is_htmx():
         return render(PAGE, "credentials/_value.html", cred=cred, field=field, value=value,
-                      mask=credentials.MASK)
+                      mask=MASK)
     return _page(revealed={(cred.id, field): value})
 
 

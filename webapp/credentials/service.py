@@ -23,7 +23,6 @@ _ENCRY_ALPHABET = string.ascii_letters + string.digits
 # The fields a user may reveal, with their UI labels. client_id is not secret (shown in clear).
 FIELD_LABELS = {"client_id": "client id", "client_secret": "client secret", "encry_key": "EncryKey"}
 SECRET_FIELDS = ("client_secret", "encry_key")
-MASK = "••••••••••••"
 
 
 def new_client_id(scope: str) -> str:
@@ -60,13 +59,9 @@ def _create(scope: str, tenant_id: int, enterprise_id: int | None,
     return cred
 
 
-def tenant_credential(tenant_id: int) -> Credential | None:
-    return db.session.scalar(select(Credential).where(
-        Credential.tenant_id == tenant_id, Credential.enterprise_id.is_(None)))
-
-
-def enterprise_credential(enterprise_id: int) -> Credential | None:
-    return db.session.scalar(select(Credential).where(Credential.enterprise_id == enterprise_id))
+# The credentials feature's names for the model's scoped reads.
+tenant_credential = Credential.for_tenant
+enterprise_credential = Credential.for_enterprise
 
 
 def ensure_tenant_credential(tenant_id: int, *, actor: User | None = None) -> Credential:

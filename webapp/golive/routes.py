@@ -3,11 +3,12 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from webapp.core.ratelimit import FailureLimit
-from webapp.credentials import listing as credential_list
-from webapp.credentials import service as credentials
 from webapp.extensions import csrf
 from webapp.golive import cards, check, guide
 from webapp.golive import status as golive_status
+from webapp.models import Credential
+from webapp.models.allocation import allocated_enterprise
+from webapp.models.credential import MASK
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 
 bp = Blueprint("golive", __name__)
@@ -90,13 +91,13 @@ def _http_error(error: HTTPException):
 @tenant_admin_required
 def setup(enterprise_id: int):
     """接入指引: the setup card of one allocated enterprise for its order's ERP."""
-    enterprise = or_404(credential_list.allocated_enterprise(current_tenant().id, enterprise_id))
+    enterprise = or_404(allocated_enterprise(enterprise_id, current_tenant().id))
     # Issued with the allocation (or the tax ID change); only data from before that rule may
     # lack one, and the page then offers 生成企业授权 instead of creating it in a read.
-    cred = credentials.enterprise_credential(enterprise.id)
+    cred = Credential.for_enterprise(enterprise.id)
     order = guide.order_for(enterprise.id)
     return render_template(
         "golive/setup.html", enterprise=enterprise, cred=cred, order=order,
         card=cred and cards.card_for(order.erp if order else None, enterprise, cred.client_id),
         status=golive_status.for_enterprises([enterprise.id])[enterprise.id],
-        warning=cards.WARNING, revealed={}, mask=credentials.MASK)
+        warning=cards.WARNING, revealed={}, mask=MASK)

@@ -2,10 +2,11 @@
 from datetime import date, datetime
 from typing import Self
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.enterprise import Enterprise
 from webapp.models.order import Order, OrderLine
 from webapp.orm import utcnow
 
@@ -79,3 +80,11 @@ class AllocationDraft(db.Model):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def allocated_enterprise(enterprise_id: int, tenant_id: int) -> Enterprise | None:
+    """The tenant's enterprise if it holds at least one allocation, else None (a 404)."""
+    return db.session.scalar(
+        select(Enterprise).where(Enterprise.id == enterprise_id,
+                                 Enterprise.tenant_id == tenant_id,
+                                 exists().where(Allocation.enterprise_id == Enterprise.id)))

@@ -1,7 +1,7 @@
 """授权信息: client id, client secret and EncryKey, per tenant or per enterprise."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -14,6 +14,7 @@ SCOPE_LABELS = {SCOPE_TENANT: "租户授权", SCOPE_ENTERPRISE: "企业授权"}
 ACTIVE = "active"
 DISABLED = "disabled"
 STATUS_LABELS = {ACTIVE: "有效", DISABLED: "已停用"}
+MASK = "••••••••••••"  # a secret until 显示
 
 
 class Credential(TenantOwned, db.Model):
@@ -51,6 +52,17 @@ class Credential(TenantOwned, db.Model):
     # refused by the connection check.
     status: Mapped[str] = mapped_column(String(10), default=ACTIVE, server_default=ACTIVE)
     disabled_at: Mapped[datetime | None]
+
+    @classmethod
+    def for_enterprise(cls, enterprise_id: int) -> "Credential | None":
+        """The 企业授权 of one enterprise (tax ID), if issued."""
+        return db.session.scalar(select(cls).where(cls.enterprise_id == enterprise_id))
+
+    @classmethod
+    def for_tenant(cls, tenant_id: int) -> "Credential | None":
+        """The tenant's own 租户授权, if issued."""
+        return db.session.scalar(select(cls).where(cls.tenant_id == tenant_id,
+                                                   cls.enterprise_id.is_(None)))
 
     @property
     def is_disabled(self) -> bool:
