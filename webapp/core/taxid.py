@@ -111,6 +111,11 @@ class TaxIdReading:
         return self.problem is None
 
     @property
+    def complete(self) -> bool:
+        """As long as a tax ID is (18, 15 or 20 characters): worth reading while typing."""
+        return len(self.tax_id) == 18 or len(self.tax_id) in LEGACY_LENGTHS
+
+    @property
     def region(self) -> str:
         """The registering authority's region, marked when retired or unknown."""
         if self.place is None:
