@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, text
 
 from bench.common import (activated_order, make_app, requests_per_second, signed_in_client,
                           statements_for)
-from webapp.core.taxid import check_character
+from webapp.core.taxid import compose
 from webapp.extensions import db
 from webapp.models import AllocationDraft, Enterprise, Order, OrderLine
 
@@ -25,8 +25,8 @@ def _tenant(app, n: int, enterprises: int, quantity: int) -> dict:
         db.session.commit()
         rows = []
         for i in range(enterprises):
-            first17 = f"9{n}{i:015d}"
-            rows.append({"tenant_id": user.tenant_id, "tax_id": first17 + check_character(first17),
+            tax_id = compose("91320500", f"{n:02d}{i:06d}")
+            rows.append({"tenant_id": user.tenant_id, "tax_id": tax_id,
                          "name": f"基准企业{i:05d}有限公司", "source": "manual"})
         db.session.execute(insert(Enterprise), rows)
         db.session.commit()

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select, update
 
 from bench.common import make_app, signed_in_client
-from webapp.core.taxid import check_character
+from webapp.core.taxid import compose
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
 
@@ -32,8 +32,7 @@ def _seed(name: str, count: int, offset: int) -> int:
     now = datetime.now(timezone.utc)
     taxes = []
     for i in range(offset, offset + count):
-        first17 = f"91320500{i:09d}"
-        taxes.append(first17 + check_character(first17))
+        taxes.append(compose("91320500", f"{i:08d}"))
     db.session.execute(insert(Enterprise), [
         {"tenant_id": tenant.id, "tax_id": t, "name": f"基准企业{i:06d}", "source": "manual",
          "created_at": now} for i, t in enumerate(taxes)])

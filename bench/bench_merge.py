@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 
 from bench.common import make_app
 from webapp.core import crypto
-from webapp.core.taxid import check_character
+from webapp.core.taxid import compose
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationDraft, AuditEntry, ChangeRequest, Credential,
                            Enterprise, Order, OrderLine, Product, Tenant, User)
@@ -22,8 +22,7 @@ GOAL_SECONDS = 2.0
 
 
 def _tax(i: int) -> str:
-    first17 = f"91320500{i:09d}"
-    return first17 + check_character(first17)
+    return compose("91320500", f"{i:08d}")
 
 
 def _tenant(name: str, count: int, offset: int, *, orders: int, colliding: int = 0) -> int:

@@ -84,7 +84,7 @@ def postgres_copy(server_url: str) -> Dataset:
 def seed(data: Dataset) -> Dataset:
     """Add the tenant: its admin (a real password), 10,000 enterprises named like the registry's
     companies, a line of 20,000 to tick against and a line allocated to every enterprise."""
-    from webapp.core.taxid import check_character
+    from webapp.core.taxid import compose
     from webapp.models import Allocation, Enterprise, Order, OrderLine, Product
     from webapp.models.enterprise import RegistryCompany
 
@@ -100,8 +100,8 @@ def seed(data: Dataset) -> Dataset:
         names += [f"基准测试子公司{i:06d}有限公司" for i in range(len(names), ENTERPRISES)]
         rows = []
         for i, name in enumerate(names):
-            first17 = f"91330100{i:09d}"  # not the registry's tax IDs: these are the tenant's own
-            rows.append({"tenant_id": tenant_id, "tax_id": first17 + check_character(first17),
+            tax_id = compose("91330100", f"{i:08d}")  # not the registry's: the tenant's own
+            rows.append({"tenant_id": tenant_id, "tax_id": tax_id,
                          "name": name, "source": "manual", "reg_status": "存续"})
         db.session.execute(insert(Enterprise), rows)
         ids = list(db.session.scalars(select(Enterprise.id).where(Enterprise.tenant_id == tenant_id)

@@ -3,7 +3,7 @@ server and a browser (fixtures/browser.py), and the factories every feature's te
 import uuid
 
 import pytest
-from factories import PASSWORD, login
+from factories import PASSWORD, login, tax_id
 
 from webapp.extensions import db
 
@@ -81,9 +81,9 @@ def make_batch(app):
                 for _ in range(count):
                     n = next(counter)
                     names.append((f"测试企业{admin['tenant_id']}-{n:05d}有限公司",
-                                  f"91320500MA{admin['tenant_id']:03d}{n:05d}"))
-            enterprises = [Enterprise(tenant_id=admin["tenant_id"], name=name, tax_id=tax_id)
-                           for name, tax_id in names]
+                                  tax_id(admin["tenant_id"] * 100_000 + n, "91320500M")))
+            enterprises = [Enterprise(tenant_id=admin["tenant_id"], name=name, tax_id=number)
+                           for name, number in names]
             db.session.add_all(enterprises)
             batch = AllocationBatch(token=uuid.uuid4().hex, line_id=line.id,
                                     created_by_id=admin["user_id"])

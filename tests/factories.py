@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from sqlalchemy import func, insert, select
 
-from webapp.core.taxid import check_character
+from webapp.core.taxid import compose
 from webapp.database import count_statements
 from webapp.extensions import db
 from webapp.models import Enterprise, RegistryCompany
@@ -16,9 +16,11 @@ PASSWORD = "secret-pass-1"
 
 
 def tax_id(n: int, prefix: str = "91320500") -> str:
-    """A valid 18-character unified social credit code, distinct for each `n` and prefix."""
-    body = f"{prefix}{n:0{17 - len(prefix)}d}"
-    return body + check_character(body)
+    """A valid 18-character unified social credit code, distinct for each `n` < 10⁸ and prefix:
+    `prefix` is positions 1–8 (a valid pair and region), optionally followed by the start of the
+    organisation code ("91320594MA"); both check characters are computed."""
+    head, start = prefix[:8], prefix[8:]
+    return compose(head, f"{start}{n:0{8 - len(start)}d}")
 
 
 def login(client, email, password=PASSWORD, csrf=False):

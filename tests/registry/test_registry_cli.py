@@ -12,8 +12,7 @@ from webapp.registry.demo import Faker, org_code
 
 
 def uscc(n: int) -> str:
-    first17 = f"9132050{n:010d}"
-    return first17 + taxid.check_character(first17)
+    return taxid.compose("91320500", f"{n:08d}")
 
 
 GOOD_1, GOOD_2, GOOD_3 = uscc(1), uscc(2), uscc(3)

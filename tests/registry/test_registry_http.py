@@ -15,8 +15,7 @@ TOKEN = "tok-SECRET-5f3a9c"
 
 
 def uscc(n: int) -> str:
-    first17 = f"9144030{n:010d}"
-    return first17 + taxid.check_character(first17)
+    return taxid.compose("91440300", f"{n:08d}")
 
 
 QICHACHA = {"Status": "200", "Message": "查询成功", "Result": [

@@ -13,8 +13,7 @@ from webapp.registry import service as registry
 
 def uscc(n: int) -> str:
     """A valid unified social credit code numbered `n`."""
-    first17 = f"9132050{n:010d}"
-    return first17 + taxid.check_character(first17)
+    return taxid.compose("91320500", f"{n:08d}")
 
 
 def add(*names: str, **fields) -> list[str]:

@@ -51,10 +51,11 @@ def _save(req: ChangeRequest, shown: dict, actor: User, ip: str | None) -> Chang
 
 def movable(tenant: Tenant, raw_tax_id: str) -> Enterprise:
     """The enterprise another tenant holds under this tax ID; ServiceError otherwise."""
-    tax_id = taxid.validate(raw_tax_id)
-    holder = enterprises.find_holder(tax_id)
+    holder = enterprises.holder_of(raw_tax_id)  # one stored under an older rule moves too
     if holder is None:
+        tax_id = taxid.validate(raw_tax_id)
         raise ServiceError(f"企业【{tax_id}】尚未被任何租户绑定，请直接【新增企业】。", field="tax_id")
+    tax_id = holder.tax_id
     if holder.tenant_id == tenant.id:
         raise ServiceError(f"企业【{tax_id}】已在本租户下，无需申请。", field="tax_id")
     return holder

@@ -1,26 +1,74 @@
-"""Tax IDs (企业税号): normalise, then validate.
+"""Tax IDs (企业税号): normalise, validate, and read aloud what a code says.
 
-Accepted: the 18-character unified social credit code (GB 32100-2015) with its check
-character, including codes whose first character is a letter (registration authorities
-A, N, Y…, which python-stdnum's validator rejects because it wants 8 leading digits); and
-the legacy 15- and 20-character taxpayer numbers (digits and capital letters).
-Every refusal says what is wrong: the length, the first character not allowed, or the
-check character the 18th position should hold.
+Accepted: the 18-character unified social credit code (GB 32100-2015), including codes whose
+first character is a letter (registration authorities A, N, Y, which python-stdnum's validator
+rejects because it wants 8 leading digits); and the legacy 15- and 20-character taxpayer numbers
+(digits and capital letters), which say nothing more and keep only those rules.
+
+An 18-character code is read part by part, and each part can refuse it:
+- positions 1–2: 登记管理部门 × 机构类别, one of the pairs in DEPARTMENTS;
+- positions 3–8: the registering authority's region (GB/T 2260, core/gb2260.py): six digits;
+  a retired code is read as such (（已调整）), an unknown one is accepted with a note, because
+  the list lags behind new codes and development zones (320594 苏州工业园区) use codes of their
+  own; the 18th character already catches any single mistyped character there;
+- positions 9–17: the organisation code with its own GB 11714 check character;
+- position 18: the GB 32100 check character, except for the known pilot codes (PILOT_CODES).
+Every refusal says what is wrong and at which positions. `read` is the one rule; `problem`,
+`is_valid` and `validate` are views of it.
 """
 import re
 import unicodedata
+from dataclasses import dataclass, replace
 
+from webapp.core import gb2260
 from webapp.core.errors import ServiceError
 
 # GB 32100-2015: 31 characters, without I, O, S, V, Z.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# GB 11714-1997: the value of a character is its index here (A = 10 … Z = 35), which differs
+# from its index in USCC_ALPHABET for every letter after H.
+ORG_VALUES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 LEGACY_LENGTHS = (15, 20)
 ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Separators people paste along with a number: spaces (full-width ones become spaces under
 # NFKC) and dashes.
 SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
+REGION_DIGITS = re.compile(r"[0-9]{6}")  # positions 3–8: the registering authority's region
 MAX_INPUT = 64
+USCC, LEGACY = "uscc", "legacy"
+
+# Position 1 (登记管理部门) → its name and its position-2 codes (机构类别). The table published
+# with GB 32100-2015 and cited alike by the public descriptions of the code (36 pairs), plus 9-9
+# 工商 · 其他, which one implementation lists (wenerme/go-gb gb32100): where sources disagree the
+# union is accepted. An older draft numbering (3 教育, 4 公安, B–G …) is not used: no issued code
+# follows it and its meanings contradict this table.
+DEPARTMENTS: dict[str, tuple[str, dict[str, str]]] = {
+    "1": ("机构编制", {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体",
+                   "9": "其他"}),
+    "2": ("外交", {"1": "外国常驻新闻机构", "9": "其他"}),
+    "3": ("司法行政", {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所", "4": "司法鉴定机构",
+                   "5": "仲裁委员会", "9": "其他"}),
+    "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
+    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
+    "6": ("旅游", {"1": "外国旅游部门常驻代表机构", "2": "港澳台地区旅游部门常驻内地（大陆）代表机构",
+                 "9": "其他"}),
+    "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
+    "8": ("工会", {"1": "基层工会", "9": "其他"}),
+    "9": ("工商", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社", "9": "其他"}),
+    "A": ("中央军委改革和编制办公室", {"1": "军队事业单位", "9": "其他"}),
+    "N": ("农业", {"1": "组级集体经济组织", "2": "村级集体经济组织", "3": "乡镇级集体经济组织",
+                 "9": "其他"}),
+    "Y": ("其他", {"1": "其他"}),
+}
+# Real codes from Fujian's pilot, issued before GB 32100 settled: their 18th character does not
+# follow it, their embedded organisation code does.
+PILOT_CODES = frozenset({"91350100M0001TGQXM", "91350211M0000XUF46", "91350203M0001FUE2P",
+                         "91350203M0001QKT19"})
+PILOT_NOTE = ("第 18 位不符合 GB 32100 的校验规则，但这是福建省试点时期发放的已知真实代码"
+              "（第 9–17 位校验通过），按例外接受")
+LEGACY_NOTE = "旧税号（{length} 位纳税人识别号），不含登记管理部门、机构类别和地区信息"
 
 
 def normalise(raw: str | None) -> str:
@@ -35,32 +83,127 @@ def check_character(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+def org_check_character(body8: str) -> str:
+    """The GB 11714 check character of an organisation code's first 8 characters."""
+    total = sum(ORG_VALUES.index(ch) * w for ch, w in zip(body8, ORG_WEIGHTS))
+    return {10: "X", 11: "0"}.get(11 - total % 11, str(11 - total % 11))
+
+
+def compose(head: str, body: str) -> str:
+    """A complete code from positions 1–8 and the 8 characters of positions 9–16, with both
+    check characters computed (demo data and tests)."""
+    first17 = head + body + org_check_character(body)
+    return first17 + check_character(first17)
+
+
+@dataclass(frozen=True)
+class TaxIdReading:
+    """What a tax ID says, or what is wrong with it (`problem`)."""
+    tax_id: str  # normalised
+    kind: str | None = None  # USCC, LEGACY, or None when neither
+    problem: str | None = None
+    department: str = ""  # 登记管理部门 (position 1)
+    category: str = ""  # 机构类别 (position 2)
+    place: gb2260.Place | None = None  # positions 3–8
+    notes: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.problem is None
+
+    @property
+    def complete(self) -> bool:
+        """As long as a tax ID is (18, 15 or 20 characters): worth reading while typing."""
+        return len(self.tax_id) == 18 or len(self.tax_id) in LEGACY_LENGTHS
+
+    @property
+    def region(self) -> str:
+        """The registering authority's region, marked when retired or unknown."""
+        if self.place is None:
+            return ""
+        if self.place.status == "retired":
+            return f"{self.place.name}（已调整）"
+        if self.place.status == "unknown":
+            return f"{self.place.name}（地区代码未知）" if self.place.name else "地区代码未知"
+        return self.place.name
+
+    @property
+    def summary(self) -> str:
+        """工商 · 企业 · 江苏省苏州市 for a valid code; empty otherwise."""
+        if not self.valid or self.kind != USCC:
+            return ""
+        return " · ".join((self.department, self.category, self.region))
+
+
 def _describe(ch: str) -> str:
     return f"U+{ord(ch):04X}" if not ch.isprintable() else ch
 
 
-def problem(raw: str | None) -> str | None:
-    """What is wrong with a tax ID (a Chinese sentence), or None when it is valid."""
+def _pair_problem(dept: str, cat: str) -> str:
+    head = f"企业税号第 1–2 位 {dept}-{cat} 不是有效的登记管理部门/机构类别"
+    if dept not in DEPARTMENTS:
+        return f"{head}：第 1 位应为登记管理部门代码 1–9、A、N 或 Y"
+    name, categories = DEPARTMENTS[dept]
+    allowed = "、".join(f"{code} {label}" for code, label in categories.items())
+    return f"{head}：第 1 位 {dept} 表示“{name}”，第 2 位只能是 {allowed}"
+
+
+def _read_uscc(tax_id: str) -> TaxIdReading:
+    for position, ch in enumerate(tax_id, start=1):
+        if ch not in USCC_ALPHABET:
+            return TaxIdReading(tax_id, USCC, f"企业税号含有不允许的字符：{ch}（第 {position} 位；"
+                                             f"统一社会信用代码不使用字母 I、O、S、V、Z）")
+    department, categories = DEPARTMENTS.get(tax_id[0], ("", {}))
+    if tax_id[1] not in categories:
+        return TaxIdReading(tax_id, USCC, _pair_problem(tax_id[0], tax_id[1]))
+    region = tax_id[2:8]
+    if not REGION_DIGITS.fullmatch(region):
+        return TaxIdReading(tax_id, USCC, f"企业税号第 3–8 位 {region} 应为 6 位数字"
+                                         f"（登记管理机关的行政区划代码）")
+    place = gb2260.place(region)
+    reading = TaxIdReading(tax_id, USCC, None, department, categories[tax_id[1]], place)
+    org = tax_id[8:17]
+    expected = org_check_character(org[:8])
+    if org[8] != expected:
+        return replace(reading, problem=(
+            f"企业税号第 9–17 位（组织机构代码 {org[:8]}-{org[8]}）校验不通过，可能有字符输错："
+            f"按第 9–16 位，第 17 位应为 {expected}。请逐位核对第 9–17 位"))
+    notes = []
+    expected = check_character(tax_id[:17])
+    if tax_id[17] != expected:
+        if tax_id not in PILOT_CODES:
+            return replace(reading, problem=f"企业税号校验位错误：第 18 位应为 {expected}")
+        notes.append(PILOT_NOTE)
+    if place.status == "retired":
+        notes.append(f"第 3–8 位 {region} 是已调整的行政区划代码（使用至 {place.until} 年），"
+                     f"按登记时的地区解读")
+    elif place.status == "unknown":
+        notes.append(f"地区代码未知：第 3–8 位 {region} 不在所附的 GB/T 2260 行政区划代码表中"
+                     f"（开发区等登记机关的代码和最新的调整可能尚未收录），因此只作提示，不拒绝")
+    return replace(reading, notes=tuple(notes))
+
+
+def read(raw: str | None) -> TaxIdReading:
+    """Normalise a tax ID and read it: its parts, notes, or the problem (a Chinese sentence)."""
     tax_id = normalise(raw)
     if not tax_id:
-        return "请输入企业税号"
+        return TaxIdReading(tax_id, problem="请输入企业税号")
     for position, ch in enumerate(tax_id, start=1):
         if ch not in ALNUM:
-            return (f"企业税号含有不允许的字符：{_describe(ch)}"
-                    f"（第 {position} 位；税号只能由数字和大写字母组成）")
+            return TaxIdReading(tax_id, problem=(
+                f"企业税号含有不允许的字符：{_describe(ch)}"
+                f"（第 {position} 位；税号只能由数字和大写字母组成）"))
     if len(tax_id) == 18:
-        for position, ch in enumerate(tax_id, start=1):
-            if ch not in USCC_ALPHABET:
-                return (f"企业税号含有不允许的字符：{ch}"
-                        f"（第 {position} 位；统一社会信用代码不使用字母 I、O、S、V、Z）")
-        expected = check_character(tax_id[:17])
-        if tax_id[17] != expected:
-            return f"企业税号校验位错误：第 18 位应为 {expected}"
-        return None
+        return _read_uscc(tax_id)
     if len(tax_id) in LEGACY_LENGTHS:
-        return None
-    return (f"企业税号长度应为 18 位（统一社会信用代码）或 15、20 位（旧税号），"
-            f"当前为 {len(tax_id)} 位")
+        return TaxIdReading(tax_id, LEGACY, notes=(LEGACY_NOTE.format(length=len(tax_id)),))
+    return TaxIdReading(tax_id, problem=(
+        f"企业税号长度应为 18 位（统一社会信用代码）或 15、20 位（旧税号），当前为 {len(tax_id)} 位"))
+
+
+def problem(raw: str | None) -> str | None:
+    """What is wrong with a tax ID (a Chinese sentence), or None when it is valid."""
+    return read(raw).problem
 
 
 def is_valid(raw: str | None) -> bool:
@@ -73,3 +216,41 @@ def validate(raw: str | None) -> str:
     if message:
         raise ServiceError(message, field="tax_id")
     return normalise(raw)
+
+
+# 企业类型 as registries write it → the 工商 机构类别 it belongs to. Only clear words count: what
+# matches none of them (民办非企业单位, 代表机构, an empty field …) is never flagged.
+NOT_A_COMPANY = ("非企业", "代表机构")
+COMPANY_WORDS = ("公司", "企业", "合伙", "全民所有制", "集体所有制", "股份合作")
+REGISTRY_WORDS = {"企业": "公司或其他企业", "个体工商户": "个体工商户", "农民专业合作社": "农民专业合作社"}
+
+
+def registry_category(company_type: str | None) -> str | None:
+    """The 工商 category a 企业类型 names (个体工商户, 农民专业合作社 or 企业), or None."""
+    text = company_type or ""
+    if "个体" in text:
+        return "个体工商户"
+    if "合作社" in text:
+        return "农民专业合作社"
+    if any(word in text for word in NOT_A_COMPANY):
+        return None
+    if any(word in text for word in COMPANY_WORDS):
+        return "企业"
+    return None
+
+
+def category_mismatch(reading: TaxIdReading, company_type: str | None) -> str | None:
+    """A warning when the registry's 企业类型 names another kind of body than positions 1–2 of
+    a valid code: 个体工商户 vs a company, a 工商 category vs a code issued by 民政 …"""
+    if not reading.valid or reading.kind != USCC or reading.tax_id[:2] == "99":
+        return None  # 9-9 工商 · 其他 claims no category
+    named = registry_category(company_type)
+    if named is None:
+        return None
+    expected = reading.category if reading.tax_id[0] == "9" else None
+    if named == expected:
+        return None
+    pair = f"{reading.tax_id[0]}-{reading.tax_id[1]}"
+    return (f"企业类型与税号不符：企业类型为“{company_type}”（{REGISTRY_WORDS[named]}），"
+            f"而税号第 1–2 位 {pair} 表示“{reading.department} · {reading.category}”。"
+            f"请核对企业税号和企业类型。")

@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
@@ -49,6 +50,17 @@ class Row:
     @property
     def tax_id(self) -> str:
         return taxid.normalise(self.data.get("tax_id"))
+
+    @cached_property
+    def reading(self) -> taxid.TaxIdReading | None:
+        """What the row's tax ID says, when it is a valid one (else its message says why not)."""
+        reading = taxid.read(self.tax_id)
+        return reading if reading.valid else None
+
+    @property
+    def mismatch(self) -> str | None:
+        """The row's 企业类型 contradicting its tax ID (core/taxid.category_mismatch)."""
+        return self.reading and taxid.category_mismatch(self.reading, self.data.get("company_type"))
 
 
 @dataclass
@@ -121,20 +133,23 @@ def assess(tenant: Tenant, parsed: list[tuple[int, dict]]) -> list[Row]:
     """Every row with its verdict: 可导入, an error, already here, another tenant's, repeated."""
     rows = [Row(line, data) for line, data in parsed]
     first_line: dict[str, int] = {}
+    on_record: list[Row] = []  # refused only for a tax ID that may be stored under an older rule
     for row in rows:
         try:
             row.data = {k: v for k, v in enterprises.check(row.data).items()}
         except InvalidEnterprise as exc:
             row.status, row.message = ERROR, "；".join(exc.errors.values())
+            if set(exc.errors) == {"tax_id"} and taxid.read(row.tax_id).kind:
+                on_record.append(row)
             continue
         if row.tax_id in first_line:
             row.status = DUPLICATE
             row.message = f"与第 {first_line[row.tax_id]} 行的企业税号重复，已跳过"
         else:
             first_line[row.tax_id] = row.line
-    holders = _holders(list(first_line))
+    holders = _holders(list(first_line) + [row.tax_id for row in on_record])
     for row in rows:
-        holder = holders.get(row.tax_id) if row.status == OK else None
+        holder = holders.get(row.tax_id) if row.status == OK or row in on_record else None
         if holder is None:
             continue
         if holder.tenant_id == tenant.id:

@@ -43,7 +43,10 @@ def index():
 @tenant_admin_required
 def show(enterprise_id: int):
     enterprise = or_404(Enterprise.get_for_tenant(enterprise_id, current_tenant().id))
-    return render("enterprises/show.html", enterprise=enterprise, fields=BUSINESS_FIELDS)
+    reading = taxid.read(enterprise.tax_id)
+    mismatch = taxid.category_mismatch(reading, enterprise.company_type)
+    return render("enterprises/show.html", enterprise=enterprise, fields=BUSINESS_FIELDS,
+                  reading=reading, mismatch=mismatch)
 
 
 def _fill(form: EnterpriseForm, info) -> None:
@@ -55,6 +58,10 @@ def _fill(form: EnterpriseForm, info) -> None:
 
 def _form_page(form: EnterpriseForm, status: int = 200, **ctx):
     ctx.setdefault("suggestions", None)
+    reading = taxid.read(form.tax_id.data)
+    if reading.valid:  # a refused tax ID has its message on the field already
+        ctx.update(reading=reading,
+                   mismatch=taxid.category_mismatch(reading, form.company_type.data))
     return render("enterprises/new.html", "enterprises/_form.html", status, form=form, **ctx)
 
 
@@ -69,11 +76,17 @@ def autofill():
     """Suggestions for what is typed in 企业名称 (2+ characters) or a complete 企业税号."""
     query = next((request.args[k] for k in ("q", "name", "tax_id") if request.args.get(k)), "")
     query = " ".join(query.split())[:100]
-    if "tax_id" in request.args and "q" not in request.args and not taxid.is_valid(query):
+    live = "tax_id" in request.args and "q" not in request.args  # typed in the 企业税号 box
+    reading = taxid.read(query) if live else None
+    if live and not reading.valid:
         query = ""  # the tax ID box looks up complete tax IDs only
     companies = _suggest(query) if len(query) >= 2 else None
-    return render("enterprises/_suggestions.html", "enterprises/_suggestions.html",
-                  suggestions=companies, query=query)
+    # What the code says, next to what the registry holds for it; nothing while still typing.
+    found = next((c for c in companies or () if reading and c.tax_id == reading.tax_id), None)
+    return render("enterprises/_autofill.html", "enterprises/_autofill.html",
+                  suggestions=companies, query=query, live=live,
+                  reading=reading if live and reading.complete else None,
+                  mismatch=found and taxid.category_mismatch(reading, found.company_type))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -102,6 +115,8 @@ def new():
         return _form_page(form, 422)
     flash(f"已新增企业：{enterprise.name}（{enterprise.tax_id}，{enterprise.source_label}）",
           "success")
+    if mismatch := taxid.category_mismatch(taxid.read(enterprise.tax_id), enterprise.company_type):
+        flash(mismatch, "info")
     return hx_redirect(url_for(".index"))
 
 

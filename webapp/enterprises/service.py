@@ -80,6 +80,13 @@ def find_holder(tax_id: str) -> Enterprise | None:
         .where(Enterprise.tax_id == taxid.normalise(tax_id)))
 
 
+def holder_of(raw_tax_id: str | None) -> Enterprise | None:
+    """The enterprise holding this tax ID, even one today's rule refuses: a tax ID stored under
+    an older, looser rule stays the key it was, so who holds it is still the answer."""
+    reading = taxid.read(raw_tax_id)
+    return find_holder(reading.tax_id) if reading.kind else None
+
+
 def resolve_source(claimed: str | None, tax_id: str, name: str) -> str:
     """工商自动获取 only when the registry really holds this tax ID under this name."""
     if claimed != SOURCE_REGISTRY:
@@ -91,7 +98,12 @@ def resolve_source(claimed: str | None, tax_id: str, name: str) -> str:
 def add(tenant: Tenant, data, *, actor: User, source: str | None = None,
         ip: str | None = None, via: str = "form") -> Enterprise:
     """Bind a new enterprise to `tenant`; raises InvalidEnterprise or TaxIdTaken."""
-    cleaned = check(data)
+    try:
+        cleaned = check(data)
+    except InvalidEnterprise as exc:
+        if set(exc.errors) == {"tax_id"} and (holder := holder_of(data.get("tax_id"))):
+            raise TaxIdTaken(holder, tenant) from None
+        raise
     holder = find_holder(cleaned["tax_id"])
     if holder is not None:
         raise TaxIdTaken(holder, tenant)

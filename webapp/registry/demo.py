@@ -11,8 +11,7 @@ from webapp.core import taxid
 from webapp.registry import local
 
 CHUNK = 5000
-ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # letters a USCC may carry
-ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_ALPHABET = taxid.USCC_ALPHABET  # characters a USCC may carry
 
 # city, province, region code, districts
 CITIES = [
@@ -93,9 +92,7 @@ START, SPAN = date(1995, 1, 1), (date(2025, 6, 30) - date(1995, 1, 1)).days
 
 def org_code(body8: str) -> str:
     """An organisation code (GB 11714): 8 characters and their check character."""
-    total = sum(ORG_ALPHABET.index(ch) * w for ch, w in zip(body8, ORG_WEIGHTS))
-    check = 11 - total % 11
-    return body8 + {10: "X", 11: "0"}.get(check, str(check))
+    return body8 + taxid.org_check_character(body8)
 
 
 def fake_tax_id(rnd: random.Random, region: str, established: date) -> str:
@@ -105,8 +102,7 @@ def fake_tax_id(rnd: random.Random, region: str, established: date) -> str:
         body = "MA" + "".join(rnd.choices(ORG_ALPHABET, k=6))
     else:
         body = "".join(rnd.choices("0123456789", k=8))
-    first17 = "91" + region + org_code(body)
-    return first17 + taxid.check_character(first17)
+    return taxid.compose("91" + region, body)
 
 
 def _weighted(options):
