@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: install run serve test test-fast bench bench-server clean
+.PHONY: install run serve test test-fast lint bench bench-server clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ serve: install
 
 test: install
 	$(PY) -m pytest
+
+# The import layers (pyproject.toml [tool.importlinter]) and ruff's checks.
+lint: install
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check webapp tests bench
 
 # Everything but the browser tests, for a quick loop.
 test-fast: install

@@ -147,7 +147,7 @@ def _login(app, client) -> None:
 def measure_throughput(app, queries: dict[int, list[str]]) -> list[str]:
     from webapp.registry import service as registry
 
-    mixed = [q for trio in zip(*queries.values()) for q in trio]
+    mixed = [q for trio in zip(*queries.values(), strict=True) for q in trio]
     has_endpoint = any(rule.rule == "/enterprises/autofill" for rule in app.url_map.iter_rules())
     client = app.test_client()
     if has_endpoint:

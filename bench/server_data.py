@@ -130,7 +130,7 @@ def seed(data: Dataset) -> Dataset:
             start = rnd.randrange(0, max(1, len(name) - 4))
             data.panel_queries.append(name[start:start + 4])
         queries = bench_registry.sample_queries(rnd)
-        data.autofill_queries = [q for trio in zip(*queries.values()) for q in trio][:300]
+        data.autofill_queries = [q for trio in zip(*queries.values(), strict=True) for q in trio][:300]
         db.session.remove()
         db.engine.dispose()
     return data

@@ -236,7 +236,7 @@ def test_two_orders_of_one_customer_activated_at_once_share_one_tenant(app, make
     make_order(order_no="P-2", email="p2@example.com", customer="并发测试有限公司")
     links = [link_and_key(outbox_text(app, index=i)) for i in (0, 1)]
     clients = [app.test_client() for _ in links]
-    for c, (link, key) in zip(clients, links):
+    for c, (link, key) in zip(clients, links, strict=True):
         c.post(f"{link}/key", data={"key": key})
         c.post(f"{link}/erp", data={"erp": "eas", "deployment": "public"})
     codes = []
@@ -245,7 +245,7 @@ def test_two_orders_of_one_customer_activated_at_once_share_one_tenant(app, make
         codes.append(c.post(f"{link}/complete",
                             data={"password": PASSWORD, "confirm": PASSWORD}).status_code)
 
-    threads = [threading.Thread(target=finish, args=(c, link)) for c, (link, _) in zip(clients, links)]
+    threads = [threading.Thread(target=finish, args=(c, link)) for c, (link, _) in zip(clients, links, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

@@ -117,7 +117,7 @@ def test_rotation_email_goes_to_each_contact_the_credential_concerns(app, make_a
     # Each email says which scope was reset and that the old secret and EncryKey are void.
     scopes = ["租户授权", "租户授权", "企业授权"]
     assert all(f"{scope}密钥已重置，原 client secret 和 EncryKey 已失效" in t
-               for scope, t in zip(scopes, texts))
+               for scope, t in zip(scopes, texts, strict=True))
     assert all(new_tenant["client_secret"] in t for t in texts)
     finance = [t for (to, _), t in bodies.items() if to == "finance@example.com"]
     assert "星瀚通过【移动云初始化】连接发票云" in finance[0] and "私有化部署" in finance[0]

@@ -34,7 +34,7 @@ def test_a_good_payload_creates_and_delivers_the_order(api):
     with api.app_context():
         order = db.session.get(Order, body["id"])
         assert order.customer_name == "苏州示例科技有限公司" and order.sales_person == "王销售"
-        assert order.is_delivered and {(l.product.code, l.quantity) for l in order.lines} == {
+        assert order.is_delivered and {(line.product.code, line.quantity) for line in order.lines} == {
             ("issue", 3), ("receive", 2)}
         assert str(order.lines[0].valid_until) == "2099-12-31"
         entry = db.session.query(AuditEntry).filter_by(action="order.created").one()

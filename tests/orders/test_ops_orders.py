@@ -28,7 +28,7 @@ def test_ops_creates_and_delivers_an_order(app, ops):
     assert "SO-900" in page and "未交付" in page and "王销售" in page
     with app.app_context():
         order = db.session.query(Order).filter_by(order_no="SO-900").one()
-        assert sorted((l.product.code, l.quantity) for l in order.lines) == [("issue", 3),
+        assert sorted((line.product.code, line.quantity) for line in order.lines) == [("issue", 3),
                                                                              ("receive", 2)]
         assert order.lines[0].valid_until == date.fromisoformat(GOOD["valid_until"])
         order_id = order.id

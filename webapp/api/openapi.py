@@ -108,7 +108,8 @@ def _check_paths() -> dict:
                 "schema": {"$ref": "#/components/schemas/TokenIn"}}}},
             "responses": {"200": _json({"$ref": "#/components/schemas/TokenOut"}, "errcode 0000"),
                           "400": _json(error, "1004 / 1008"), "401": _json(error, "1001 / 1002 / 1003 / 1007"),
-                          "403": _json(error, "1005 / 1006"), "429": _json(error, "1009（按 client id 和来源地址限流）")},
+                          "403": _json(error, "1005 / 1006"),
+                          "429": _json(error, "1009（按 client id 和来源地址限流）")},
         }},
         "/base/check/echo": {"post": {
             "summary": "连接检查：加密回显", "operationId": "checkEcho", "security": [],

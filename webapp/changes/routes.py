@@ -105,7 +105,8 @@ def move_submit():
 def _tax_page(allocation, tenant, data, status=200, errors=None, shown=None):
     kind = preview.kind_for_product(allocation.line.product.code)
     return render_template("requests/tax_change.html", allocation=allocation, tenant=tenant,
-                           max_size=attachments.size_label(attachments.max_bytes()), kind=kind, kind_label=KIND_LABELS[kind], data=data,
+                           max_size=attachments.size_label(attachments.max_bytes()), kind=kind,
+                           kind_label=KIND_LABELS[kind], data=data,
                            errors=errors or {}, cases=CASE_LABELS, fields=BUSINESS_FIELDS,
                            shown=shown, preview_rows=preview.rows(shown)), status
 

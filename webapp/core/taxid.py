@@ -79,13 +79,13 @@ def normalise(raw: str | None) -> str:
 
 def check_character(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters."""
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def org_check_character(body8: str) -> str:
     """The GB 11714 check character of an organisation code's first 8 characters."""
-    total = sum(ORG_VALUES.index(ch) * w for ch, w in zip(body8, ORG_WEIGHTS))
+    total = sum(ORG_VALUES.index(ch) * w for ch, w in zip(body8, ORG_WEIGHTS, strict=True))
     return {10: "X", 11: "0"}.get(11 - total % 11, str(11 - total % 11))
 
 

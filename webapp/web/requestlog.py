@@ -1,7 +1,8 @@
 """Structured request logs: one JSON line per request (LOG_JSON), with a request id.
 
 A line holds the route pattern, never the raw query string or a body, so keys, passwords and
-tokens in them never reach a log; the user is the one the request signed in with (web/access.py), never loaded for the log.
+tokens in them never reach a log; the user is the one the request signed in with
+(web/access.py), never loaded for the log.
 """
 import json
 import logging
