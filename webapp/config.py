@@ -132,3 +132,17 @@ class Defaults:
     # "thread": a background sender inside the web process; "off": only `flask outbox send|work`.
     OUTBOX_SENDER = "thread"
     RATELIMIT_HEADERS_ENABLED = False
+    PASSWORD_LINK_MAX_AGE = 3 * 24 * 3600  # a staff password link
+    REQUEST_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    API_MAX_TOKEN_FAILURES = 10  # wrong API tokens per address in the window
+    API_TOKEN_FAILURE_WINDOW = 15 * 60
+    GOLIVE_TOKEN_LIMIT = 30  # tokens per credential and per address in the window
+    GOLIVE_TOKEN_WINDOW = 60
+    GOLIVE_FAILURE_LIMIT = 30  # refused connection checks in the window
+    GOLIVE_FAILURE_WINDOW = 10 * 60
+    SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a write waits for SQLite's write lock
+    REGISTRY_PROVIDER = "local"
+    REGISTRY_HTTP_MAPPING = "generic"
+    REGISTRY_HTTP_TOKEN_HEADER = "Authorization"
+    REGISTRY_HTTP_TIMEOUT = 2.0
+    REGISTRY_HTTP_CACHE_SECONDS = 300.0

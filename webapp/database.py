@@ -108,7 +108,7 @@ def configure(app: Flask) -> None:
         if engine.dialect.name != "sqlite":
             _ping_when_idle(engine)
             return
-        busy_timeout = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
+        busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):

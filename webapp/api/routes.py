@@ -23,8 +23,8 @@ def _error(status: int, message: str, **headers):
 
 def _failures() -> FailureLimit:
     cfg = current_app.config
-    return FailureLimit("api-token", cfg.get("API_MAX_TOKEN_FAILURES", 10),
-                        cfg.get("API_TOKEN_FAILURE_WINDOW", 15 * 60))
+    return FailureLimit("api-token", cfg["API_MAX_TOKEN_FAILURES"],
+                        cfg["API_TOKEN_FAILURE_WINDOW"])
 
 
 def _authorise():

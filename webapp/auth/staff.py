@@ -19,7 +19,6 @@ from webapp.models import User
 from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
 
 SALT = "staff-password-link"
-DEFAULT_MAX_AGE = 3 * 24 * 3600
 KIND = "staff_password"
 
 
@@ -38,7 +37,7 @@ def _fingerprint(user: User) -> str:
 
 def password_link(user: User) -> str:
     token = _serializer().dumps({"u": user.id, "h": _fingerprint(user)})
-    return f"{current_app.config.get('PUBLIC_BASE_URL', '')}/password/{token}"
+    return f"{current_app.config['PUBLIC_BASE_URL']}/password/{token}"
 
 
 def queue_password_email(user: User, actor: User) -> None:
@@ -93,7 +92,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
 
 def user_for_link(token: str) -> User:
     """The account a password link names, if the link is valid, unused and not expired."""
-    max_age = current_app.config.get("PASSWORD_LINK_MAX_AGE", DEFAULT_MAX_AGE)
+    max_age = current_app.config["PASSWORD_LINK_MAX_AGE"]
     try:
         data = _serializer().loads(token, max_age=max_age)
         user = db.session.get(User, int(data["u"]))

@@ -10,14 +10,13 @@ from webapp.extensions import db
 from webapp.models import ChangeRequest, User
 from webapp.models.request import RequestAttachment
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAGIC = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"),
          (b"\xff\xd8\xff", "image/jpeg"))
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\\"<>:|?*]+")
 
 
 def max_bytes() -> int:
-    return int(current_app.config.get("REQUEST_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(current_app.config["REQUEST_ATTACHMENT_MAX_BYTES"])
 
 
 def size_label(n: int) -> str:

@@ -101,7 +101,7 @@ def parse_fee(raw: str | None) -> int:
     """A fee in yuan (up to 2 decimals) as cents; the default from TAX_ID_CHANGE_FEE when empty."""
     text = (raw or "").strip()
     if not text:
-        return int(current_app.config.get("TAX_ID_CHANGE_FEE", 500)) * 100
+        return int(current_app.config["TAX_ID_CHANGE_FEE"]) * 100
     amount = FEE_RE.fullmatch(text)
     if not amount:
         raise ServiceError("费用金额格式不正确，例如 500 或 500.00", field="fee")

@@ -46,7 +46,7 @@ def step(req: ChangeRequest, actor: User | None, action: str, comment: str | Non
         audit.record(f"request.{action}", actor=actor, tenant_id=tenant_id, target=req, ip=ip,
                      kind=req.kind, status=req.status, comment=comment, **detail)
     label = EVENT_LABELS.get(action, action)
-    url = f"{current_app.config.get('PUBLIC_BASE_URL', '')}/requests/{req.id}"
+    url = f"{current_app.config['PUBLIC_BASE_URL']}/requests/{req.id}"
     subject = f"【发票云】申请 #{req.id} {req.kind_label}：{label}"
     text = render_template("email/request_step.txt", req=req, label=label, comment=comment,
                            actor=actor, url=url)

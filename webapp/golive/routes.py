@@ -32,8 +32,7 @@ def _refused(error: check.CheckError):
 
 def _failures() -> FailureLimit:
     cfg = current_app.config
-    return FailureLimit("golive-token", cfg.get("GOLIVE_FAILURE_LIMIT", 30),
-                        cfg.get("GOLIVE_FAILURE_WINDOW", 10 * 60))
+    return FailureLimit("golive-token", cfg["GOLIVE_FAILURE_LIMIT"], cfg["GOLIVE_FAILURE_WINDOW"])
 
 
 def _too_many(wait: int):
@@ -61,11 +60,11 @@ def token():
     cfg = current_app.config
     try:
         answer = check.issue_token(body, ip=request.remote_addr,
-                                   limit=cfg.get("GOLIVE_TOKEN_LIMIT", 30),
-                                   window=cfg.get("GOLIVE_TOKEN_WINDOW", 60))
+                                   limit=cfg["GOLIVE_TOKEN_LIMIT"],
+                                   window=cfg["GOLIVE_TOKEN_WINDOW"])
     except check.CheckError as error:
         if error.status == 429:
-            return _too_many(int(cfg.get("GOLIVE_TOKEN_WINDOW", 60)))
+            return _too_many(cfg["GOLIVE_TOKEN_WINDOW"])
         _failures().fail(*keys)
         raise
     return _answer(answer)

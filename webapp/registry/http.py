@@ -25,8 +25,8 @@ from datetime import datetime, timezone
 
 from webapp.core import taxid
 from webapp.core.business_fields import clean_date
-from webapp.models.business_fields import FIELD, FIELDS
 from webapp.core.text import CONTROL
+from webapp.models.business_fields import FIELD, FIELDS
 from webapp.registry.company import INFO_FIELDS, CompanyInfo
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,6 @@ def _text(value, name: str) -> str | None:
     return text[:FIELD[name].max_length] or None
 
 
-def _number(value, default: float) -> float:
-    return default if value in (None, "") else float(value)
-
-
 class HttpProvider:
     """Search a remote 工商 API; small TTL cache; never raises."""
 
@@ -89,16 +85,16 @@ class HttpProvider:
 
     @classmethod
     def from_settings(cls, setting) -> "HttpProvider":
-        mapping = (setting("REGISTRY_HTTP_MAPPING") or "generic").strip().lower()
+        mapping = setting("REGISTRY_HTTP_MAPPING").strip().lower()
         return cls(
             url=setting("REGISTRY_HTTP_URL") or "",
             token=setting("REGISTRY_HTTP_TOKEN") or None,
-            token_header=setting("REGISTRY_HTTP_TOKEN_HEADER") or "Authorization",
+            token_header=setting("REGISTRY_HTTP_TOKEN_HEADER"),
             query_param=setting("REGISTRY_HTTP_QUERY_PARAM") or QUERY_PARAMS.get(mapping, "q"),
             items_path=setting("REGISTRY_HTTP_ITEMS") or None,
             fields=parse_fields(setting("REGISTRY_HTTP_FIELDS")),
-            timeout=_number(setting("REGISTRY_HTTP_TIMEOUT"), 2.0),
-            cache_seconds=_number(setting("REGISTRY_HTTP_CACHE_SECONDS"), 300.0),
+            timeout=float(setting("REGISTRY_HTTP_TIMEOUT")),
+            cache_seconds=float(setting("REGISTRY_HTTP_CACHE_SECONDS")),
         )
 
     def suggest(self, query: str, limit: int) -> list[CompanyInfo]:

@@ -35,14 +35,14 @@ class Provider(Protocol):
     def lookup_tax_id(self, tax_id: str) -> CompanyInfo | None: ...
 
 
-def setting(name: str, default=None):
-    """A registry setting from the app's configuration (config.py reads the environment)."""
-    return current_app.config.get(name, default)
+def setting(name: str):
+    """A registry setting from the app's configuration (defaults and the environment: config.py)."""
+    return current_app.config.get(name)
 
 
 def provider() -> Provider:
     """The configured provider, one per app (the HTTP one keeps its cache there)."""
-    kind = (setting("REGISTRY_PROVIDER") or "local").strip().lower()
+    kind = setting("REGISTRY_PROVIDER").strip().lower()
     cached = current_app.extensions.get("registry_provider")
     if cached and cached[0] == kind:
         return cached[1]
