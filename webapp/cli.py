@@ -1,5 +1,5 @@
 """`flask --app webapp …`: collects each feature's command group (each command calls a service
-and commits once)."""
+and is one unit of work: core/unit_of_work.transaction)."""
 from flask import Flask
 
 from webapp.auth.cli import users_cli

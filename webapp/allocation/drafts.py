@@ -2,7 +2,7 @@
 
 The draft belongs to the order line (UNIQUE line × enterprise), so a reload, a second tab or a
 colleague sees the same ticks. The quota is checked on every tick for the user's sake; the
-database enforces it for real when the draft is committed (services/allocation.py).
+database enforces it for real when the draft is allocated (batches.py).
 """
 import base64
 import json

@@ -1,7 +1,7 @@
 """Checking the shape of a `POST /api/orders` body before the order service sees it.
 
 Every field is checked and every problem reported at once (`{"errors": {field: message}}`);
-the business rules (known product, email form, duplicate 订单号…) stay in services.orders.
+the business rules (known product, email form, duplicate 订单号…) stay in orders/service.py.
 """
 from dataclasses import dataclass
 from datetime import date

@@ -199,9 +199,3 @@ def status_counts() -> dict[str, int]:
     found = dict(db.session.execute(
         select(ChangeRequest.status, func.count()).group_by(ChangeRequest.status)).all())
     return {status: found.get(status, 0) for status in STATUS_LABELS}
-
-
-def unpaid_approved() -> int:
-    return db.session.scalar(select(func.count()).select_from(ChangeRequest).where(
-        ChangeRequest.status == APPROVED, ChangeRequest.fee_paid_at.is_(None))) or 0
-

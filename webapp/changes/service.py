@@ -2,16 +2,15 @@
 企业变更租户 request, a tenant's list and its open count. The rules live in filing.py,
 lifecycle.py, preview.py and execute.py."""
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from webapp.changes import filing, lifecycle
 from webapp.core import keyset
 from webapp.core.errors import RateLimited
 from webapp.core.ratelimit import FailureLimit, retry_minutes
-from webapp.extensions import db
 from webapp.models import ChangeRequest, Enterprise, Tenant, User
-from webapp.models.request import MOVE, OPEN_STATUSES
+from webapp.models.request import MOVE
 
 LIST_SIZE = 50
 
@@ -49,12 +48,6 @@ def status_counts() -> dict[str, int]:
 def _concerning(tenant_id: int):
     return or_(ChangeRequest.tenant_id == tenant_id, ChangeRequest.source_tenant_id == tenant_id,
                ChangeRequest.target_tenant_id == tenant_id)
-
-
-def open_count(tenant_id: int) -> int:
-    """Open requests (待对方确认, 待审批, 已通过, 执行失败) concerning the tenant."""
-    return db.session.scalar(select(func.count()).select_from(ChangeRequest).where(
-        _concerning(tenant_id), ChangeRequest.status.in_(OPEN_STATUSES))) or 0
 
 
 def for_tenant(tenant_id: int, after: int | None = None, size: int = LIST_SIZE):

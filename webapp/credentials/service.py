@@ -1,7 +1,7 @@
 """授权信息: client id, client secret and EncryKey per tenant (租户授权) or enterprise (企业授权).
 
 Credentials are made with the `secrets` CSPRNG the first time they are needed. The client
-secret and the EncryKey are stored only as Fernet tokens (webapp.services.crypto), are never
+secret and the EncryKey are stored only as Fernet tokens (webapp/core/crypto.py), are never
 logged, and never enter an audit entry: the audit log names the credential and the field only.
 """
 import secrets

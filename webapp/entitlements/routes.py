@@ -1,4 +1,5 @@
-"""租户权益查询, its CSV export, and 操作日志 (thin: rules live in webapp/services)."""
+"""租户权益查询, its CSV export, and 操作日志 (thin: the rules live in service.py and
+core/audit.py)."""
 from flask import Blueprint, Response, request, stream_with_context, url_for
 from flask_login import current_user
 
