@@ -411,11 +411,11 @@ def create_app(database_url: str | None = None, secret_key: str | None = None) -
         params = {"tenant": user.tenant_id, "after": after, "limit": PAGE + 1}
         products = conn.execute(PRODUCTS).all()
         lines = [(line, status_of(line.valid_until, today))
-                 for line in conn.execute(LINES, params)]
+                 for line in conn.execute(LINES, params).all()]
         found = conn.execute(RIGHTS_PAGE[bool(after)], params).all()
         rows = {r.id: (r, []) for r in found[:PAGE]}
         if rows:
-            for h in conn.execute(HOLDINGS, {"ids": list(rows)}):
+            for h in conn.execute(HOLDINGS, {"ids": list(rows)}).all():
                 rows[h.enterprise_id][1].append((h, status_of(h.valid_until, today)))
         return page("entitlements.html", user=user, products=products, lines=lines,
                     rows=rows.values(), after=after,
