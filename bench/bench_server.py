@@ -29,7 +29,7 @@ import re
 import statistics
 import subprocess
 import tempfile
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stderr
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -146,17 +146,19 @@ def _counted(engine, client, plan: dict, keys, data, headers: dict) -> dict[str,
 
 
 def count_statements(data: server_data.Dataset, plan: dict) -> dict[str, dict[str, int]]:
-    """Statements per request of each app, counted in-process on the same data."""
+    """Statements per request of each app, counted in-process on the same data; this app with
+    its request log on, as in production (reading the user for the log line is a statement)."""
     from bench import reference_app
     from bench.common import login, make_app
     from webapp.extensions import db
 
-    this = make_app(data.url, RATELIMIT_ENABLED=False)
+    this = make_app(data.url, RATELIMIT_ENABLED=False, LOG_JSON=True)
     client = this.test_client()
-    login(client, data.email, data.password)
-    with this.app_context():
-        engine = db.engine
-    counts = {THIS.name: _counted(engine, client, plan, THIS.keys, data, {})}
+    with open(os.devnull, "w") as devnull, redirect_stderr(devnull):
+        login(client, data.email, data.password)
+        with this.app_context():
+            engine = db.engine
+        counts = {THIS.name: _counted(engine, client, plan, THIS.keys, data, {})}
     engine.dispose()
     reference = reference_app.create_app(data.url, "statements-" + "x" * 40)
     reference_app.log.disabled = True  # its request log line is a cost, not a statement
