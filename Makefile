@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: install run serve test test-fast lint bench bench-server clean
+.PHONY: install run serve test test-fast lint bench bench-server bench-breakdown clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,12 +47,18 @@ test-fast: install
 bench: install
 	$(PY) -m bench
 
-# Through a real server: gunicorn (production config) and wrk on loopback, on SQLite, and on
-# PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL names a server. Writes
+# Through a real server: this app and the reference app (bench/reference_app.py) under gunicorn
+# (production config) and wrk on loopback, on SQLite, and on PostgreSQL too when
+# BENCH_DATABASE_URL or TEST_DATABASE_URL names a server. Writes
 # bench/results/server-<date>-<HHMM>.md. BENCH_REGISTRY_ROWS=20000 for a quick run.
 bench-server: install
 	@command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk (Debian/Ubuntu)"; exit 1; }
 	$(PY) -m bench server
+
+# Where a signed-in request's CPU goes, in-process, this app beside the reference app
+# (bench/server_breakdown.py); BENCH_PROFILE_DATABASE=postgres for PostgreSQL.
+bench-breakdown: install
+	$(PY) -m bench.server_breakdown
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/webapp.sqlite3*

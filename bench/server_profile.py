@@ -9,6 +9,7 @@ rendering, CSRF, session, the view's own code) and by resource (the innermost of
 driver, SQLAlchemy, Jinja, Werkzeug/Flask, the app's Python). Writes an HTML profile of each
 endpoint to bench/results/profile-<endpoint>-<database>.html (and .txt).
 """
+import contextlib
 import os
 import re
 import statistics
@@ -79,7 +80,7 @@ def _app(url: str):
 
     return make_app(url, APP_ENV="production", SECRET_KEY="profile-" + "x" * 40,
                     DATA_ENCRYPTION_KEY=Fernet.generate_key().decode(), WTF_CSRF_ENABLED=True,
-                    RATELIMIT_ENABLED=True, TESTING=False)
+                    RATELIMIT_ENABLED=True, TESTING=False, LOG_JSON=True)
 
 
 def _client(app, data):
@@ -165,7 +166,9 @@ def main(argv: list[str]) -> int:
         data = server_data.sqlite_copy()
     try:
         server_data.seed(data)
-        for line in profile(data, keys):
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
+            lines = profile(data, keys)  # the request log's lines go nowhere, at their cost
+        for line in lines:
             print(line, flush=True)
     finally:
         data.cleanup()
