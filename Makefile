@@ -14,8 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # htmx comes from its npm package (version pinned in package.json), never from a CDN.
-$(HTMX): package.json
+# axe-core (the browser tests' accessibility checker) stays in node_modules: the tests inject
+# it into the page, the app never serves it.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --no-package-lock --silent
+	touch $@
+
+$(HTMX): $(NODE_STAMP)
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 

@@ -38,6 +38,39 @@
     });
   });
 
+  // Text that promises what only htmx does (e.g. ticks saved as you go) is shipped hidden and
+  // shown here, when htmx is really there.
+  function revealEnhancedText(root) {
+    if (!window.htmx) return;
+    root.querySelectorAll("[data-js-only][hidden]").forEach(function (el) { el.hidden = false; });
+  }
+
+  // A box that scrolls sideways (a wide table on a phone) must be reachable by keyboard: it
+  // becomes a named, focusable region while it overflows, and an ordinary box again when not.
+  var SCROLLERS = ".table-wrap";
+  function markScrollable() {
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var overflows = box.scrollWidth > box.clientWidth + 1;
+      if (overflows && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "表格（可左右滚动查看）");
+      } else if (!overflows && box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  function enhance(root) {
+    revealEnhancedText(root);
+    markScrollable();
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  window.addEventListener("resize", markScrollable);
+  document.addEventListener("htmx:afterSettle", function () { enhance(document); });
+
   // Confirm before dangerous submits: <button data-confirm="确定？"> (hx-confirm for htmx buttons)
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

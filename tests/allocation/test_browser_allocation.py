@@ -19,8 +19,10 @@ def test_allocate_two_enterprises_in_the_browser(live_server, smtp_server, make_
     browser_login(page, server, info["email"])
     page.goto(server.url + f"/orders/{info['order_id']}")
     page.get_by_role("heading", name="分配权益").wait_for()
+    page.shot("order")
     page.get_by_role("row", name="发票云开票").get_by_role("link", name="去分配").click()
     page.get_by_role("heading", name="勾选税号分配使用组织").wait_for()
+    page.wait_for_load_state()  # htmx binds the boxes on load; a tick before that is a no-op
 
     for name in ("浏览器企业00001有限公司", "浏览器企业00002有限公司"):
         page.get_by_label(name).check()
@@ -68,7 +70,10 @@ def test_the_quota_disables_the_rest_in_the_browser(live_server, make_admin, pag
     add_enterprises(server.app, info["tenant_id"], 3, name="配额企业")
     browser_login(page, server, info["email"])
     page.goto(server.url + f"/orders/{info['order_id']}")
+    page.audit()
     page.get_by_role("row", name="发票云收票").get_by_role("link", name="去分配").click()
+    page.get_by_role("heading", name="勾选税号分配使用组织").wait_for()
+    page.wait_for_load_state()
 
     page.get_by_label("配额企业00000有限公司").check()
     page.get_by_role("row", name="配额企业00000有限公司").get_by_text("已分配").wait_for()

@@ -67,6 +67,8 @@ def test_nothing_found_then_cross_tenant_refusal(live_server, make_admin, page):
     page.get_by_role("alert").get_by_text("一个企业只能绑定一个租户").wait_for()
     page.shot("cross-tenant")
     page.get_by_role("link", name="联系售后").click()
+    page.get_by_label("申请原因").wait_for()
+    page.audit()
     page.get_by_label("申请原因").fill("该企业已并入本集团")
     page.get_by_role("button", name="提交申请").click()
     page.get_by_text("申请已提交，售后审批后将为您处理。").first.wait_for()
