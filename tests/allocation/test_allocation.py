@@ -50,7 +50,8 @@ def test_configure_lands_on_the_allocation_table(app, make_admin, client):
     html = client.get(f"/orders/{info['order_id']}").get_data(as_text=True)
     for word in ("分配权益", "产品", "购买数量", "已分配", "可分配", "有效期", "去分配", "发票云开票"):
         assert word in html
-    assert 'href="/enterprises/new"' in html and "新增企业" in html
+    # 新增企业 from here comes back here (a same-site path carried as next)
+    assert f'href="/enterprises/new?next=/orders/{info["order_id"]}"' in html and "新增企业" in html
     assert 'aria-current="step">新增企业' in html
 
 
@@ -71,8 +72,12 @@ def test_tick_and_untick_swap_the_row_and_the_counters(client, admin):
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith(f'<tr id="ent-{first}"')
     assert "已分配" in row_html(html, first) and "checked" in row_html(html, first)
-    assert 'id="alloc-counters" class="counters" hx-swap-oob="true"' in html
+    # the counters and the live status keep their elements: only their content is swapped
+    assert 'id="alloc-counters" class="counters" hx-swap-oob="innerHTML"' in html
     assert counters(html) == (1, 2)
+    status = re.search(r'<p id="alloc-status"[^>]*>([^<]*)</p>', html)
+    assert 'role="status" hx-swap-oob="innerHTML"' in status.group(0)
+    assert status.group(1) == "【企业00000有限公司】本次分配状态：已分配。已选 1 / 可分配 2。"
 
     html = tick(client, admin, first, on=False).get_data(as_text=True)
     assert "未分配" in row_html(html, first) and "checked" not in row_html(html, first)
