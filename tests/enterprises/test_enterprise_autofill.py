@@ -1,4 +1,6 @@
 """工商信息 autofill on 新增企业: through htmx (fragments) and without JavaScript (full pages)."""
+import re
+
 import pytest
 from factories import SUZHOU, SUZHOU_2, add_registry, login, tax_id
 
@@ -54,7 +56,11 @@ def test_complete_tax_id_is_looked_up(client, admin):
 def test_picking_fills_the_form_fragment_editable_and_marked_registry(client, admin):
     response = client.get(f"/enterprises/new?pick={SUZHOU['tax_id']}", headers=HX)
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith('<form id="enterprise-form"') and "<html" not in html
+    assert html.lstrip().startswith('<title>新增企业 · 发票云激活中心</title>\n<form id="enterprise-form"')
+    assert "<html" not in html
+    # the next field after the picked name takes the focus (htmx honours autofocus)
+    assert re.search(r'<input[^>]*\bautofocus\b[^>]*id="tax_id"|<input[^>]*id="tax_id"[^>]*\bautofocus\b',
+                     html)
     for value in (SUZHOU["name"], SUZHOU["tax_id"], "王晓明", "1000万元人民币", "2016-05-20",
                   "存续", "苏州工业园区星湖街328号", "苏州工业园区市场监督管理局"):
         assert f'value="{value}"' in html

@@ -22,6 +22,7 @@ from webapp.web.access import current_tenant, get_for_tenant, tenant_admin_requi
 from webapp.web.args import int_arg
 from webapp.web.errors import status_of
 from webapp.web.htmx import hx_redirect, render
+from webapp.web.navigation import return_to
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -54,7 +55,13 @@ def _fill(form: EnterpriseForm, info) -> None:
 
 def _form_page(form: EnterpriseForm, status: int = 200, **ctx):
     ctx.setdefault("suggestions", None)
+    ctx.setdefault("bound", _bound(ctx["suggestions"]))
     return render("enterprises/new.html", "enterprises/_form.html", status, form=form, **ctx)
+
+
+def _bound(companies) -> dict[str, str]:
+    """Which suggested tax IDs a tenant holds already: this one ("own") or another ("other")."""
+    return enterprises.bound_tax_ids([c.tax_id for c in companies or ()], current_tenant().id)
 
 
 def _suggest(query: str) -> list:
@@ -72,7 +79,7 @@ def autofill():
         query = ""  # the tax ID box looks up complete tax IDs only
     companies = _suggest(query) if len(query) >= 2 else None
     return render("enterprises/_suggestions.html", "enterprises/_suggestions.html",
-                  suggestions=companies, query=query)
+                  suggestions=companies, query=query, bound=_bound(companies))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -105,7 +112,7 @@ def new():
     db.session.commit()
     flash(f"已新增企业：{enterprise.name}（{enterprise.tax_id}，{enterprise.source_label}）",
           "success")
-    return hx_redirect(url_for(".index"))
+    return hx_redirect(return_to() or url_for(".index"))
 
 
 def _picked(form: EnterpriseForm, tax_id: str):

@@ -59,6 +59,9 @@ def _memo(app: Flask):
 
 
 def register(app: Flask) -> None:
+    from webapp.web import navigation
+
+    navigation.register(app)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(linkify, "linkify")
     _memo(app)
