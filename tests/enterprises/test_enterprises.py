@@ -62,7 +62,7 @@ def test_add_manual_enterprise_then_listed(app, client, admin):
 
 
 @pytest.mark.parametrize("fields,message", [
-    ({"tax_id": "91110000600037341X"}, "企业税号校验位错误：第 18 位应为 L"),
+    ({"tax_id": "91110000600037341X"}, "企业税号校验未通过：这不是一个有效的统一社会信用代码，请与营业执照"),
     ({"tax_id": "12345"}, "当前为 5 位"),
     ({"tax_id": "9111000060003734OL"}, "企业税号含有不允许的字符：O（第 17 位"),
     ({"tax_id": ""}, "请输入企业税号"),

@@ -4,8 +4,10 @@ Accepted: the 18-character unified social credit code (GB 32100-2015) with its c
 character, including codes whose first character is a letter (registration authorities
 A, N, Y…, which python-stdnum's validator rejects because it wants 8 leading digits); and
 the legacy 15- and 20-character taxpayer numbers (digits and capital letters).
-Every refusal says what is wrong: the length, the first character not allowed, or the
-check character the 18th position should hold.
+Every refusal says what is wrong: the length, the first character not allowed, or that the
+number does not check out. The last case never names the "right" check character: a typo is
+almost never in the 18th position, and inviting people to change it would turn a wrong tax
+ID into a wrong but valid-looking one; they are asked to compare it with the 营业执照.
 """
 import re
 import unicodedata
@@ -21,6 +23,8 @@ ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # NFKC) and dashes.
 SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 MAX_INPUT = 64
+CHECK_FAILED = ("企业税号校验未通过：这不是一个有效的统一社会信用代码，"
+                "请与营业执照上的统一社会信用代码逐位核对后重新输入")
 
 
 def normalise(raw: str | None) -> str:
@@ -53,9 +57,8 @@ def problem(raw: str | None) -> str | None:
             if ch not in USCC_ALPHABET:
                 return (f"企业税号含有不允许的字符：{ch}"
                         f"（第 {position} 位；统一社会信用代码不使用字母 I、O、S、V、Z）")
-        expected = check_character(tax_id[:17])
-        if tax_id[17] != expected:
-            return f"企业税号校验位错误：第 18 位应为 {expected}"
+        if tax_id[17] != check_character(tax_id[:17]):
+            return CHECK_FAILED
         return None
     if len(tax_id) in LEGACY_LENGTHS:
         return None
