@@ -39,10 +39,11 @@
   });
 
   // Text that promises what only htmx does (e.g. ticks saved as you go) is shipped hidden and
-  // shown here, when htmx is really there.
+  // shown here, when htmx is really there; the text for pages without it is hidden instead.
   function revealEnhancedText(root) {
     if (!window.htmx) return;
     root.querySelectorAll("[data-js-only][hidden]").forEach(function (el) { el.hidden = false; });
+    root.querySelectorAll("[data-without-js]").forEach(function (el) { el.hidden = true; });
   }
 
   // A box that scrolls sideways (a wide table on a phone) must be reachable by keyboard: it
