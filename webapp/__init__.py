@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     _check_secrets(app)
+    app_config.settle_public_base_url(app.config)
     app.config.setdefault("DEV_MAILBOX", not app.config.get("MAIL_SERVER")
                           and app.config["APP_ENV"] == "development")
     # Flask-Mail suppresses sending under TESTING; our tests talk to a real SMTP server.

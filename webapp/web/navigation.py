@@ -1,7 +1,7 @@
 """Where a page leads back to: a `next` carried through a form, only ever a path on this site."""
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 MAX_LENGTH = 500
 
@@ -28,5 +28,13 @@ def return_to() -> str | None:
     return safe_path(request.values.get("next"))
 
 
+def follow_served_address() -> None:
+    """Development without PUBLIC_BASE_URL: links in emails queued by this request point where
+    the request came (another port, a LAN address), not at a fixed 127.0.0.1:5000."""
+    current_app.config["PUBLIC_BASE_URL"] = request.url_root.rstrip("/")
+
+
 def register(app: Flask) -> None:
     app.add_template_global(return_to, "return_to")
+    if app.config.get("PUBLIC_BASE_URL_FROM_REQUEST"):
+        app.before_request(follow_served_address)
