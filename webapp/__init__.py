@@ -81,8 +81,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from webapp.core import outbox
-    from webapp.web import inputs, requestlog, security
+    from webapp.web import assets, inputs, requestlog, security
 
+    assets.register(app)
     requestlog.register(app)
     security.register(app)
     inputs.register(app)
