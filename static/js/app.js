@@ -72,6 +72,26 @@
   window.addEventListener("resize", markScrollable);
   document.addEventListener("htmx:afterSettle", function () { enhance(document); });
 
+  // Focus after a swap: htmx puts it back on the control with the same id, or on the swapped-in
+  // content's [autofocus] (the first invalid field, the next field after a pick). When the
+  // control that had it is gone (a pager link on the last page, 显示 replaced by the value),
+  // the focus goes to the swapped region instead of falling back to <body>.
+  var focusWasIn = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    focusWasIn = target && target.contains(document.activeElement) ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var id = focusWasIn;
+    focusWasIn = null;
+    var active = document.activeElement;
+    if (!id || (active && active !== document.body)) return;
+    var region = document.getElementById(id);
+    if (!region) return;
+    if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
+    region.focus({ preventScroll: true });
+  });
+
   // Confirm before dangerous submits: <button data-confirm="确定？"> (hx-confirm for htmx buttons)
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

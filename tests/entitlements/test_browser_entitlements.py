@@ -37,6 +37,8 @@ def test_query_filter_and_audit_in_the_browser(live_server, page):
     page.get_by_role("link", name="下一页").click()
     page.wait_for_url("**after=*")
     assert page.locator("#ent-enterprises tbody tr").count() == 10
+    # the last page has no 下一页: the focus goes to the swapped results, not to <body>
+    assert page.evaluate("document.activeElement.id") == "ent-results"
 
     page.get_by_label("产品").select_option("receive")
     page.get_by_role("button", name="查询", exact=True).click()
