@@ -38,7 +38,7 @@ def test_query_filter_and_audit_in_the_browser(live_server, page):
     page.wait_for_url("**after=*")
     assert page.locator("#ent-enterprises tbody tr").count() == 10
     # the last page has no 下一页: the focus goes to the swapped results, not to <body>
-    assert page.evaluate("document.activeElement.id") == "ent-results"
+    page.wait_for_function("document.activeElement.id === 'ent-results'")  # after htmx settles
 
     page.get_by_label("产品").select_option("receive")
     page.get_by_role("button", name="查询", exact=True).click()
@@ -71,7 +71,7 @@ def test_query_filter_and_audit_in_the_browser(live_server, page):
     page.wait_for_url("**action=entitlements.exported*")
     page.locator("#audit-entries").get_by_text("导出权益").first.wait_for()
     assert page.locator("#audit-entries tbody tr").count() == 1
-    assert page.evaluate("document.activeElement.id") == "audit-submit"  # focus came back
+    page.wait_for_function("document.activeElement.id === 'audit-submit'")  # focus came back
     page.get_by_label("开始日期").fill("2026-03-10")
     page.get_by_label("结束日期").fill("2026-03-01")
     page.get_by_role("button", name="筛选").click()
