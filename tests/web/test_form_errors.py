@@ -99,3 +99,12 @@ def test_set_password_errors_are_bound(app, client, make_staff):
     assert response.status_code == 422 and "<title>错误：设置密码" in html
     assert_bound(html, "password", "密码长度需为 8–128 位")
     assert " autofocus" in control(html, "password")
+
+
+def test_a_history_restore_gets_one_title_in_its_head(client, admin):
+    """htmx restoring history asks with HX-Request too, and gets the full page: its one
+    <title> is in <head>, none in the body."""
+    html = client.get("/enterprises/new", headers={**HX, "HX-History-Restore-Request": "true"})
+    assert html.get_data(as_text=True).count("<title>") == 1
+    fragment = client.get("/enterprises/new?pick=X", headers=HX).get_data(as_text=True)
+    assert fragment.lstrip().startswith("<title>") and "<html" not in fragment
