@@ -14,18 +14,28 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # htmx comes from its npm package (version pinned in package.json), never from a CDN.
-$(HTMX): package.json
+# axe-core (the browser tests' accessibility checker) stays in node_modules: the tests inject
+# it into the page, the app never serves it.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --no-package-lock --silent
+	touch $@
+
+$(HTMX): $(NODE_STAMP)
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
 install: $(VENV)/.installed $(HTMX)
 
+# `make run PORT=5001` serves on another port; links in the demo's emails follow it.
+PORT ?= 5000
+DEV := APP_ENV=development FLASK_RUN_PORT=$(PORT)
+
 run: install
-	APP_ENV=development $(FLASK) db upgrade
-	APP_ENV=development $(FLASK) demo seed
-	@echo "Serving on http://127.0.0.1:5000  (development mailbox: http://127.0.0.1:5000/dev/mailbox)"
-	APP_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+	$(DEV) $(FLASK) db upgrade
+	$(DEV) $(FLASK) demo seed
+	@echo "Serving on http://127.0.0.1:$(PORT)  (development mailbox: http://127.0.0.1:$(PORT)/dev/mailbox)"
+	$(DEV) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The production layout on one machine (README "Scaling out"): gunicorn, PostgreSQL, Redis,
 # outbox workers. WEB_WORKERS, OUTBOX_WORKERS, BIND, DATABASE_URL, REDIS_URL, MAIL_* override.

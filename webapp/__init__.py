@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     _check_secrets(app)
+    app_config.settle_public_base_url(app.config)
     app.config.setdefault("DEV_MAILBOX", not app.config.get("MAIL_SERVER")
                           and app.config["APP_ENV"] == "development")
     # Flask-Mail suppresses sending under TESTING; our tests talk to a real SMTP server.
@@ -81,8 +82,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from webapp.core import outbox
-    from webapp.web import inputs, requestlog, security
+    from webapp.web import assets, inputs, requestlog, security
 
+    assets.register(app)
     requestlog.register(app)
     security.register(app)
     inputs.register(app)

@@ -61,7 +61,8 @@ def from_environment() -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "发票云激活中心 <noreply@localhost>"),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        "DEV_PORT": env.get("FLASK_RUN_PORT") or "5000",
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "API_TOKEN": env.get("API_TOKEN") or None,
@@ -97,6 +98,18 @@ def from_environment() -> dict:
                 "DATA_ENCRYPTION_KEY", lambda: Fernet.generate_key().decode()
             )
     return cfg
+
+
+def settle_public_base_url(config) -> None:
+    """PUBLIC_BASE_URL, when given, is where every link in an email points. Without it, in
+    development links follow the address the app is served on (the request's, at queue time:
+    web/navigation.py); mail queued outside a request, and any other environment, use
+    http://127.0.0.1:<FLASK_RUN_PORT or 5000>."""
+    if config.get("PUBLIC_BASE_URL"):
+        config.setdefault("PUBLIC_BASE_URL_FROM_REQUEST", False)
+        return
+    config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{config.get('DEV_PORT') or 5000}"
+    config.setdefault("PUBLIC_BASE_URL_FROM_REQUEST", config.get("APP_ENV") == "development")
 
 
 class Defaults:

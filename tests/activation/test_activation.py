@@ -262,3 +262,16 @@ def test_a_password_needs_letters_and_digits(password):
 
     with pytest.raises(ServiceError, match="密码需同时包含字母和数字"):
         validate_password(password, password)
+
+
+def test_activation_email_points_to_the_portals_change_request(app, make_order):
+    """【云之家-智能审批】 is for staff only; the customer files a change in the portal."""
+    make_order(order_no="SO-PS")
+    text = outbox_text(app)
+    assert "【查看已分配结果】中，点击该税号旁的【申请变更】" in text and "云之家" not in text
+    from webapp.core import outbox
+    from webapp.models import OutboxEmail
+
+    with app.app_context():
+        html = outbox.body(db.session.scalars(db.select(OutboxEmail)).first())[1]
+    assert "【申请变更】" in html and "云之家" not in html

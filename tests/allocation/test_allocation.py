@@ -50,7 +50,8 @@ def test_configure_lands_on_the_allocation_table(app, make_admin, client):
     html = client.get(f"/orders/{info['order_id']}").get_data(as_text=True)
     for word in ("分配权益", "产品", "购买数量", "已分配", "可分配", "有效期", "去分配", "发票云开票"):
         assert word in html
-    assert 'href="/enterprises/new"' in html and "新增企业" in html
+    # 新增企业 from here comes back here (a same-site path carried as next)
+    assert f'href="/enterprises/new?next=/orders/{info["order_id"]}"' in html and "新增企业" in html
     assert 'aria-current="step">新增企业' in html
 
 
@@ -71,8 +72,12 @@ def test_tick_and_untick_swap_the_row_and_the_counters(client, admin):
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith(f'<tr id="ent-{first}"')
     assert "已分配" in row_html(html, first) and "checked" in row_html(html, first)
-    assert 'id="alloc-counters" class="counters" hx-swap-oob="true"' in html
+    # the counters and the live status keep their elements: only their content is swapped
+    assert 'id="alloc-counters" class="counters" hx-swap-oob="innerHTML"' in html
     assert counters(html) == (1, 2)
+    status = re.search(r'<p id="alloc-status"[^>]*>([^<]*)</p>', html)
+    assert 'role="status" hx-swap-oob="innerHTML"' in status.group(0)
+    assert status.group(1) == "【企业00000有限公司】本次分配状态：已分配。已选 1 / 可分配 2。"
 
     html = tick(client, admin, first, on=False).get_data(as_text=True)
     assert "未分配" in row_html(html, first) and "checked" not in row_html(html, first)
@@ -142,7 +147,8 @@ def test_next_shows_the_draft_then_commits_it_once(app, client, admin):
     tick(client, admin, b)
     html = client.get(urls(admin)["confirm"]).get_data(as_text=True)
     assert "企业00000有限公司" in html and "企业00001有限公司" in html
-    assert "不可自行撤销" in html and "发票云产品使用企业变更申请" in html
+    assert "不可自行撤销" in html and "【查看已分配结果】中，点击该税号旁的【申请变更】" in html
+    assert "云之家" not in html  # staff-only: the portal's own 申请变更 is the customer's way
 
     response, token = commit(client, admin)
     assert response.status_code == 303
@@ -179,6 +185,31 @@ def test_next_shows_the_draft_then_commits_it_once(app, client, admin):
     assert counters(panel) == (0, 1)
     assert tick(client, admin, a, on=False).status_code == 200
     assert count(app, Allocation) == 2
+
+
+def test_reopening_confirm_after_the_commit_shows_the_committed_result(client, admin):
+    """The back button after 确认分配 (or a second tab): the result, not 请先勾选 over a panel
+    that says 请先取消已勾选的企业."""
+    confirm = urls(admin, "receive")["confirm"]
+    assert client.get(confirm).headers["Location"].endswith("/allocate")  # nothing yet: tick first
+    for enterprise_id in admin["enterprises"][:2]:  # 收票 × 2: the line is then full
+        tick(client, admin, enterprise_id, line="receive")
+    response, _token = commit(client, admin, "receive")
+    result_url = response.headers["Location"]
+
+    back = client.get(confirm)
+    assert back.status_code == 303 and back.headers["Location"] == result_url
+    html = client.get(result_url).get_data(as_text=True)
+    assert "本次分配已确认完成" in html and "分配成功" in html
+    assert "请先勾选要分配的企业" not in html
+    panel = client.get(urls(admin, "receive")["panel"]).get_data(as_text=True)
+    assert "本产品的购买数量已全部分配" in panel and QUOTA_USED_UP not in panel
+    assert "请先勾选要分配的企业" not in panel
+    # while ticks hold the last of the quota, the panel says to untick one
+    tick(client, admin, admin["enterprises"][0])
+    tick(client, admin, admin["enterprises"][1])
+    tick(client, admin, admin["enterprises"][2])
+    assert QUOTA_USED_UP in client.get(urls(admin)["panel"]).get_data(as_text=True)
 
 
 def test_commit_refuses_more_than_the_quota(app, client, admin):

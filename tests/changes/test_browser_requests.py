@@ -34,8 +34,10 @@ def test_contact_support_accept_approve_moves_the_enterprise(live_server, make_a
     page.get_by_label("企业税号").fill(tax_id(9))
     page.get_by_role("button", name="保存").click()
     page.get_by_role("alert").get_by_text("一个企业只能绑定一个租户").wait_for()
+    page.audit()
     page.get_by_role("link", name="联系售后").click()
     page.get_by_text("将迁移的数据").wait_for()  # the preview, before submitting
+    page.audit()
     page.get_by_label("申请原因").fill("该企业已并入本集团")
     page.get_by_role("button", name="提交申请").click()
     page.get_by_text("申请已提交，售后审批后将为您处理。").first.wait_for()
@@ -50,6 +52,8 @@ def test_contact_support_accept_approve_moves_the_enterprise(live_server, make_a
 
     sign_in_as(page, server, approver)
     page.get_by_role("link", name="智能审批").first.click()
+    page.get_by_role("heading", name="智能审批").wait_for()
+    page.audit()
     page.get_by_role("link", name="#", exact=False).first.click()
     page.get_by_label("审批意见").fill("核实无误")
     page.get_by_role("button", name="通过").click()

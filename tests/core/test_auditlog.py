@@ -85,7 +85,8 @@ def test_filters(client, make_staff, log, args, expected):
     ({"date_to": "yesterday"}, "日期格式应为 YYYY-MM-DD"),
     ({"date_from": "2026-03-10", "date_to": "2026-03-01"}, "结束日期不能早于开始日期"),
     ({"actor": "a" * 101}, "操作人不能超过 100 个字符"),
-    ({"action": "x" * 61}, "操作不能超过 60 个字符"),
+    ({"action": "x" * 61}, "请从列表中选择操作"),
+    ({"action": "bulk."}, "请从列表中选择操作"),
 ])
 def test_bad_filters_get_a_clear_message(client, log, args, message):
     login(client, "log-a@example.com")
@@ -102,6 +103,9 @@ def test_detail_is_escaped_and_secrets_never_shown(client, make_staff, log):
     html = client.get("/entitlements/audit", query_string={"action": "email.sent"}).get_data(as_text=True)
     assert "&lt;b&gt;粗体&lt;/b&gt;" in html and "<b>粗体</b>" not in html
     assert "S3CR3T-VALUE" not in html and "client_secret" in html and "******" in html
+    # in words: the event's name, the detail's keys and known values
+    assert "邮件已发送" in html and "email.sent</" not in html
+    assert "类型：</span>激活邮件" in html
     # times are shown in China Standard Time
     assert "2026-03-10 07:30:00" in html
 
@@ -116,11 +120,11 @@ def test_keyset_pages(app, client, make_staff, log):
     with app.app_context():
         start = datetime(2026, 4, 1, tzinfo=timezone.utc)
         db.session.execute(insert(AuditEntry), [
-            {"actor_label": "bulk@staff.test", "action": "bulk.test", "tenant_id": log["a"],
+            {"actor_label": "bulk@staff.test", "action": "reminder.sent", "tenant_id": log["a"],
              "at": start + timedelta(minutes=i)} for i in range(120)])
         db.session.commit()
     login(client, make_staff("ops"))
-    seen, url, pages = [], "/entitlements/audit?action=bulk.", 0
+    seen, url, pages = [], "/entitlements/audit?action=reminder.", 0
     while url:
         html = client.get(url).get_data(as_text=True)
         seen += _ids(html)
@@ -144,3 +148,46 @@ def test_nav_links_for_both_roles(client, make_staff, log):
     assert ">权益查询</a>" in html and ">操作日志</a>" in html
     client.post("/logout")
     assert client.get("/entitlements/audit").status_code == 302
+
+
+def test_every_recorded_event_has_a_chinese_label_and_is_in_the_filter():
+    """Read the code for every `audit.record("…")` (and the request steps): each event has a
+    name in words, and the 操作 list offers it, so no raw code ever reaches the page."""
+    from pathlib import Path
+
+    from webapp.core.audit_labels import ACTION_LABELS, action_values
+    from webapp.models.request import EVENT_LABELS
+    from webapp.support.service import RESEND_ACTION
+
+    source = "\n".join(p.read_text() for p in Path("webapp").rglob("*.py"))
+    recorded = set(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    recorded |= {f"request.{step}" for step in EVENT_LABELS} | {RESEND_ACTION}
+    assert len(recorded) > 40
+    assert recorded - set(ACTION_LABELS) == set()
+    offered = action_values()
+    assert recorded <= offered and {"order.", "request.", "credential."} <= offered
+
+
+def test_details_read_as_words():
+    from webapp.core.audit import visible_detail
+
+    assert visible_detail({"order_id": 3, "product": "发票云开票", "count": 2,
+                           "tax_ids": ["91320500MA1", "91320500MA2"]}, "allocation.commit") == [
+        ("订单", "#3"), ("产品", "发票云开票"), ("数量", "2"), ("企业税号", "91320500MA1、91320500MA2")]
+    assert visible_detail({"scope": "enterprise", "field": "encry_key", "client_id": "fpy-1"},
+                          "credential.revealed") == [
+        ("授权范围", "企业授权"), ("字段", "EncryKey"), ("client id", "fpy-1")]
+    assert visible_detail({"reason": "wrong"}, "api.unauthorised") == [("原因", "访问令牌错误")]
+    assert visible_detail({"reason": "wrong"}, "support.activation_resent") == [("原因", "wrong")]
+    assert visible_detail({"validity_restarted": False, "fee_cents": 50000}) == [
+        ("重新计算有效期", "否"), ("费用", "¥500")]
+
+
+def test_the_action_filter_is_a_list(client, log):
+    login(client, "log-a@example.com")
+    html = client.get("/entitlements/audit").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="action"[\s\S]*?</select>', html).group(0)
+    assert '<option selected value="">全部操作</option>' in select or 'value="">全部操作' in select
+    assert '<optgroup label="授权信息">' in select and ">显示密钥</option>" in select
+    assert 'value="order.">订单：全部</option>' in select
+    assert "例如 order." not in html

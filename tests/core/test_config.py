@@ -36,3 +36,21 @@ def test_json_logs_are_on_in_production_and_off_in_development(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     assert create_app(SECRETS).config["LOG_JSON"] is True
     assert create_app({**SECRETS, "APP_ENV": "development"}).config["LOG_JSON"] is False
+
+
+def test_public_base_url_is_authoritative_when_set(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://portal.example.com/")
+    app = create_app({**SECRETS, "APP_ENV": "development"})
+    assert app.config["PUBLIC_BASE_URL"] == "https://portal.example.com"
+    assert app.config["PUBLIC_BASE_URL_FROM_REQUEST"] is False
+
+
+def test_without_public_base_url_development_follows_the_served_port(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("FLASK_RUN_PORT", "5001")  # make run PORT=5001
+    app = create_app({**SECRETS, "APP_ENV": "development"})
+    assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5001"  # mail queued by the CLI
+    assert app.config["PUBLIC_BASE_URL_FROM_REQUEST"] is True
+    assert create_app(SECRETS).config["PUBLIC_BASE_URL_FROM_REQUEST"] is False  # production

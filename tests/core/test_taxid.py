@@ -39,22 +39,22 @@ LENGTH = "企业税号长度应为 18 位（统一社会信用代码）或 15、
 INVALID = [
     ("", "请输入企业税号"),
     ("   ", "请输入企业税号"),
-    ("91110000600037341X", "企业税号校验位错误：第 18 位应为 L"),
+    ("91110000600037341X", taxid.CHECK_FAILED),
     ("91110000600037341", LENGTH.format(17)),
     ("91110000600037341LL", LENGTH.format(19)),
     ("1234", LENGTH.format(4)),
     ("9111000060003734OL", "企业税号含有不允许的字符：O（第 17 位；统一社会信用代码不使用字母 I、O、S、V、Z）"),
     ("I1110000600037341L", "企业税号含有不允许的字符：I（第 1 位；统一社会信用代码不使用字母 I、O、S、V、Z）"),
-    ("Y1440300MA5D111103", "企业税号校验位错误：第 18 位应为 2"),
+    ("Y1440300MA5D111103", taxid.CHECK_FAILED),
     ("91110000中00037341L", "企业税号含有不允许的字符：中（第 9 位；税号只能由数字和大写字母组成）"),
     ("9111<script>", "企业税号含有不允许的字符：<（第 5 位；税号只能由数字和大写字母组成）"),
     ("91110000600037341\x00", "企业税号含有不允许的字符：U+0000（第 18 位；税号只能由数字和大写字母组成）"),
     # an ID card number: its "organisation code" fails GB 11714
     ("32050219800101123X", "企业税号第 9–17 位（组织机构代码 80010112-3）校验不通过，可能有字符输错："
-                           "按第 9–16 位，第 17 位应为 5。请逐位核对第 9–17 位"),
+                           "请与营业执照上的统一社会信用代码逐位核对第 9–17 位"),
     # valid 18th character, wrong embedded check (the old sample of the import page)
     ("91320500MA1MYYYY0K", "企业税号第 9–17 位（组织机构代码 MA1MYYYY-0）校验不通过，可能有字符输错："
-                           "按第 9–16 位，第 17 位应为 1。请逐位核对第 9–17 位"),
+                           "请与营业执照上的统一社会信用代码逐位核对第 9–17 位"),
     (taxid.compose("94320500", "MA1MYYYY"),
      "企业税号第 1–2 位 9-4 不是有效的登记管理部门/机构类别：第 1 位 9 表示“工商”，"
      "第 2 位只能是 1 企业、2 个体工商户、3 农民专业合作社、9 其他"),
@@ -110,7 +110,7 @@ def test_check_character_matches_stdnum_on_random_codes():
         wrong = code[:17] + next(ch for ch in taxid.USCC_ALPHABET if ch != code[-1])
         with pytest.raises(ValidationError):
             uscc.validate(wrong)
-        assert taxid.problem(wrong) == f"企业税号校验位错误：第 18 位应为 {code[-1]}"
+        assert taxid.problem(wrong) == taxid.CHECK_FAILED
 
 
 def test_letter_first_codes_that_stdnum_rejects_are_accepted():
@@ -159,7 +159,7 @@ def test_made_up_codes_with_a_valid_18th_character_but_a_wrong_embedded_check_ar
         assert made_up[:8].isdigit() and uscc.is_valid(made_up)  # stdnum lets it through
         assert taxid.problem(made_up) == (
             f"企业税号第 9–17 位（组织机构代码 {code[8:16]}-{wrong}）校验不通过，可能有字符输错："
-            f"按第 9–16 位，第 17 位应为 {code[16]}。请逐位核对第 9–17 位")
+            "请与营业执照上的统一社会信用代码逐位核对第 9–17 位")
 
 
 def test_a_typo_in_positions_9_to_16_is_caught_even_when_the_18th_character_fits():
@@ -188,7 +188,7 @@ def test_the_fujian_pilot_codes_are_accepted_with_a_note(code):
     assert reading.notes == (taxid.PILOT_NOTE,)
     # another code that fails only the 18th character is not one of them
     other = code[:17] + next(ch for ch in "0123456789" if ch != code[17])
-    assert taxid.problem(other).startswith("企业税号校验位错误：第 18 位应为")
+    assert taxid.problem(other) == taxid.CHECK_FAILED
 
 
 def test_each_published_pair_is_accepted_and_every_other_pair_refused():
@@ -268,3 +268,11 @@ def test_category_mismatch_names_both_sides():
     assert taxid.category_mismatch(taxid.read(SOLE_TRADER), "有限责任公司(自然人投资或控股)") == (
         "企业类型与税号不符：企业类型为“有限责任公司(自然人投资或控股)”（公司或其他企业），"
         "而税号第 1–2 位 9-2 表示“工商 · 个体工商户”。请核对企业税号和企业类型。")
+
+
+def test_a_wrong_check_character_asks_to_compare_with_the_licence_and_names_no_character():
+    """Naming the "right" 18th character invites turning a typo elsewhere into a wrong but
+    valid-looking tax ID."""
+    message = taxid.problem("91110000600037341X")
+    assert "营业执照" in message and "核对" in message
+    assert "应为" not in message and "第 18 位" not in message and "L" not in message

@@ -31,6 +31,9 @@ def test_reveal_copy_and_rotate(live_server, make_admin, make_batch, page):
     value.wait_for()
     assert value.inner_text() == secret
     assert page.url.endswith("/credentials/")  # swapped in place, no navigation
+    # 显示 is gone: the focus is on the value's 复制, not lost to <body>
+    page.wait_for_function("document.activeElement.textContent === '复制'")  # after htmx settles
+    assert page.evaluate("!!document.activeElement.closest('#cred-%d-client_secret')" % cred_id)
     page.locator(f"#cred-{cred_id}-client_secret").get_by_role("button", name="复制").click()
     page.get_by_text("已复制").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == secret

@@ -22,11 +22,14 @@ def test_autofill_pick_and_save(live_server, make_admin, page):
     suggestion = page.get_by_role("button", name=SUZHOU["name"])
     suggestion.wait_for()
     assert page.get_by_role("button", name=SUZHOU_2["name"]).count() == 0
+    page.audit()  # the suggestions as they are shown (axe leaves no attribute behind)
     # No screenshot before the swap: Playwright's screenshot leaves style="" on inputs, which
     # htmx then settles onto the new form, tripping the strict CSP in a way users never see.
     suggestion.click()
 
     page.get_by_text("工商自动获取").wait_for()
+    # the picked button is gone: the focus moves on to the next field, not to <body>
+    page.wait_for_function("document.activeElement.id === 'tax_id'")
     assert page.get_by_label("企业名称").input_value() == SUZHOU["name"]
     assert page.get_by_label("企业税号").input_value() == SUZHOU["tax_id"]
     assert page.get_by_label("法定代表人").input_value() == "王晓明"
@@ -67,6 +70,8 @@ def test_nothing_found_then_cross_tenant_refusal(live_server, make_admin, page):
     page.get_by_role("alert").get_by_text("一个企业只能绑定一个租户").wait_for()
     page.shot("cross-tenant")
     page.get_by_role("link", name="联系售后").click()
+    page.get_by_label("申请原因").wait_for()
+    page.audit()
     page.get_by_label("申请原因").fill("该企业已并入本集团")
     page.get_by_role("button", name="提交申请").click()
     page.get_by_text("申请已提交，售后审批后将为您处理。").first.wait_for()

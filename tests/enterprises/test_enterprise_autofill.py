@@ -1,4 +1,6 @@
 """工商信息 autofill on 新增企业: through htmx (fragments) and without JavaScript (full pages)."""
+import re
+
 import pytest
 from factories import SUZHOU, SUZHOU_2, add_registry, login, tax_id
 
@@ -54,7 +56,11 @@ def test_complete_tax_id_is_looked_up(client, admin):
 def test_picking_fills_the_form_fragment_editable_and_marked_registry(client, admin):
     response = client.get(f"/enterprises/new?pick={SUZHOU['tax_id']}", headers=HX)
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith('<form id="enterprise-form"') and "<html" not in html
+    assert html.lstrip().startswith('<title>新增企业 · 发票云激活中心</title>\n<form id="enterprise-form"')
+    assert "<html" not in html
+    # the next field after the picked name takes the focus (htmx honours autofocus)
+    assert re.search(r'<input[^>]*\bautofocus\b[^>]*id="tax_id"|<input[^>]*id="tax_id"[^>]*\bautofocus\b',
+                     html)
     for value in (SUZHOU["name"], SUZHOU["tax_id"], "王晓明", "1000万元人民币", "2016-05-20",
                   "存续", "苏州工业园区星湖街328号", "苏州工业园区市场监督管理局"):
         assert f'value="{value}"' in html
@@ -116,3 +122,24 @@ def test_autofill_needs_a_tenant_admin(app):
     assert app.test_client().get("/enterprises/autofill?q=星辰").status_code == 302
     response = app.test_client().get("/enterprises/autofill?q=星辰", headers=HX)
     assert response.status_code == 204 and response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_suggestions_mark_tax_ids_a_tenant_already_holds(app, client, admin, make_admin):
+    """Another tenant's company is marked before anyone fills the form (the refusal would come
+    only on 保存); that tenant is never named. The tenant's own is marked too."""
+    holder = make_admin(customer="杭州另一集团有限公司", email="holder@example.com")
+    with app.app_context():
+        db.session.add(Enterprise(tenant_id=holder["tenant_id"], tax_id=SUZHOU["tax_id"],
+                                  name=SUZHOU["name"]))
+        db.session.add(Enterprise(tenant_id=admin["tenant_id"], tax_id=SUZHOU_2["tax_id"],
+                                  name=SUZHOU_2["name"]))
+        db.session.commit()
+    html = client.get("/enterprises/autofill?name=工业园区星辰", headers=HX).get_data(as_text=True)
+    buttons = {m.group(1): m.group(0)
+               for m in re.finditer(r'value="([0-9A-Z]{18})"[\s\S]*?</button>', html)}
+    assert "已被其他租户绑定" in buttons[SUZHOU["tax_id"]]
+    assert "已在本租户下" in buttons[SUZHOU_2["tax_id"]]
+    assert "杭州另一集团" not in html
+    # the same marks without JavaScript (【查询工商信息】 lists the matches in the page)
+    page = client.post("/enterprises/new", data={"name": "工业园区星辰", "lookup": "1"})
+    assert "已被其他租户绑定" in page.get_data(as_text=True)

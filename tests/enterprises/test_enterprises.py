@@ -62,7 +62,7 @@ def test_add_manual_enterprise_then_listed(app, client, admin):
 
 
 @pytest.mark.parametrize("fields,message", [
-    ({"tax_id": "91110000600037341X"}, "企业税号校验位错误：第 18 位应为 L"),
+    ({"tax_id": "91110000600037341X"}, "企业税号校验未通过：这不是一个有效的统一社会信用代码，请与营业执照"),
     ({"tax_id": "12345"}, "当前为 5 位"),
     ({"tax_id": "9111000060003734OL"}, "企业税号含有不允许的字符：O（第 17 位"),
     ({"tax_id": ""}, "请输入企业税号"),
@@ -288,7 +288,8 @@ def test_htmx_post_answers_fragment_or_hx_redirect(app, client, admin):
     hx = {"HX-Request": "true"}
     bad = client.post("/enterprises/new", data={"name": "甲", "tax_id": "123"}, headers=hx)
     html = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and html.lstrip().startswith('<form id="enterprise-form"')
+    assert bad.status_code == 422
+    assert html.lstrip().startswith('<title>错误：新增企业 · 发票云激活中心</title>\n<form id="enterprise-form"')
     assert "当前为 3 位" in html and "<html" not in html
     good = client.post("/enterprises/new", data={"name": "甲", "tax_id": tax_id(21)}, headers=hx)
     assert good.status_code == 204 and good.headers["HX-Redirect"] == "/enterprises/"

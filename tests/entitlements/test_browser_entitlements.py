@@ -37,6 +37,8 @@ def test_query_filter_and_audit_in_the_browser(live_server, page):
     page.get_by_role("link", name="下一页").click()
     page.wait_for_url("**after=*")
     assert page.locator("#ent-enterprises tbody tr").count() == 10
+    # the last page has no 下一页: the focus goes to the swapped results, not to <body>
+    page.wait_for_function("document.activeElement.id === 'ent-results'")  # after htmx settles
 
     page.get_by_label("产品").select_option("receive")
     page.get_by_role("button", name="查询", exact=True).click()
@@ -58,8 +60,18 @@ def test_query_filter_and_audit_in_the_browser(live_server, page):
     page.get_by_role("link", name="操作日志").click()
     page.get_by_role("heading", name="操作日志 · 浏览器权益有限公司").wait_for()
     entries = page.locator("#audit-entries").inner_text()
-    assert "entitlements.exported" in entries and "导出权益" in entries and "web@example.com" in entries
+    # events and details in words, never raw codes or Python reprs
+    assert "导出权益" in entries and "web@example.com" in entries
+    assert "entitlements.exported" not in entries and "产品：发票云收票" in entries
+    assert "['" not in entries
     page.shot("audit-entries")
+    # 操作 is chosen from a list
+    page.get_by_label("操作", exact=True).select_option(label="导出权益")
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_url("**action=entitlements.exported*")
+    page.locator("#audit-entries").get_by_text("导出权益").first.wait_for()
+    assert page.locator("#audit-entries tbody tr").count() == 1
+    page.wait_for_function("document.activeElement.id === 'audit-submit'")  # focus came back
     page.get_by_label("开始日期").fill("2026-03-10")
     page.get_by_label("结束日期").fill("2026-03-01")
     page.get_by_role("button", name="筛选").click()

@@ -35,6 +35,7 @@ def test_overview_moves_to_verified_after_a_check(live_server, make_admin, make_
     page.get_by_role("link", name="查看接入指引").click()
     row = page.locator(f"#enterprise-{first}")
     row.get_by_text("连接已验证").wait_for()
+    page.audit()
     assert "来自 127.0.0.1" in row.inner_text()
     assert "已分配" in page.locator(f"#enterprise-{second}").inner_text()
 

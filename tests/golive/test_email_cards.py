@@ -9,9 +9,11 @@ from webapp.models import AllocationBatch, Enterprise, Order
 
 
 @pytest.mark.parametrize("erp, present, absent", [
-    ("eas", ["金税互联设置", "通讯基本设置", "组织单元", "开票 http 地址", "收票 http 地址"],
-     ["移动云初始化", "/base/check/echo"]),
-    ("xingkong", ["星空企业版", "星空旗舰版", "移动云初始化", "开票 http 地址"], ["/base/check/echo"]),
+    # a 开票 batch: the 开票 address only (收票 is for tax IDs that hold 收票)
+    ("eas", ["金税互联设置", "通讯基本设置", "组织单元", "开票 http 地址"],
+     ["移动云初始化", "/base/check/echo", "收票 http 地址"]),
+    ("xingkong", ["星空企业版", "星空旗舰版", "移动云初始化", "开票 http 地址"],
+     ["/base/check/echo", "收票 http 地址"]),
     ("xinghan", ["移动云初始化", "数据中心 id"], ["http 地址", "金税互联设置"]),
     ("other", ["/base/oauth/token", "/base/check/echo", "hashlib.md5", "openssl enc -aes-128-ecb"],
      ["金税互联设置", "http 地址"]),

@@ -111,9 +111,11 @@ def test_support_sees_status_and_last_failures_without_secrets(app, client, admi
 
 
 @pytest.mark.parametrize("erp, present, absent", [
-    ("eas", ["金税互联设置（操作类型：开票）", "金税互联设置（操作类型：收票）", "通讯基本设置", "组织单元",
-             "发票云ID", "发票云密钥", "加密密钥"], ["移动云初始化", "curl"]),
-    ("xingkong", ["金税互联设置（操作类型：开票）", "移动云初始化", "星空旗舰版"], ["curl"]),
+    # the enterprise holds 开票 only: no 收票 address or section
+    ("eas", ["金税互联设置（操作类型：开票）", "通讯基本设置", "组织单元",
+             "发票云ID", "发票云密钥", "加密密钥"], ["移动云初始化", "curl", "操作类型：收票", "/base/push/receive"]),
+    ("xingkong", ["金税互联设置（操作类型：开票）", "移动云初始化", "星空旗舰版"],
+     ["curl", "操作类型：收票", "/base/push/receive"]),
     ("xinghan", ["移动云初始化", "数据中心 id"], ["金税互联设置", "curl"]),
     ("other", ["/base/oauth/token", "HMAC-SHA256", "AES-128-ECB", "curl", "Python"], ["金税互联设置"]),
 ])
@@ -133,10 +135,35 @@ def test_setup_card_per_erp(app, client, admin, make_batch, erp, present, absent
         assert word not in page, word
     assert values["client_secret"] not in page and values["encry_key"] not in page  # masked
     if erp in ("eas", "xingkong"):
-        for kind in ("issue", "receive"):
-            assert (f"/base/push/{kind}?taxNo={enterprise.tax_id}&clientId={values['client_id']}"
-                    in page)
+        assert f"/base/push/issue?taxNo={enterprise.tax_id}&clientId={values['client_id']}" in page
     assert 'data-copy="#' in page and "<script>" not in page
+
+
+def test_setup_card_has_a_section_per_product_the_tax_id_holds(app, client, admin, make_batch):
+    """收票 only → the 收票 address alone; 开票 and 收票 → both."""
+    from webapp.models import Allocation, OrderLine
+
+    (enterprise_id,) = allocate(app, admin, make_batch, count=1)
+    with app.app_context():
+        order = db.session.get(Order, admin["order_id"])
+        order.erp = "eas"
+        issue, receive = order.lines[0], order.lines[1]
+        first = db.session.scalar(db.select(Allocation).where(Allocation.enterprise_id == enterprise_id))
+        first.line_id = receive.id  # it holds 收票 only
+        issue.allocated -= 1
+        receive.allocated += 1
+        issue_id = issue.id
+        db.session.commit()
+    page = client.get(f"/golive/setup/{enterprise_id}").get_data(as_text=True)
+    assert "操作类型：收票" in page and "/base/push/receive?" in page
+    assert "操作类型：开票" not in page and "/base/push/issue?" not in page
+    with app.app_context():
+        db.session.add(Allocation(line_id=issue_id, enterprise_id=enterprise_id,
+                                  allocated_by_id=admin["user_id"]))
+        db.session.get(OrderLine, issue_id).allocated += 1
+        db.session.commit()
+    page = client.get(f"/golive/setup/{enterprise_id}").get_data(as_text=True)
+    assert "操作类型：收票" in page and "操作类型：开票" in page
 
 
 def test_setup_card_is_scoped_to_the_tenant(app, client, admin, make_batch, make_admin):

@@ -63,7 +63,7 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(app, csv_file):
                  "第 8 行：成立日期格式应为 YYYY-MM-DD，例如 2015-03-02，当前为“明年”（已跳过）",
                  f"第 11 行：{refusal('9132050000000000I1')}（已跳过）"):
         assert line in result.stderr
-    assert f"应为 {uscc(4)[17]}" in refusal(WRONG_CHECK) and "13 位" in refusal("9132050012345")
+    assert "请与营业执照上的统一社会信用代码逐位核对" in refusal(WRONG_CHECK) and "13 位" in refusal("9132050012345")
     assert "未识别的列（已忽略）：备注" in result.stderr
     with app.app_context():
         companies = {c.tax_id: c for c in db.session.scalars(select(RegistryCompany))}

@@ -1,4 +1,5 @@
 """【重新推送激活邮件】 through the support console, delivered by a real SMTP server."""
+import re
 from datetime import timedelta
 
 from factories import count, link_and_key, login
@@ -210,7 +211,7 @@ def test_resend_withdraws_an_activation_email_still_waiting(make_app, make_order
     assert staff.post(f"/support/orders/{order_id}/resend",
                       data={"reason": REASON}).status_code == 303
     history = _history(staff, order_id)
-    assert "发送失败" in history and support.SUPERSEDED in history and "待发送" in history
+    assert "已作废" in history and support.SUPERSEDED in history and "待发送" in history
 
     up = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
     assert _send(up, now=utcnow() + timedelta(hours=2)).sent == 1
@@ -230,3 +231,24 @@ def test_hostile_reason_is_stored_as_text_and_shown_escaped(app, client, make_or
     with app.app_context():
         entry = db.session.query(AuditEntry).filter_by(action=support.RESEND_ACTION).one()
         assert entry.detail["reason"] == hostile
+
+
+def test_a_withdrawn_email_reads_as_void_not_as_a_failure(make_app, make_order, make_staff):
+    """A resend withdraws the activation email still waiting: support's history and the
+    development mailbox call it 已作废 (it was never tried, nothing failed)."""
+    order_id, _ = make_order(order_no="SO-VOID")
+    app = make_app(DEV_MAILBOX=True)
+    staff = _staff_client(app, make_staff)
+    assert staff.post(f"/support/orders/{order_id}/resend",
+                      data={"reason": REASON}).status_code == 303
+    history = _history(staff, order_id)
+    void_row = re.search(r'<tr class="email-failed">[\s\S]*?</tr>', history).group(0)
+    assert 'class="mail-state mail-void">已作废</span>' in void_row
+    assert "发送失败" not in history and support.SUPERSEDED in void_row
+    assert "mail-error" not in void_row
+
+    mailbox = app.test_client().get("/dev/mailbox").get_data(as_text=True)
+    assert "已作废" in mailbox and "发送失败" not in mailbox
+    first = re.findall(r'href="(/dev/mailbox/\d+)"', mailbox)[-1]  # newest first: the old one
+    page = app.test_client().get(first).get_data(as_text=True)
+    assert "邮件已作废，未发送" in page and "邮件已发送，正文已清除" not in page

@@ -35,6 +35,12 @@ def find_batch(token: str) -> AllocationBatch | None:
     return db.session.scalar(select(AllocationBatch).where(AllocationBatch.token == token))
 
 
+def latest_batch(line_id: int) -> AllocationBatch | None:
+    """The line's most recent commit (what 确认分配 became, when its page is reopened)."""
+    return db.session.scalar(select(AllocationBatch).where(AllocationBatch.line_id == line_id)
+                             .order_by(AllocationBatch.id.desc()).limit(1))
+
+
 def allocate(tenant_id: int, order_id: int, line_id: int, token: str, user: User,
              ip: str | None = None) -> tuple[AllocationBatch, bool]:
     """Allocate the whole draft of a line (【下一步】's 确认分配); returns (batch, created).

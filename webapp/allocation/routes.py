@@ -17,6 +17,8 @@ from webapp.web.htmx import is_htmx, render
 
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
 
+ALREADY_CONFIRMED = "本次分配已确认完成，以下为分配结果；已分配的企业不能再次确认。"
+
 
 @bp.context_processor
 def _messages():
@@ -79,12 +81,12 @@ def toggle(order_id: int, line_id: int):
         page = drafts.panel_page(tick.line, tenant_id, q, request.form.get("after"))
         response = render("allocation/_rows_swap.html", None, status, line=tick.line,
                           listing=page, quota=tick.after, message=tick.refused,
-                          toggle_url=toggle_url)
+                          toggle_url=toggle_url, changed=tick.row)
         response.headers["HX-Retarget"] = "#alloc-rows"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
     return render("allocation/_toggle.html", None, status, line=tick.line, row=tick.row,
-                  quota=tick.after, message=tick.refused, toggle_url=toggle_url)
+                  quota=tick.after, message=tick.refused, toggle_url=toggle_url, changed=tick.row)
 
 
 @bp.post("/<int:order_id>/lines/<int:line_id>/draft")
@@ -113,6 +115,11 @@ def _confirm_page(order_id: int, line_id: int, status: int = 200, error: str | N
     line = or_404(OrderLine.activated_for_tenant(current_user.tenant_id, order_id, line_id))
     rows, total = drafts.draft_rows(line, current_user.tenant_id)
     if total == 0 and error is None:
+        # Nothing to confirm: after 确认分配 (the back button, a second tab) that is the
+        # committed result, not an error; before any commit, the panel asks for ticks.
+        if (batch := batches.latest_batch(line.id)) is not None:
+            flash(ALREADY_CONFIRMED, "info")
+            return redirect(url_for(".result", order_id=order_id, batch_id=batch.id), 303)
         flash("请先勾选要分配的企业。", "error")
         return redirect(url_for(".panel", order_id=order_id, line_id=line_id), 303)
     return render_template("allocation/confirm.html", line=line, rows=rows, total=total,

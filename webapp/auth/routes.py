@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -8,6 +6,7 @@ from webapp.auth import staff
 from webapp.auth.forms import LoginForm
 from webapp.core.errors import ServiceError
 from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
+from webapp.web import navigation
 from webapp.web.access import or_404, roles_required
 from webapp.web.errors import status_of
 from webapp.web.forms import mark_fields
@@ -18,12 +17,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site relative paths; anything else could send the user to another site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return navigation.safe_path(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])

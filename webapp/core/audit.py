@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, select
 
 from webapp.core import keyset, unit_of_work
+from webapp.core.audit_labels import action_label, detail_label, detail_value
 from webapp.extensions import db
 from webapp.models import AuditEntry, User
 from webapp.orm import CST
@@ -14,34 +15,7 @@ from webapp.orm import CST
 PAGE_SIZE = 50
 # Detail keys whose values are never shown, whatever a future caller records.
 SECRET_MARKERS = ("secret", "password", "token", "key", "encry")
-ACTION_LABELS = {
-    "order.created": "创建订单",
-    "order.delivered": "订单交付",
-    "order.activated": "产品激活",
-    "email.queued": "邮件入队",
-    "email.sent": "邮件已发送",
-    "email.failed": "邮件发送失败",
-    "user.created": "创建用户",
-    "user.password_changed": "修改密码",
-    "user.disabled": "停用用户",
-    "reminder.sent": "到期提醒",
-    "entitlements.exported": "导出权益",
-    "auth.login": "登录",
-    "auth.login_failed": "登录失败",
-    "golive.verified": "连接已验证",
-    "request.submitted": "提交申请",
-    "request.accepted": "对方确认申请",
-    "request.refused": "对方拒绝申请",
-    "request.approved": "审批通过",
-    "request.rejected": "审批驳回",
-    "request.paid": "标记已付款",
-    "request.executed": "申请已执行",
-    "request.failed": "申请执行失败",
-    "allocation.replaced": "权益税号变更",
-    "user.role_changed": "修改角色",
-    "user.enabled": "启用账号",
-    "user.password_set": "设置密码",
-}
+__all__ = ["action_label", "entries", "record", "target_label", "visible_detail"]
 
 
 @dataclass(frozen=True)
@@ -85,19 +59,20 @@ def entries(tenant_id: int | None, filters: AuditFilters, *, all_tenants: bool =
     return AuditPage(found.rows, found.next_key)
 
 
-def visible_detail(detail: dict | None) -> list[tuple[str, str]]:
-    """The detail as (key, value) pairs for display, secret-looking keys masked."""
+def visible_detail(detail: dict | None, action: str = "",
+                   products: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The detail as (label, value) pairs in words for display (audit_labels.py), in the order
+    it was recorded; secret-looking keys masked; product codes named (`products`: code → name)."""
     pairs = []
-    for key, value in sorted((detail or {}).items()):
+    for key, value in (detail or {}).items():
         if value is None:
             continue
-        shown = "******" if any(m in key.lower() for m in SECRET_MARKERS) else str(value)
-        pairs.append((key, shown[:300]))
+        if key == "product" and products and value in products:
+            value = products[value]
+        masked = any(m in key.lower() for m in SECRET_MARKERS)
+        shown = "******" if masked else detail_value(key, value, action)
+        pairs.append((detail_label(key), shown[:300]))
     return pairs
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, "")
 
 
 TARGET_LABELS = {

@@ -15,6 +15,10 @@ An 18-character code is read part by part, and each part can refuse it:
 - position 18: the GB 32100 check character, except for the known pilot codes (PILOT_CODES).
 Every refusal says what is wrong and at which positions. `read` is the one rule; `problem`,
 `is_valid` and `validate` are views of it.
+A check character that does not match is refused as not checking out, with the advice to
+compare the number with the 营业执照; the message never names the character that "should" be
+there (a typo is almost never in that position, and naming it turns a wrong tax ID into a wrong
+but valid-looking one).
 """
 import re
 import unicodedata
@@ -69,6 +73,8 @@ PILOT_CODES = frozenset({"91350100M0001TGQXM", "91350211M0000XUF46", "91350203M0
 PILOT_NOTE = ("第 18 位不符合 GB 32100 的校验规则，但这是福建省试点时期发放的已知真实代码"
               "（第 9–17 位校验通过），按例外接受")
 LEGACY_NOTE = "旧税号（{length} 位纳税人识别号），不含登记管理部门、机构类别和地区信息"
+CHECK_FAILED = ("企业税号校验未通过：这不是一个有效的统一社会信用代码，"
+                "请与营业执照上的统一社会信用代码逐位核对后重新输入")
 
 
 def normalise(raw: str | None) -> str:
@@ -167,12 +173,12 @@ def _read_uscc(tax_id: str) -> TaxIdReading:
     if org[8] != expected:
         return replace(reading, problem=(
             f"企业税号第 9–17 位（组织机构代码 {org[:8]}-{org[8]}）校验不通过，可能有字符输错："
-            f"按第 9–16 位，第 17 位应为 {expected}。请逐位核对第 9–17 位"))
+            "请与营业执照上的统一社会信用代码逐位核对第 9–17 位"))
     notes = []
     expected = check_character(tax_id[:17])
     if tax_id[17] != expected:
         if tax_id not in PILOT_CODES:
-            return replace(reading, problem=f"企业税号校验位错误：第 18 位应为 {expected}")
+            return replace(reading, problem=CHECK_FAILED)
         notes.append(PILOT_NOTE)
     if place.status == "retired":
         notes.append(f"第 3–8 位 {region} 是已调整的行政区划代码（使用至 {place.until} 年），"

@@ -10,7 +10,7 @@ from webapp.core import audit, outbox
 from webapp.credentials import service as credentials
 from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
-from webapp.golive import cards
+from webapp.golive import cards, guide
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
 
@@ -29,7 +29,7 @@ def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], *
             tax_id = row["enterprise"]["tax_id"] if isinstance(row["enterprise"], dict) \
                 else row["enterprise"].tax_id
             row["push"] = {label: cards.push_url(kind, tax_id, row["cred"]["client_id"])
-                           for kind, label in cards.PUSH_PATHS.items()}
+                           for kind, label in cards.push_kinds(row["codes"]).items()}
     recipe = cards.recipe(enterprise_rows[0]["cred"]["client_id"]) \
         if erp == "other" and enterprise_rows else None
     return dict(order=order, tenant=tenant, tenant_cred=credentials.reveal(tenant_cred),
@@ -52,7 +52,7 @@ def queue_authorization_email(order: Order, batch: AllocationBatch, *,
     product = batch.line.product
     rows = credentials.batch_values(batch.id, actor=actor)
     for row in rows:
-        row["products"] = [product.name]
+        row["products"], row["codes"] = [product.name], {product.code}
     ctx = _context(order.tenant, order, rows, reason="allocation", product=product)
     _queue(order.contact_email, f"【发票云】订单 {order.order_no} 授权邮件", ctx, order, order.tenant_id)
     audit.record("authorization.email_queued", actor=actor, tenant_id=order.tenant_id, target=batch,
@@ -111,7 +111,7 @@ def _queue_for_credential(cred: Credential, actor: User | None, subject: str,
     if cred.enterprise_id is not None:
         enterprise = db.session.get(Enterprise, cred.enterprise_id)
         rows = [dict(enterprise=enterprise, products=_products_of(enterprise.id),
-                     cred=credentials.reveal(cred))]
+                     codes=guide.product_codes(enterprise.id), cred=credentials.reveal(cred))]
     tenant = db.session.get(Tenant, cred.tenant_id)
     targets = [(o.contact_email, o) for o in orders] or ([(actor.email, None)] if actor else [])
     for to, order in targets:

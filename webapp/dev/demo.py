@@ -1,4 +1,5 @@
 """The demo `make run` serves: staff accounts and a delivered order waiting in the mailbox."""
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.auth import service as accounts
@@ -30,7 +31,8 @@ def seed() -> list[str]:
         registry.generate_demo(DEMO_REGISTRY_SIZE, seed=1)
     return [
         "Demo ready.",
-        "  1. Open http://127.0.0.1:5000/dev/mailbox and open the activation email of DEMO-0001.",
+        f"  1. Open {current_app.config['PUBLIC_BASE_URL']}/dev/mailbox and open the activation"
+        " email of DEMO-0001.",
         "  2. Click its link, paste its 操作密钥, choose ERP and 部署方式, 【确认】, set a password.",
         "  3. 【去配置】 → 新增企业 (type 2+ characters of a name, e.g. 苏州, to autofill) → 分配权益.",
         f"  Staff logins (password {DEMO_PASSWORD}): "

@@ -22,6 +22,7 @@ from webapp.web.args import int_arg, search_arg
 from webapp.web.errors import status_of
 from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect, render
+from webapp.web.navigation import return_to
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -62,7 +63,13 @@ def _form_page(form: EnterpriseForm, status: int = 200, **ctx):
     if reading.valid:  # a refused tax ID has its message on the field already
         ctx.update(reading=reading,
                    mismatch=taxid.category_mismatch(reading, form.company_type.data))
+    ctx.setdefault("bound", _bound(ctx["suggestions"]))
     return render("enterprises/new.html", "enterprises/_form.html", status, form=form, **ctx)
+
+
+def _bound(companies) -> dict[str, str]:
+    """Which suggested tax IDs a tenant holds already: this one ("own") or another ("other")."""
+    return enterprises.bound_tax_ids([c.tax_id for c in companies or ()], current_tenant().id)
 
 
 def _suggest(query: str) -> list:
@@ -86,7 +93,8 @@ def autofill():
     return render("enterprises/_autofill.html", "enterprises/_autofill.html",
                   suggestions=companies, query=query, live=live,
                   reading=reading if live and reading.complete else None,
-                  mismatch=found and taxid.category_mismatch(reading, found.company_type))
+                  mismatch=found and taxid.category_mismatch(reading, found.company_type),
+                  bound=_bound(companies))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -117,7 +125,7 @@ def new():
           "success")
     if mismatch := taxid.category_mismatch(taxid.read(enterprise.tax_id), enterprise.company_type):
         flash(mismatch, "info")
-    return hx_redirect(url_for(".index"))
+    return hx_redirect(return_to() or url_for(".index"))
 
 
 def _picked(form: EnterpriseForm, tax_id: str):

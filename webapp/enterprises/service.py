@@ -87,6 +87,16 @@ def holder_of(raw_tax_id: str | None) -> Enterprise | None:
     return find_holder(reading.tax_id) if reading.kind else None
 
 
+def bound_tax_ids(tax_ids: list[str], tenant_id: int) -> dict[str, str]:
+    """Which of `tax_ids` a tenant holds already: "own" (`tenant_id`) or "other". The other
+    tenant is never named here: autofill only warns that saving will be refused."""
+    if not tax_ids:
+        return {}
+    rows = db.session.execute(select(Enterprise.tax_id, Enterprise.tenant_id).where(
+        Enterprise.tax_id.in_({taxid.normalise(t) for t in tax_ids})))
+    return {tax: "own" if holder == tenant_id else "other" for tax, holder in rows}
+
+
 def resolve_source(claimed: str | None, tax_id: str, name: str) -> str:
     """工商自动获取 only when the registry really holds this tax ID under this name."""
     if claimed != SOURCE_REGISTRY:

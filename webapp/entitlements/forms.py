@@ -6,6 +6,10 @@ from wtforms import SelectField, StringField, SubmitField, ValidationError
 from wtforms.validators import Length
 from wtforms.widgets import DateInput
 
+from webapp.core.audit_labels import action_choices, action_values
+
+ACTIONS = action_values()  # a group (`order.`) or one event
+
 
 def _strip(value):
     return " ".join(value.split()) if isinstance(value, str) else value
@@ -54,11 +58,14 @@ def _parse_day(text: str | None) -> date | None:
 class AuditForm(GetForm):
     actor = StringField("操作人", filters=[_strip],
                         validators=[Length(max=100, message="操作人不能超过 100 个字符")])
-    action = StringField("操作", filters=[_strip],
-                         validators=[Length(max=60, message="操作不能超过 60 个字符")])
+    action = SelectField("操作", choices=action_choices(), validate_choice=False)
     date_from = StringField("开始日期", widget=DateInput())
     date_to = StringField("结束日期", widget=DateInput())
     submit = SubmitField("筛选")
+
+    def validate_action(self, field):
+        if field.data and field.data not in ACTIONS:
+            raise ValidationError("请从列表中选择操作")
 
     def validate_date_from(self, field):
         self.day_from = _parse_day(field.data)

@@ -1,5 +1,7 @@
 """租户权益查询, its CSV export, and 操作日志 (thin: the rules live in service.py and
 core/audit.py)."""
+from functools import partial
+
 from flask import Blueprint, Response, request, stream_with_context, url_for
 from flask_login import current_user
 
@@ -116,5 +118,7 @@ def audit_log():
     return render("entitlements/audit.html", "entitlements/_audit_entries.html", status,
                   form=form, log_page=page, first_url=int_arg("before") and _page_url(),
                   next_url=page and page.next_before and _page_url(before=page.next_before),
-                  detail=audit.visible_detail, action_label=audit.action_label,
+                  detail=partial(audit.visible_detail,
+                                 products={p.code: p.name for p in entitlements.products()}),
+                  action_label=audit.action_label,
                   target=audit.target_label)

@@ -45,10 +45,16 @@ def push_url(kind: str, tax_id: str, client_id: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}{urlencode({'taxNo': tax_id, 'clientId': client_id})}"
 
 
-def _jinshui(enterprise, client_id: str) -> list[Section]:
-    """EAS and 星空企业版: 金税互联设置 per organisation and 操作类型, then 通讯基本设置."""
+def push_kinds(products) -> dict[str, str]:
+    """The push addresses a tax ID needs: 开票 if it holds 开票, 收票 if it holds 收票."""
+    return {kind: label for kind, label in PUSH_PATHS.items() if kind in set(products)}
+
+
+def _jinshui(enterprise, client_id: str, products) -> list[Section]:
+    """EAS and 星空企业版: 金税互联设置 per organisation and 操作类型 (one per product the
+    tax ID holds), then 通讯基本设置."""
     sections = []
-    for kind, label in PUSH_PATHS.items():
+    for kind, label in push_kinds(products).items():
         sections.append(Section(
             title=f"金税互联设置（操作类型：{label}）", path="金税互联设置 → 新增",
             fields=[Field("组织", enterprise.name), Field("操作类型", label),
@@ -122,12 +128,13 @@ print(answer["errcode"], answer["description"], answer.get("data"))"""
         curl=curl, python=python)
 
 
-def card_for(erp: str | None, enterprise, client_id: str) -> Card:
-    """The setup card of one enterprise (tax ID) for the order's ERP."""
+def card_for(erp: str | None, enterprise, client_id: str, products=PUSH_PATHS) -> Card:
+    """The setup card of one enterprise (tax ID) for the order's ERP; `products`: the codes
+    of the products it holds (金税互联设置 has a section per 开票 / 收票 it holds)."""
     if erp == "eas":
-        return Card("eas", "EAS", _jinshui(enterprise, client_id))
+        return Card("eas", "EAS", _jinshui(enterprise, client_id, products))
     if erp == "xingkong":
-        sections = _jinshui(enterprise, client_id)
+        sections = _jinshui(enterprise, client_id, products)
         sections[0].notes.insert(0, "星空企业版：按以下金税互联设置填写。星空旗舰版：见最后的移动云初始化。")
         return Card("xingkong", "星空", sections + [_mobile_cloud()])
     if erp == "xinghan":

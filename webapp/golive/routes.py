@@ -97,6 +97,7 @@ def setup(enterprise_id: int):
     order = guide.order_for(enterprise.id)
     return render_template(
         "golive/setup.html", enterprise=enterprise, cred=cred, order=order,
-        card=cred and cards.card_for(order.erp if order else None, enterprise, cred.client_id),
+        card=cred and cards.card_for(order.erp if order else None, enterprise, cred.client_id,
+                                     guide.product_codes(enterprise.id)),
         status=golive_status.for_enterprises([enterprise.id])[enterprise.id],
         warning=cards.WARNING, revealed={}, mask=MASK)

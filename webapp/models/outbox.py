@@ -11,6 +11,11 @@ PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 STATUS_LABELS = {PENDING: "待发送", SENT: "已发送", FAILED: "发送失败"}
+# A pending email withdrawn before it went out (a resend made its key useless): stored as
+# failed, so no sender picks it up, but shown as what it is.
+VOID = "void"
+VOID_LABEL = "已作废"
+SUPERSEDED = "已被新的激活邮件取代，未发送（其中的操作密钥已失效）"
 KIND_LABELS = {
     "activation": "激活邮件",
     "authorization": "授权邮件",
@@ -48,8 +53,17 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None]
 
     @property
+    def is_void(self) -> bool:
+        return self.status == FAILED and self.last_error == SUPERSEDED
+
+    @property
+    def state(self) -> str:
+        """pending, sent, failed, or void (withdrawn, never sent): for display."""
+        return VOID if self.is_void else self.status
+
+    @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return VOID_LABEL if self.is_void else STATUS_LABELS[self.status]
 
     @property
     def kind_label(self) -> str:

@@ -16,7 +16,7 @@ from webapp.core.errors import Conflict, Invalid, NotFound, RateLimited, Service
 from webapp.core.text import normalise_email
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
-from webapp.models.outbox import FAILED, PENDING
+from webapp.models.outbox import FAILED, PENDING, SUPERSEDED
 from webapp.orm import utcnow
 
 RESEND_ACTION = "support.activation_resent"
@@ -26,7 +26,6 @@ NOT_DELIVERED = "订单尚未交付，请联系销售人员确认"
 ALREADY_ACTIVATED = ("该订单已激活，激活邮件中的操作密钥已无用途，无需重新推送。"
                      "请客户使用联系邮箱登录后继续配置；如忘记密码，请走账号找回流程。")
 NOT_FOUND = "未找到该订单：请核对下单企业全称和订单号（两者都需与订单一致）。"
-SUPERSEDED = "已被新的激活邮件取代，未发送（其中的操作密钥已失效）"
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
 _SPACES = re.compile(r"\s+")
 

@@ -38,8 +38,14 @@ def _memo(app: Flask):
     urls: dict[tuple, str] = {}
     menus: dict[tuple, Markup] = {}
 
+    watching = getattr(app.extensions.get("assets"), "watch", False)
+
     def fixed_url(endpoint: str, **values) -> str:
-        """url_for for a URL that is the same on every request (static files, the menu)."""
+        """url_for for a URL that is the same on every request (static files, the menu); a
+        static file's URL carries its content hash (web/assets.py), which changes only when
+        the file does, and that only in development."""
+        if watching and endpoint == "static":
+            return url_for(endpoint, **values)
         key = (request.script_root, endpoint, *sorted(values.items()))
         url = urls.get(key)
         if url is None:
@@ -59,6 +65,9 @@ def _memo(app: Flask):
 
 
 def register(app: Flask) -> None:
+    from webapp.web import navigation
+
+    navigation.register(app)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(linkify, "linkify")
     _memo(app)
