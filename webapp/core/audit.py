@@ -41,6 +41,9 @@ ACTION_LABELS = {
     "user.role_changed": "修改角色",
     "user.enabled": "启用账号",
     "user.password_set": "设置密码",
+    "user.password_link_sent": "发送设置密码邮件",
+    "auth.password_reset_requested": "申请忘记密码",
+    "support.password_reset_sent": "客服发送重设密码邮件",
 }
 
 

@@ -38,6 +38,13 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # In the session cookie beside the id; bumping it ends every session signed with the old one.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The account's one live password link (auth/links.py): only its keyed hash, and when it
+    # expires; a newer link replaces it, using it clears it.
+    password_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_link_expires_at: Mapped[datetime | None]
+    # 忘记密码 emails sent in the hour that began at password_resets_since (a per-account cap).
+    password_resets_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_resets_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant = relationship("Tenant", lazy="joined")  # every request reads both, in one query
