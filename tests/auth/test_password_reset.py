@@ -164,6 +164,23 @@ def test_a_disabled_account_gets_the_same_answer_and_no_email(app, make_staff):
     assert _ask(app, email).status_code == 303 and _emails(app) == 0
 
 
+def test_past_the_account_ceiling_a_reset_lets_the_owner_in_at_once(make_app, make_admin):
+    app = make_app(LOGIN_ACCOUNT_MAX_FAILURES=4)
+    email = make_admin()["email"]
+    for n in range(4):
+        assert _login(app, email, "wrong-pass-1", {"REMOTE_ADDR": f"203.0.113.{n + 10}"}
+                      ).status_code == 422
+    refused = _login(app, email, PASSWORD)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "忘记密码" in text and "重设密码后立即登录" in text
+    _ask(app, email)
+    assert _set(app, _link(app)).status_code == 303
+    assert _login(app, email, NEW).status_code == 303
+    # and the strangers' addresses start from nothing against the new password too
+    assert _login(app, email, "wrong-pass-1", {"REMOTE_ADDR": "203.0.113.10"}).status_code == 422
+
+
+
 def test_staff_sign_in_with_a_reset_too(app, make_staff):
     email = make_staff("approver")
     _ask(app, email)

@@ -4,7 +4,8 @@
 An account has at most one live link. Only the link's keyed hash is stored on the user, with the
 moment it expires; issuing a link replaces the previous one (a resend voids the older email), and
 using it clears it in the same conditional UPDATE that checks it, so two uses of one link set one
-password. Setting the password ends every session of the account.
+password. Setting the password ends every session of the account, and the sign-in failures
+counted against it are cleared with it (auth/service.py counts them per password).
 """
 import re
 import secrets
@@ -79,7 +80,7 @@ def holder(token: str, now: datetime | None = None) -> User:
 
 def use(token: str, password: str, confirm: str, *, ip: str | None = None) -> User:
     """Set the password through a live link: the link is consumed, every session of the account
-    ends."""
+    ends, and its sign-in failures no longer count (they are counted per password)."""
     user = holder(token)
     validate_password(password, confirm)
     consumed = db.session.execute(
