@@ -180,7 +180,6 @@ def test_past_the_account_ceiling_a_reset_lets_the_owner_in_at_once(make_app, ma
     assert _login(app, email, "wrong-pass-1", {"REMOTE_ADDR": "203.0.113.10"}).status_code == 422
 
 
-
 def test_staff_sign_in_with_a_reset_too(app, make_staff):
     email = make_staff("approver")
     _ask(app, email)
@@ -200,3 +199,39 @@ def test_a_resent_staff_link_voids_the_first(app, signed_in):
     assert _set(app, first).status_code == 410
     assert _set(app, second).status_code == 303
     assert _login(app, "new.agent@staff.test", NEW).status_code == 303
+
+
+def test_support_sends_a_link_it_never_sees(app, make_admin, signed_in):
+    admin = make_admin()
+    support = signed_in("support")
+    page = support.get(f"/support/orders/{admin['order_id']}").get_data(as_text=True)
+    assert "租户管理员账号" in page and admin["email"] in page
+    answer = support.post(f"/support/orders/{admin['order_id']}/password-reset",
+                          data={"user_id": str(admin["user_id"])})
+    assert answer.status_code == 303
+    page = support.get(answer.location).get_data(as_text=True)
+    path = _link(app)
+    assert path not in page and "重设密码邮件已发送至 buyer@example.com" in page
+    assert "发送重设密码邮件" in page  # in the order's 操作记录
+    with app.app_context():
+        sent = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "password_reset"))
+        assert sent.to_addr == admin["email"]
+        assert db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "support.password_reset_sent")).target_id == admin["user_id"]
+    assert "客服应您的请求" in outbox_text(app, kind="password_reset")
+    assert _set(app, path).status_code == 303
+
+
+def test_support_sends_only_for_the_orders_tenant(app, make_admin, signed_in):
+    admin = make_admin()
+    other = make_admin(customer="无锡另一家有限公司", email="other@example.com")
+    support = signed_in("support")
+    url = f"/support/orders/{admin['order_id']}/password-reset"
+    for user_id in (str(other["user_id"]), "٣", "99999999999", ""):
+        assert support.post(url, data={"user_id": user_id}).status_code == 404, user_id
+    assert signed_in("approver").post(url, data={"user_id": str(admin["user_id"])}
+                                      ).status_code == 403
+    tenant = app.test_client()
+    login(tenant, admin["email"])
+    assert tenant.post(url, data={"user_id": str(admin["user_id"])}).status_code == 403
+    assert _emails(app) == 0
