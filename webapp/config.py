@@ -119,6 +119,9 @@ class Defaults:
     LOGIN_FAILURE_WINDOW = 15 * 60
     MOVE_LOOKUP_LIMIT = 30  # /requests/move look-ups per tenant and per address in the window
     MOVE_LOOKUP_WINDOW = 15 * 60
+    # Tax IDs of other tenants one tenant may see named (新增企业, the bulk-import preview) per window
+    HOLDER_PROBE_LIMIT = 10
+    HOLDER_PROBE_WINDOW = 3600
     LOGIN_ACCOUNT_MAX_FAILURES = 100  # per account from all addresses: distributed guessing
     PASSWORD_HASH_METHOD = "scrypt"
     MAIL_TIMEOUT = 10
