@@ -180,6 +180,17 @@ def test_past_the_account_ceiling_a_reset_lets_the_owner_in_at_once(make_app, ma
     assert _login(app, email, "wrong-pass-1", {"REMOTE_ADDR": "203.0.113.10"}).status_code == 422
 
 
+def test_a_password_set_otherwise_voids_an_outstanding_link(app, make_admin):
+    from webapp.auth import service as accounts
+
+    admin = make_admin()
+    _ask(app, admin["email"])
+    with app.app_context():
+        accounts.change_password(db.session.get(User, admin["user_id"]), NEW, NEW)  # the CLI's
+        db.session.commit()
+    assert _set(app, _link(app), password="third-pass-3").status_code == 410
+
+
 def test_staff_sign_in_with_a_reset_too(app, make_staff):
     email = make_staff("approver")
     _ask(app, email)

@@ -69,9 +69,11 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[self.role]
 
     def set_password(self, password: str) -> None:
-        """Set the password; a change (not the first one) ends every session."""
+        """Set the password; a change (not the first one) ends every session, and a password
+        link still outstanding stops working (it was for the password replaced)."""
         if self.password_hash:
             self.end_sessions()
+        self.password_link_hash = self.password_link_expires_at = None
         # Tests set a cheap method: scrypt costs ~110 ms a hash, half of the suite's time.
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"])
