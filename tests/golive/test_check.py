@@ -290,3 +290,15 @@ def test_bad_bodies_write_no_outcome(live_server, issued):
     with server.app.app_context():
         assert db.session.scalar(db.select(ConnectionCheck).where(
             ConnectionCheck.credential_id == row["credential_id"])) is None
+
+
+def test_an_unexpected_error_is_still_an_errcode(app, monkeypatch, caplog):
+    from webapp.golive import check
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(check, "issue_token", broken)
+    answer = app.test_client().post("/base/oauth/token", json={"client_id": "x"})
+    assert answer.status_code == 200 and answer.json["errcode"] == "9999"
+    assert "database gone" not in answer.get_data(as_text=True)

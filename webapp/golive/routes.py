@@ -54,6 +54,8 @@ def _machine_error(status: int, message: str | None):
     an HTTP 200, counted against the address as any malformed call."""
     if status >= 500:
         return _answer({"errcode": "9999", "description": check.ERRCODES["9999"]})
+    if status == 429:  # a limit of the app's own (Retry-After is kept by the handler)
+        return _answer({"errcode": "1009", "description": message or "调用过于频繁，请稍后再试"})
     _failures().fail(_address())
     description = {405: "请求方法错误：只接受 POST", 413: TOO_LARGE}.get(status) or message \
         or "请求格式错误"
