@@ -132,6 +132,9 @@ class Defaults:
     LOGIN_FAILURE_WINDOW = 15 * 60
     MOVE_LOOKUP_LIMIT = 30  # /requests/move look-ups per tenant and per address in the window
     MOVE_LOOKUP_WINDOW = 15 * 60
+    # Tax IDs of other tenants one tenant may see named (新增企业, the bulk-import preview) per window
+    HOLDER_PROBE_LIMIT = 10
+    HOLDER_PROBE_WINDOW = 3600
     LOGIN_ACCOUNT_MAX_FAILURES = 100  # per account from all addresses: distributed guessing
     PASSWORD_HASH_METHOD = "scrypt"
     MAIL_TIMEOUT = 10
@@ -145,7 +148,11 @@ class Defaults:
     # "thread": a background sender inside the web process; "off": only `flask outbox send|work`.
     OUTBOX_SENDER = "thread"
     RATELIMIT_HEADERS_ENABLED = False
-    PASSWORD_LINK_MAX_AGE = 3 * 24 * 3600  # a staff password link
+    PASSWORD_LINK_MAX_AGE = 3 * 24 * 3600  # the link a new staff account sets its password with
+    PASSWORD_RESET_MAX_AGE = 3600  # a 忘记密码 link (also one support sends)
+    PASSWORD_RESET_EMAILS_PER_HOUR = 3  # 忘记密码 emails per account and hour (more: no email)
+    PASSWORD_RESET_ADDRESS_LIMIT = 10  # 忘记密码 requests per client address in the window
+    PASSWORD_RESET_ADDRESS_WINDOW = 3600
     REQUEST_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     API_MAX_TOKEN_FAILURES = 10  # wrong API tokens per address in the window
     API_TOKEN_FAILURE_WINDOW = 15 * 60

@@ -1,10 +1,11 @@
-"""The token call's rate limit holds across processes: two apps sharing Redis and the database
-count together."""
+"""Limits of the connection check: failures per calling address only (a correct sign is never
+refused because strangers failed), issued tokens per credential and per address; shared across
+processes through Redis and the database."""
 import os
 import time
 import uuid
 
-from erp_client import make_sign
+from erp_client import ErpClient, make_sign
 from fixtures.database import needs
 
 
@@ -15,12 +16,32 @@ def _call(app, ip, client_id, secret):
         "client_id": client_id, "timestamp": ts, "sign": make_sign(client_id, secret, ts, 0)})
 
 
+def _code(response) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json["errcode"]
+
+
 def _ip() -> str:
     n = uuid.uuid4().int
     return f"10.{n % 250}.{n // 250 % 250}.{n // 62500 % 250 + 1}"
 
 
-def test_limit_per_client_and_per_address_is_shared_through_redis(make_app, make_admin, make_batch):
+def test_the_owner_gets_a_token_while_strangers_are_over_their_limits(live_server, issued):
+    """Strangers from four addresses send wrong signs for the owner's client id until each
+    address is cut off; the owner's ERP, from its own address, is not."""
+    server = live_server(GOLIVE_FAILURE_LIMIT=3)
+    row = issued(server)
+    for n in range(2, 6):
+        stranger = ErpClient(server.url, row["client_id"], "guess", row["encry_key"],
+                             source=f"127.0.0.{n}", millis=True)
+        assert [stranger.token_call().json()["errcode"] for _ in range(4)] == \
+            ["1003", "1003", "1003", "1009"]
+    owner = ErpClient(server.url, row["client_id"], row["client_secret"], row["encry_key"])
+    token = owner.token()
+    assert owner.echo_call(token, {"ok": 1}).json()["errcode"] == "0000"
+
+
+def test_limits_are_shared_through_redis(make_app, make_admin, make_batch):
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         needs("Redis", "TEST_REDIS_URL is not set")
@@ -42,17 +63,21 @@ def test_limit_per_client_and_per_address_is_shared_through_redis(make_app, make
     # per client id: four tokens to four addresses, through two processes, use it up (issued
     # tokens are counted in the shared database)
     for app in (first, second, first, second):
-        assert _call(app, _ip(), client_id, secret).status_code == 200
+        assert _code(_call(app, _ip(), client_id, secret)) == "0000"
     refused = _call(second, _ip(), client_id, secret)
-    assert refused.status_code == 429
-    assert refused.json["errcode"] == "1009" and int(refused.headers["Retry-After"]) >= 1
+    assert _code(refused) == "1009" and int(refused.headers["Retry-After"]) >= 1
 
-    # per address: guessing client ids from one address is cut off as well (failures are
-    # counted in Redis)
+    # per address: guessing from one address is cut off as well (failures are counted in
+    # Redis), whatever client id it names — even a lone surrogate, hashed into the key
     ip = _ip()
     for app in (first, second, first, second):
-        assert _call(app, ip, f"fpy-e-{uuid.uuid4().hex}", "x").status_code == 401
-    assert _call(first, ip, f"fpy-e-{uuid.uuid4().hex}", "x").status_code == 429
+        assert _code(_call(app, ip, f"fpy-e-{uuid.uuid4().hex}", "x")) == "1001"
+    assert _code(_call(first, ip, f"fpy-e-{uuid.uuid4().hex}", "x")) == "1009"
+    surrogate = second.test_client().post(
+        "/base/oauth/token", environ_overrides={"REMOTE_ADDR": _ip()},
+        data=b'{"client_id": "\\ud800", "sign": "x", "timestamp": "1"}',
+        content_type="application/json")
+    assert _code(surrogate) == "1008"
 
 
 def test_without_redis_each_process_counts_alone(make_app, make_admin, make_batch):
@@ -61,9 +86,9 @@ def test_without_redis_each_process_counts_alone(make_app, make_admin, make_batc
     second = make_app(GOLIVE_FAILURE_LIMIT=2)
     ip = _ip()
     for app in (first, first):
-        assert _call(app, ip, "fpy-e-unknown", "x").status_code == 401
-    assert _call(first, ip, "fpy-e-unknown", "x").status_code == 429
-    assert _call(second, ip, "fpy-e-unknown", "x").status_code == 401
+        assert _code(_call(app, ip, "fpy-e-unknown", "x")) == "1001"
+    assert _code(_call(first, ip, "fpy-e-unknown", "x")) == "1009"
+    assert _code(_call(second, ip, "fpy-e-unknown", "x")) == "1001"
 
 
 def test_one_address_cannot_mint_tokens_without_end(make_app, make_admin, make_batch):
@@ -80,7 +105,7 @@ def test_one_address_cannot_mint_tokens_without_end(make_app, make_admin, make_b
         values = [credentials.reveal(credentials.enterprise_credential(i)) for i in ids]
         db.session.remove()
     ip = _ip()
-    statuses = [_call(app, ip, v["client_id"], v["client_secret"]).status_code
-                for v in (values[0], values[1], values[0], values[1])]
-    assert statuses == [200, 200, 200, 429]
-    assert _call(app, _ip(), values[1]["client_id"], values[1]["client_secret"]).status_code == 200
+    codes = [_code(_call(app, ip, v["client_id"], v["client_secret"]))
+             for v in (values[0], values[1], values[0], values[1])]
+    assert codes == ["0000", "0000", "0000", "1009"]
+    assert _code(_call(app, _ip(), values[1]["client_id"], values[1]["client_secret"])) == "0000"

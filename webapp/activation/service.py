@@ -93,19 +93,28 @@ def send_activation_email(order: Order, *, actor: User | None = None,
     return key
 
 
+NEW_KEY_HINT = "如已遗失操作密钥，或需立即激活，请联系在线客服重新推送激活邮件：新邮件中的操作密钥立即可用。"
+
+
 def check_key(order: Order, key: str, ip: str) -> None:
-    """Accept the right 操作密钥; count a wrong one per (order, address) and per address, with a
-    high per-order ceiling: guessing from elsewhere does not lock the contact out."""
-    guard = _wrong_keys(order, ip)
-    wait = guard.blocked()
-    if wait:
+    """Accept the right 操作密钥. Every attempt is counted first (per (order, address) and per
+    address, and against a high per-order ceiling) and decided after, so parallel guesses never
+    get more comparisons than the limits allow; guessing from elsewhere does not lock the
+    contact out, and past the ceiling the page says how to get a new key (a resend issues a new
+    key, which is a new target with counts of its own)."""
+    refused = _wrong_keys(order, ip).take()
+    if refused:
         audit.record_refusal("activation.key_blocked", target=order, ip=ip,
                              actor_label="anonymous")
-        raise RateLimited(
-            f"操作密钥错误次数过多，请 {retry_minutes(wait)} 分钟后再试。", field="key")
+        minutes = retry_minutes(refused.wait)
+        if refused.address_over:
+            raise RateLimited(f"操作密钥错误次数过多，请 {minutes} 分钟后再试。{NEW_KEY_HINT}",
+                              field="key")
+        raise RateLimited(f"该订单的操作密钥尝试次数过多，已暂停验证，请 {minutes} 分钟后再试。"
+                          f"{NEW_KEY_HINT}", field="key")
     if not hash_matches(normalise_key(key), order.key_hash, KEY_PURPOSE):
-        guard.fail()
         audit.record_refusal("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
+        guard = _wrong_keys(order, ip)
         left = guard.remaining()
         hint = (f"还可尝试 {left} 次。" if left
                 else f"请 {retry_minutes(guard.per_address.window)} 分钟后再试。")

@@ -1,4 +1,5 @@
 """The OpenAPI 3 description served at GET /api/openapi.json (kept by hand, next to the code)."""
+from webapp.golive.check import ERRCODES, OK, REPLAY_RULE
 from webapp.orders.service import MAX_QUANTITY
 
 _ERRORS = {
@@ -60,24 +61,23 @@ _ORDER_OUT = {
 }
 
 
+_ERRCODE_LIST = "；".join(f"{code} {meaning}" for code, meaning in ERRCODES.items() if code != OK)
 _CHECK_ERROR = {
     "type": "object", "required": ["errcode", "description"],
-    "properties": {"errcode": {"type": "string"}, "description": {"type": "string"}},
-    "description": "errcode ≠ 0000：1001 未知 client_id；1002 client secret 已重置（仍用旧值）；"
-                   "1003 sign 不匹配（说明应有的拼接顺序）；1004 timestamp 超出 ±5 分钟；1005 使用了租户授权，"
-                   "需企业授权；1006 授权已停用；1007 sign 重放；1008 请求格式错误；1009 调用过于频繁；"
-                   "2001 access_token 无效或过期；2002 EncryKey 错误（请求体无法解密）或不是 Base64；"
-                   "2003 reqid 格式错误",
+    "properties": {"errcode": {"type": "string", "enum": sorted(ERRCODES)},
+                   "description": {"type": "string"}},
+    "description": f"HTTP 状态总是 200，以 errcode 判断结果（0000 成功）。errcode：{_ERRCODE_LIST}",
     "example": {"errcode": "1003", "description": "sign 不匹配：应为 client_id + client_secret + timestamp …"},
 }
 _TOKEN_IN = {
     "type": "object", "required": ["client_id", "sign", "timestamp"],
     "properties": {
         "client_id": {"type": "string", "description": "企业授权的 client id"},
-        "timestamp": {"type": "string", "description": "秒或毫秒时间戳，与服务器相差 ≤ 5 分钟"},
+        "timestamp": {"oneOf": [{"type": "string"}, {"type": "integer"}],
+                      "description": "秒或毫秒时间戳（字符串或数字），与服务器相差 ≤ 5 分钟"},
         "sign": {"type": "string", "description": "小写十六进制：encType 0 MD5 / 1 SHA-256 / 2 "
                                                   "HMAC-SHA256(key=client_secret)，对 client_id + "
-                                                  "client_secret + timestamp 直接拼接；同一 sign 只能用一次"},
+                                                  "client_secret + timestamp 直接拼接。" + REPLAY_RULE},
         "encType": {"type": "integer", "enum": [0, 1, 2], "description": "省略时三种都接受"},
     },
 }
@@ -106,10 +106,9 @@ def _check_paths() -> dict:
             "summary": "连接检查：获取令牌（企业授权）", "operationId": "checkToken", "security": [],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/TokenIn"}}}},
-            "responses": {"200": _json({"$ref": "#/components/schemas/TokenOut"}, "errcode 0000"),
-                          "400": _json(error, "1004 / 1008"), "401": _json(error, "1001 / 1002 / 1003 / 1007"),
-                          "403": _json(error, "1005 / 1006"),
-                          "429": _json(error, "1009（按 client id 和来源地址限流）")},
+            "responses": {"200": _json({"oneOf": [{"$ref": "#/components/schemas/TokenOut"}, error]},
+                                       "每个回答（包括拒绝）：errcode 0000 为成功，其余见 CheckError；"
+                                       "1009 另带 Retry-After 头；请求方法错误另带 Allow: POST 头")},
         }},
         "/base/check/echo": {"post": {
             "summary": "连接检查：加密回显", "operationId": "checkEcho", "security": [],
@@ -117,13 +116,12 @@ def _check_paths() -> dict:
                 {"name": "access_token", "in": "query", "required": True, "schema": {"type": "string"}},
                 {"name": "reqid", "in": "query", "required": True,
                  "schema": {"type": "string", "pattern": "^[0-9]{16}$"},
-                 "description": "13 位毫秒时间戳 + 3 位随机数字"}],
+                 "description": "13 位毫秒时间戳 + 3 位随机数字（ASCII 数字）"}],
             "requestBody": {"required": True, "description": "Base64(AES-128-ECB(JSON, PKCS#7))，"
                             "密钥为 16 位 EncryKey；原文作为请求体，Content-Type: application/json",
                             "content": {"application/json": {"schema": {"type": "string", "format": "byte"}}}},
-            "responses": {"200": _json({"$ref": "#/components/schemas/EchoOut"}, "errcode 0000"),
-                          "400": _json(error, "2002 / 2003"), "401": _json(error, "2001 / 1002"),
-                          "403": _json(error, "1006"), "413": _json(error, "请求体过大")},
+            "responses": {"200": _json({"oneOf": [{"$ref": "#/components/schemas/EchoOut"}, error]},
+                                       "每个回答（包括拒绝）：errcode 0000 为成功，其余见 CheckError")},
         }},
     }
 

@@ -1,13 +1,17 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user, login_user, logout_user
 
+from webapp.auth import links, reset, staff
 from webapp.auth import service as accounts
-from webapp.auth import staff
-from webapp.auth.forms import LoginForm
-from webapp.core.errors import ServiceError
+from webapp.auth.forms import ForgotForm, LoginForm, NewPasswordForm
+from webapp.core.errors import Expired, ServiceError
 from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
 from webapp.web import navigation
 from webapp.web.access import or_404, roles_required
+from webapp.web.boundary import after_answer
 from webapp.web.errors import status_of
 from webapp.web.forms import mark_fields
 from webapp.web.htmx import hx_redirect
@@ -94,20 +98,56 @@ def staff_update(user_id: int, action: str):
     return hx_redirect(url_for(".staff_index"))
 
 
+# ---- 忘记密码, and the one-time link that sets a password ----
+
+FORGOT_SENT = ("如该邮箱是本系统的登录账号，重设密码的邮件已发送至该邮箱，链接 {minutes} 分钟内有效。"
+               "请查收（包括垃圾邮件箱）；如收到多封，请使用最新一封中的链接。")
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """忘记密码: the same answer whether or not the address has an account, in the same time:
+    the request only counts itself; the account is looked up (and mailed) after the answer."""
+    form = ForgotForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            reset.count_request(request.remote_addr)
+            after_answer(partial(reset.send_if_account, form.email.data, ip=request.remote_addr))
+        except ServiceError as exc:
+            mark_fields(form, exc, fallback="email")
+            status = status_of(exc)
+        else:
+            flash(FORGOT_SENT.format(minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
+                  "info")
+            return redirect(url_for(".forgot_password"), 303)
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/forgot.html", form=form), status
+
+
 @bp.route("/password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
-    """The one-time link of the staff password email."""
+    """The one-time link of a password email (忘记密码, or a new staff account's first password)."""
     try:
-        user = staff.user_for_link(token[:500])
+        user = links.holder(token[:100])
     except ServiceError as exc:
-        return render_template("auth/set_password.html", error=exc.message, user=None), status_of(exc)
+        return render_template("auth/set_password.html", error=exc.message, user=None,
+                               form=None), status_of(exc)
+    form = NewPasswordForm()
     if request.method == "GET":
-        return render_template("auth/set_password.html", user=user, errors={})
+        return render_template("auth/set_password.html", user=user, form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/set_password.html", user=user, form=form), 422
     try:
-        staff.set_password(token[:500], request.form.get("password", ""),
-                           request.form.get("confirm", ""))
+        links.use(token[:100], form.password.data, form.confirm.data, ip=request.remote_addr)
+    except Expired as exc:  # used a moment ago in another tab
+        return render_template("auth/set_password.html", error=exc.message, user=None,
+                               form=None), status_of(exc)
     except ServiceError as exc:
-        return render_template("auth/set_password.html", user=user,
-                               errors=exc.errors or {"password": exc.message}), status_of(exc)
-    flash("密码已设置，请登录。", "success")
+        mark_fields(form, exc, fallback="password")
+        return render_template("auth/set_password.html", user=user, form=form), status_of(exc)
+    if current_user.is_authenticated:
+        logout_user()  # every session of the account has ended; this browser's cookie too
+    flash("密码已设置，之前的登录均已退出。请使用新密码登录。", "success")
     return redirect(url_for(".login"), 303)

@@ -1,8 +1,11 @@
 """Signing in and staff accounts."""
+import hashlib
 import re
+import secrets
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.core import audit
 from webapp.core.errors import NotFound, RateLimited, ServiceError
@@ -26,24 +29,51 @@ def validate_password(password: str, confirm: str) -> None:
         raise ServiceError("两次输入的密码不一致", field="confirm")
 
 
-def _guard(email: str, ip: str) -> Guard:
+RESET_HINT = "如是您本人的账号，可通过【忘记密码】重设密码后立即登录。"
+
+
+def _password_tag(user: User | None) -> str:
+    """Failures are counted against the account *and its current password*: a new password
+    (忘记密码, a staff link, the CLI) starts a new count, so the owner is never kept out once
+    the password is reset."""
+    if user is None:
+        return ""
+    return ":" + hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def _guard(email: str, user: User | None, ip: str) -> Guard:
     cfg = current_app.config
     window = cfg["LOGIN_FAILURE_WINDOW"]
     return Guard(FailureLimit("login", cfg["LOGIN_MAX_FAILURES"], window),
                  FailureLimit("login-account", cfg["LOGIN_ACCOUNT_MAX_FAILURES"], window),
-                 target=f"email:{email}", ip=ip)
+                 target=f"email:{email}{_password_tag(user)}", ip=ip)
+
+
+def _dummy_hash() -> str:
+    """A hash made with the configured method, checked when no account matches, so a wrong
+    address costs what a wrong password does (no timing tell of which addresses exist)."""
+    cached = current_app.extensions.get("auth_dummy_hash")
+    if cached is None:
+        cached = generate_password_hash(secrets.token_urlsafe(16),
+                                        method=current_app.config["PASSWORD_HASH_METHOD"])
+        current_app.extensions["auth_dummy_hash"] = cached
+    return cached
 
 
 def authenticate(email: str, password: str, ip: str) -> User:
-    """The user for these credentials; failures are counted per (email, address) and per
-    address, with a high per-email ceiling: a stranger cannot lock the owner out."""
+    """The user for these credentials; failures are counted per (account, address) and per
+    address, with a high per-account ceiling: a stranger cannot lock the owner out, and past
+    the ceiling a reset password (忘记密码) lets the owner in at once."""
     email = (email or "").strip().lower()
-    guard = _guard(email, ip)
-    wait = guard.blocked()
-    if wait:
-        audit.record_refusal("auth.login_blocked", actor_label=email[:254], ip=ip)
-        raise RateLimited(f"登录失败次数过多，请 {retry_minutes(wait)} 分钟后再试。")
     user = db.session.scalar(select(User).where(User.email == email))
+    guard = _guard(email, user, ip)
+    refused = guard.refusal()
+    if refused:
+        audit.record_refusal("auth.login_blocked", actor_label=email[:254], ip=ip)
+        hint = "" if refused.address_over and guard.per_address.blocked(f"ip:{ip}") else RESET_HINT
+        raise RateLimited(f"登录失败次数过多，请 {retry_minutes(refused.wait)} 分钟后再试。{hint}")
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
     if user is None or not user.check_password(password) or not user.active:
         guard.fail()
         audit.record_refusal("auth.login_failed", actor_label=email[:254], ip=ip)

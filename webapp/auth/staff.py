@@ -1,24 +1,20 @@
 """Staff accounts managed by ops on a page: create, change role, disable. The person sets the
-password through a one-time link emailed via the outbox: the link is signed and names a
-fingerprint of the current password hash, so it stops working once used (or once another link
-was used), and after PASSWORD_LINK_MAX_AGE seconds."""
-import hashlib
+password through a one-time link emailed via the outbox (auth/links.py): it stops working once
+used, once a newer link is sent (a resend), and after PASSWORD_LINK_MAX_AGE seconds."""
 import secrets
 
 from flask import current_app, render_template
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from webapp.auth.service import validate_password
+from webapp.auth import links
 from webapp.core import audit, outbox
-from webapp.core.errors import Conflict, Expired, ServiceError
+from webapp.core.errors import Conflict, ServiceError
 from webapp.core.text import normalise_email
 from webapp.core.unit_of_work import add_unique
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.user import OPS, ROLE_LABELS, STAFF_ROLES
 
-SALT = "staff-password-link"
 KIND = "staff_password"
 
 
@@ -27,23 +23,12 @@ def staff_accounts() -> list[User]:
                                    .order_by(User.role, User.email)))
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def password_link(user: User) -> str:
-    token = _serializer().dumps({"u": user.id, "h": _fingerprint(user)})
-    return f"{current_app.config['PUBLIC_BASE_URL']}/password/{token}"
-
-
 def queue_password_email(user: User, actor: User) -> None:
-    link = password_link(user)
+    """Email a new link to set the password; an earlier link stops working."""
+    max_age = current_app.config["PASSWORD_LINK_MAX_AGE"]
+    link = links.url(links.issue(user, max_age))
     text = render_template("email/staff_password.txt", user=user, link=link,
-                           role=ROLE_LABELS[user.role])
+                           role=ROLE_LABELS[user.role], days=max_age // 86400)
     outbox.queue(KIND, user.email, "【发票云激活中心】请设置您的登录密码", text)
     audit.record("user.password_link_sent", actor=actor, target=user)
 
@@ -88,24 +73,3 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     if not active:
         user.end_sessions()
     audit.record("user.enabled" if active else "user.disabled", actor=actor, target=user)
-
-
-def user_for_link(token: str) -> User:
-    """The account a password link names, if the link is valid, unused and not expired."""
-    max_age = current_app.config["PASSWORD_LINK_MAX_AGE"]
-    try:
-        data = _serializer().loads(token, max_age=max_age)
-        user = db.session.get(User, int(data["u"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
-        user = None
-    if user is None or not user.active or data.get("h") != _fingerprint(user):
-        raise Expired("链接已失效，请联系运营重新发送设置密码邮件。")
-    return user
-
-
-def set_password(token: str, password: str, confirm: str) -> User:
-    user = user_for_link(token)
-    validate_password(password, confirm)
-    user.set_password(password)
-    audit.record("user.password_set", actor=user, target=user)
-    return user

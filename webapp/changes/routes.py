@@ -128,7 +128,7 @@ def tax_change(allocation_id: int):
             status = 422 if shown["problems"] else 200
             return _tax_page(allocation, tenant, data, status, shown=shown)
         req = filing.file_tax_change(tenant, current_user, allocation.id, data,
-                                     upload=request.files.get("attachment"),
+                                     upload=attachments.uploads(request.files, request.form),
                                      ip=request.remote_addr)
     except ServiceError as exc:
         return _tax_page(allocation, tenant, data, status_of(exc),
@@ -197,8 +197,10 @@ def attachment(request_id: int, attachment_id: int):
     found = or_404(attachments.find(_load(request_id), attachment_id))
     response = make_response(found.data)
     response.headers["Content-Type"] = found.content_type
+    name = attachments.download_name(found)
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"attachment-{found.id}\"; filename*=UTF-8''{quote(found.filename)}")
+        f"attachment; filename=\"attachment-{found.id}.{name.rsplit('.', 1)[1].lower()}\"; "
+        f"filename*=UTF-8''{quote(name)}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -64,6 +64,8 @@ ACTION_LABELS = {
     "auth.login_failed": "登录失败",
     "auth.login_blocked": "登录失败次数过多，已暂停",
     "auth.logout": "退出登录",
+    "auth.password_reset_requested": "申请忘记密码",
+    "support.password_reset_sent": "客服发送重设密码邮件",
     "api.unauthorised": "接口调用未授权",
 }
 

@@ -19,3 +19,11 @@ def parse_id(value) -> int | None:
     else:
         return None
     return number if 1 <= number <= MAX_ID else None
+
+
+def digits(value, length: int) -> str | None:
+    """`value` when it is exactly `length` ASCII digits (a reqid, a timestamp), else None: the
+    same rule as an id's, for numbers past an id's range that are kept as text."""
+    if isinstance(value, str) and len(value) == length and all("0" <= ch <= "9" for ch in value):
+        return value
+    return None

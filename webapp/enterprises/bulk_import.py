@@ -22,7 +22,7 @@ from webapp.core import audit, taxid
 from webapp.core.business_fields import header_fields
 from webapp.models.business_fields import FIELD
 from webapp.core.csvread import reading_error
-from webapp.core.errors import Conflict, Expired, ServiceError
+from webapp.core.errors import Conflict, Expired, RateLimited, ServiceError
 from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.service import InvalidEnterprise
@@ -129,8 +129,28 @@ def _holders(tax_ids: list[str]) -> dict[str, Enterprise]:
     return found
 
 
-def assess(tenant: Tenant, parsed: list[tuple[int, dict]]) -> list[Row]:
-    """Every row with its verdict: 可导入, an error, already here, another tenant's, repeated."""
+WITHHELD = ("企业【{tax_id}】已在其他租户下有数据，一个企业只能绑定一个租户；1 小时内查询其他租户企业的次数"
+            "已达上限，暂不显示所属租户。如需将该企业变更到本租户，请点击【联系售后】操作。")
+
+
+def _other_tenant(row: Row, holder: Enterprise, tenant: Tenant, name_holders: bool) -> str:
+    """The seed's sentence naming the holder, while this tenant may still be told holders
+    (enterprises.count_holder_lookup); past that, the same fact without the holder's name."""
+    if name_holders:
+        try:
+            enterprises.count_holder_lookup(tenant, row.tax_id)
+        except RateLimited:
+            pass
+        else:
+            return enterprises.cross_tenant_message(row.tax_id, holder.tenant.name, tenant.name)
+    return WITHHELD.format(tax_id=row.tax_id)
+
+
+def assess(tenant: Tenant, parsed: list[tuple[int, dict]], *,
+           name_holders: bool = False) -> list[Row]:
+    """Every row with its verdict: 可导入, an error, already here, another tenant's, repeated.
+    `name_holders` (the preview): name the tenant holding another tenant's tax ID, as long as
+    this tenant may be told."""
     rows = [Row(line, data) for line, data in parsed]
     first_line: dict[str, int] = {}
     on_record: list[Row] = []  # refused only for a tax ID that may be stored under an older rule
@@ -156,15 +176,14 @@ def assess(tenant: Tenant, parsed: list[tuple[int, dict]]) -> list[Row]:
             row.status, row.message = EXISTS, "已在本租户下，跳过（不会重复新增）"
         else:
             row.status = OTHER_TENANT
-            row.message = enterprises.cross_tenant_message(row.tax_id, holder.tenant.name,
-                                                           tenant.name)
+            row.message = _other_tenant(row, holder, tenant, name_holders)
     return rows
 
 
 def preview(tenant: Tenant, user: User, raw: bytes) -> Preview:
     """Validate an uploaded file; the rows wait under a token if any row can be added."""
     parsed, ignored = parse(raw)
-    rows = assess(tenant, parsed)
+    rows = assess(tenant, parsed, name_holders=True)
     token = None
     if any(row.status == OK for row in rows):
         now = utcnow()

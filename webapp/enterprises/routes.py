@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from webapp.core import taxid
 from webapp.models.business_fields import BUSINESS_FIELDS, FIELDS
-from webapp.core.errors import ServiceError
+from webapp.core.errors import RateLimited, ServiceError
 from webapp.enterprises import bulk_import
 from webapp.enterprises import service as enterprises
 from webapp.enterprises.bulk_import import OK
@@ -118,9 +118,9 @@ def new():
             source=form.source.data, ip=request.remote_addr)
     except TaxIdTaken as exc:  # the seed's sentence, with 【联系售后】 beside it
         return _form_page(form, 422, taken=exc)
-    except InvalidEnterprise as exc:
+    except (InvalidEnterprise, RateLimited) as exc:  # RateLimited: too many holders named
         mark_fields(form, exc)
-        return _form_page(form, 422)
+        return _form_page(form, status_of(exc))
     flash(f"已新增企业：{enterprise.name}（{enterprise.tax_id}，{enterprise.source_label}）",
           "success")
     if mismatch := taxid.category_mismatch(taxid.read(enterprise.tax_id), enterprise.company_type):

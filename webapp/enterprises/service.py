@@ -7,12 +7,14 @@ the check on PostgreSQL; the loser's INSERT hits the constraint and gets the sam
 """
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, business_fields, keyset, taxid
 from webapp.models.business_fields import BUSINESS_FIELDS
-from webapp.core.errors import Conflict, Invalid
+from webapp.core.errors import Conflict, Invalid, RateLimited
+from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import search
 from webapp.extensions import db
@@ -23,6 +25,8 @@ from webapp.registry import service as registry
 CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
                 "如你确认一定要将该企业绑定在新租户【{target}】下，请点击【联系售后】操作。")
 PAGE_SIZE = 50
+PROBED_TOO_OFTEN = ("1 小时内查询其他租户已绑定的企业税号次数过多（最多 {limit} 个），暂不显示企业所属租户，"
+                    "请 {minutes} 分钟后再试；如需将企业变更到本租户，请联系售后。")
 
 
 class InvalidEnterprise(Invalid):
@@ -50,6 +54,30 @@ class TaxIdTaken(Conflict):
 def cross_tenant_message(tax_id: str, holder: str, target: str) -> str:
     """The exact sentence the seed prescribes for a tax ID bound to another tenant."""
     return CROSS_TENANT.format(tax_id=tax_id, holder=holder, target=target)
+
+
+def count_holder_lookup(tenant: Tenant, tax_id: str) -> None:
+    """Count one tax ID of another tenant whose holder `tenant` is about to be told (the seed's
+    message names it); RateLimited once HOLDER_PROBE_LIMIT different tax IDs were named to this
+    tenant in the window. A tax ID already named in the window costs nothing again."""
+    cfg = current_app.config
+    window = cfg["HOLDER_PROBE_WINDOW"]
+    named = FailureLimit("holder-named", 1, window)  # the set of (tenant, tax ID) named
+    key = f"tenant:{tenant.id}|tax:{tax_id}"
+    if named.seen(key):
+        return
+    limit = cfg["HOLDER_PROBE_LIMIT"]
+    if wait := FailureLimit("holder-lookups", limit, window).take(f"tenant:{tenant.id}"):
+        raise RateLimited(PROBED_TOO_OFTEN.format(limit=limit, minutes=retry_minutes(wait)),
+                          field="tax_id")
+    named.fail(key)
+
+
+def _taken(holder: Enterprise, tenant: Tenant) -> TaxIdTaken:
+    """The refusal for a tax ID already bound, counted when it names another tenant."""
+    if holder.tenant_id != tenant.id:
+        count_holder_lookup(tenant, holder.tax_id)
+    return TaxIdTaken(holder, tenant)
 
 
 def check(data) -> dict:
@@ -107,22 +135,23 @@ def resolve_source(claimed: str | None, tax_id: str, name: str) -> str:
 
 def add(tenant: Tenant, data, *, actor: User, source: str | None = None,
         ip: str | None = None, via: str = "form") -> Enterprise:
-    """Bind a new enterprise to `tenant`; raises InvalidEnterprise or TaxIdTaken."""
+    """Bind a new enterprise to `tenant`; raises InvalidEnterprise, TaxIdTaken, or RateLimited
+    when the tax ID is another tenant's and this tenant was told too many holders already."""
     try:
         cleaned = check(data)
     except InvalidEnterprise as exc:
         if set(exc.errors) == {"tax_id"} and (holder := holder_of(data.get("tax_id"))):
-            raise TaxIdTaken(holder, tenant) from None
+            raise _taken(holder, tenant) from None
         raise
     holder = find_holder(cleaned["tax_id"])
     if holder is not None:
-        raise TaxIdTaken(holder, tenant)
+        raise _taken(holder, tenant)
     enterprise = Enterprise(
         tenant_id=tenant.id, created_by_id=actor.id,
         source=resolve_source(source, cleaned["tax_id"], cleaned["name"]), **cleaned)
     if not add_unique(enterprise):
         # A concurrent add of the same tax ID committed between our check and our insert.
-        raise TaxIdTaken(find_holder(cleaned["tax_id"]), tenant)
+        raise _taken(find_holder(cleaned["tax_id"]), tenant)
     audit.record("enterprise.created", actor=actor, tenant_id=tenant.id, target=enterprise,
                  ip=ip, tax_id=enterprise.tax_id, name=enterprise.name, source=enterprise.source,
                  via=via)

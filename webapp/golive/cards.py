@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
+from webapp.golive.check import ERRCODES, REPLAY_RULE
 from webapp.golive.signing import SIGN_ORDER
 
 WARNING = "请使用企业授权（按企业税号）的 client id、client secret、EncryKey，不要使用租户授权。"
@@ -36,6 +37,9 @@ class Card:
     title: str
     sections: list[Section]
     recipe: dict | None = None  # 其他: the standard-API calls with curl and Python
+    # What the connection check answers (every answer an HTTP 200 with one of these errcodes).
+    errcodes: list[tuple[str, str]] = field(default_factory=lambda: list(ERRCODES.items()))
+    replay_rule: str = REPLAY_RULE
 
 
 def push_url(kind: str, tax_id: str, client_id: str) -> str:

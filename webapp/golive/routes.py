@@ -1,6 +1,5 @@
 """The connection check endpoints (machine calls: JSON, no session, no CSRF) and the setup card."""
 from flask import Blueprint, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
 
 from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf
@@ -10,80 +9,100 @@ from webapp.models import Credential
 from webapp.models.allocation import allocated_enterprise
 from webapp.models.credential import MASK
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
+from webapp.web.errors import answer_errors_at
 
 bp = Blueprint("golive", __name__)
 
-MAX_BODY = 64 * 1024
+TOKEN_PATH, ECHO_PATH = "/base/oauth/token", "/base/check/echo"
+TOO_LARGE = f"请求体过大（最多 {check.MAX_BODY // 1024} KB）"
 
 
-def _answer(payload: dict, status: int = 200):
+def _answer(payload: dict):
+    """Every answer of the two calls: HTTP 200, the errcode in the JSON (the SDKs throw on any
+    other status before they read it)."""
     response = jsonify(payload)
-    response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _failures() -> FailureLimit:
+    cfg = current_app.config
+    return FailureLimit("golive-failures", cfg["GOLIVE_FAILURE_LIMIT"], cfg["GOLIVE_FAILURE_WINDOW"])
+
+
+def _address() -> str:
+    """Failures are counted per calling address only: a client secret cannot be guessed, so a
+    count per client id would only let strangers stop the rightful ERP."""
+    return f"ip:{request.remote_addr}"
 
 
 @bp.errorhandler(check.CheckError)
 def _refused(error: check.CheckError):
     """A refused check, after the boundary rolled its work back (the check service remembered
-    the failure for the credential's go-live status)."""
-    return _answer({"errcode": error.code, "description": error.message}, error.status)
-
-
-def _failures() -> FailureLimit:
-    cfg = current_app.config
-    return FailureLimit("golive-token", cfg["GOLIVE_FAILURE_LIMIT"], cfg["GOLIVE_FAILURE_WINDOW"])
-
-
-def _too_many(wait: int):
-    response = _answer({"errcode": "1009", "description": f"调用过于频繁，请 {wait} 秒后再试"}, 429)
-    response.headers["Retry-After"] = str(wait)
+    the failure for the credential's go-live status); a failure counts against the address."""
+    if error.counted:
+        _failures().fail(_address())
+    response = _answer({"errcode": error.code, "description": error.message})
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
-@bp.post("/base/oauth/token")
+def _machine_error(status: int, message: str | None):
+    """What reaches these paths outside the check service (a wrong method, a body past the
+    app's limit, an input refused before the view, an unexpected error): still an errcode in
+    an HTTP 200, counted against the address as any malformed call."""
+    if status >= 500:
+        return _answer({"errcode": "9999", "description": check.ERRCODES["9999"]})
+    if status == 429:  # a limit of the app's own (Retry-After is kept by the handler)
+        return _answer({"errcode": "1009", "description": message or "调用过于频繁，请稍后再试"})
+    _failures().fail(_address())
+    description = {405: "请求方法错误：只接受 POST", 413: TOO_LARGE}.get(status) or message \
+        or "请求格式错误"
+    return _answer({"errcode": "1008", "description": description})
+
+
+@bp.record_once
+def _errors_as_errcodes(state) -> None:
+    answer_errors_at(state.app, (TOKEN_PATH, ECHO_PATH), _machine_error)
+
+
+def _guarded_body() -> bytes:
+    """The request body, refused (1009) when this address is over its failure limit and
+    (1008) when it is larger than the calls ever need."""
+    if wait := _failures().blocked(_address()):
+        raise check.CheckError("1009", f"失败次数过多，请 {wait} 秒后再试", counted=False,
+                               retry_after=wait)
+    if (request.content_length or 0) > check.MAX_BODY:
+        raise check.CheckError("1008", TOO_LARGE)
+    raw = request.get_data(cache=False)
+    if len(raw) > check.MAX_BODY:
+        raise check.CheckError("1008", TOO_LARGE)
+    return raw
+
+
+# No automatic OPTIONS answer (an empty 200 without an errcode): it is a wrong method too.
+@bp.post(TOKEN_PATH, provide_automatic_options=False)
 @csrf.exempt
 def token():
     """The 发票云 token call: {client_id, sign, timestamp[, encType]} → access_token.
 
-    Rate-limited per client id and per address, across processes: failures are counted by
-    FailureLimit (Redis when REDIS_URL is set), issued tokens by their rows in the database.
+    Failures are limited per address (FailureLimit: Redis when REDIS_URL is set), issued tokens
+    per credential and per address by their rows in the database.
     """
-    body = request.get_json(silent=True, force=True) if (request.content_length or 0) <= MAX_BODY \
-        else None
-    client_id = body.get("client_id") if isinstance(body, dict) else None
-    keys = [f"ip:{request.remote_addr}"]
-    if isinstance(client_id, str) and client_id.strip():
-        keys.append(f"client:{client_id.strip()[:64]}")
-    if wait := _failures().blocked(*keys):
-        return _too_many(wait)
     cfg = current_app.config
-    try:
-        answer = check.issue_token(body, ip=request.remote_addr,
-                                   limit=cfg["GOLIVE_TOKEN_LIMIT"],
-                                   window=cfg["GOLIVE_TOKEN_WINDOW"])
-    except check.CheckError as error:
-        if error.status == 429:
-            return _too_many(cfg["GOLIVE_TOKEN_WINDOW"])
-        _failures().fail(*keys)
-        raise
-    return _answer(answer)
+    return _answer(check.issue_token(_guarded_body(), ip=request.remote_addr,
+                                     limit=cfg["GOLIVE_TOKEN_LIMIT"],
+                                     window=cfg["GOLIVE_TOKEN_WINDOW"]))
 
 
-@bp.post("/base/check/echo")
+@bp.post(ECHO_PATH, provide_automatic_options=False)
 @csrf.exempt
 def echo():
     """The encrypted echo: ?access_token=…&reqid=…, body Base64(AES-128-ECB(JSON))."""
-    if (request.content_length or 0) > MAX_BODY:
-        return _answer({"errcode": "1008", "description": "请求体过大（最多 64 KB）"}, 413)
+    body = _guarded_body()
     return _answer(check.echo(request.args.get("access_token"), request.args.get("reqid"),
-                              request.get_data(cache=False), ip=request.remote_addr))
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    """JSON in the 发票云 shape for whatever else goes wrong here (405, 413, …)."""
-    return _answer({"errcode": str(error.code), "description": error.name}, error.code or 500)
+                              body, ip=request.remote_addr))
 
 
 @bp.get("/golive/setup/<int:enterprise_id>")

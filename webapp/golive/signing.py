@@ -34,12 +34,18 @@ def sign(client_id: str, client_secret: str, timestamp: str, enc_type: int = 0,
     raise ValueError(f"unknown encType {enc_type}")
 
 
+def same(expected: str, given: str) -> bool:
+    """Constant-time comparison of a sign, as bytes: `hmac.compare_digest` raises TypeError
+    for a str that is not ASCII (a Chinese `sign` was a 500)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
 def matching_type(given: str, client_id: str, client_secret: str, timestamp: str,
                   enc_types) -> int | None:
     """The encType whose sign equals `given` (compared in constant time), else None."""
     found = None
     for enc_type in enc_types:
-        if hmac.compare_digest(sign(client_id, client_secret, timestamp, enc_type), given):
+        if same(sign(client_id, client_secret, timestamp, enc_type), given):
             found = enc_type
     return found
 
@@ -50,8 +56,8 @@ def misordered(given: str, client_id: str, client_secret: str, timestamp: str,
     for name, join in OTHER_ORDERS.items():
         message = join(client_id, client_secret, timestamp)
         for enc_type in enc_types:
-            if hmac.compare_digest(sign(client_id, client_secret, timestamp, enc_type,
-                                        message=message), given):
+            if same(sign(client_id, client_secret, timestamp, enc_type, message=message),
+                    given):
                 return name
     return None
 

@@ -11,8 +11,8 @@ from webapp.orm import utcnow
 class CheckToken(db.Model):
     """An access token of the connection check, stored as keyed hashes only.
 
-    `sign_hash` is UNIQUE: a token call replaying a sign that already earned a token is refused
-    by the database, whichever process answers it.
+    `sign_hash` is UNIQUE: one row per sign, whichever process answers it; a call repeating a
+    sign that already earned a token gets that token again (it is derived from the sign).
     """
 
     __tablename__ = "check_token"

@@ -38,6 +38,13 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # In the session cookie beside the id; bumping it ends every session signed with the old one.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The account's one live password link (auth/links.py): only its keyed hash, and when it
+    # expires; a newer link replaces it, using it clears it.
+    password_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_link_expires_at: Mapped[datetime | None]
+    # 忘记密码 emails sent in the hour that began at password_resets_since (a per-account cap).
+    password_resets_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_resets_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant = relationship("Tenant", lazy="joined")  # every request reads both, in one query
@@ -62,9 +69,11 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[self.role]
 
     def set_password(self, password: str) -> None:
-        """Set the password; a change (not the first one) ends every session."""
+        """Set the password; a change (not the first one) ends every session, and a password
+        link still outstanding stops working (it was for the password replaced)."""
         if self.password_hash:
             self.end_sessions()
+        self.password_link_hash = self.password_link_expires_at = None
         # Tests set a cheap method: scrypt costs ~110 ms a hash, half of the suite's time.
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"])

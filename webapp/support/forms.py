@@ -1,6 +1,6 @@
 """Forms of the support console (its order page carries the ops 【标记已交付】 too)."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from webapp.web.forms import customer_field
@@ -38,3 +38,10 @@ class ContactEmailForm(FlaskForm):
 
 class DeliverForm(FlaskForm):
     submit = SubmitField("标记已交付")
+
+
+class PasswordResetForm(FlaskForm):
+    """【发送重设密码邮件】 for one tenant admin (its id in a hidden field)."""
+
+    user_id = HiddenField()
+    submit = SubmitField("发送重设密码邮件")

@@ -6,13 +6,15 @@ from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
 from webapp.core.errors import ServiceError
+from webapp.core.ids import parse_id
 from webapp.extensions import db
 from webapp.golive import status as golive
 from webapp.models import Order
 from webapp.models.user import APPROVER, OPS, SUPPORT
 from webapp.orders import service as orders
 from webapp.support import service as support
-from webapp.support.forms import ContactEmailForm, DeliverForm, FindForm, ResendForm
+from webapp.support.forms import (ContactEmailForm, DeliverForm, FindForm, PasswordResetForm,
+                                  ResendForm)
 from webapp.web.access import or_404, roles_required
 from webapp.web.args import int_arg, search_arg
 from webapp.web.errors import status_of
@@ -74,6 +76,8 @@ def order_page(order: Order, status: int = 200, **forms):
         error=forms.get("error"),
         resend_error=forms.get("resend_error"),
         golive=golive.order_statuses(order.id) if order.tenant_id else None,
+        admins=support.tenant_admins(order),
+        reset_form=PasswordResetForm(formdata=None),
     )
     return render("support/order.html", forms.get("fragment"), status, **ctx)
 
@@ -146,4 +150,22 @@ def deliver(order_id: int):
         return order_page(order, status_of(exc), error=exc.message)
     flash(f"订单 {order.order_no} 已标记为已交付，激活邮件已进入发送队列（{order.contact_email}）。",
           "success")
+    return hx_redirect(url_for(".order", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/password-reset")
+@roles_required(*ACTORS)
+def password_reset(order_id: int):
+    """【发送重设密码邮件】 to a tenant admin of the order's tenant (audited; support never sees
+    or sets the password)."""
+    order = _order(order_id)
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        return order_page(order, 400, error="表单无效，请刷新页面后重试。")
+    user = or_404(support.tenant_admin(order, parse_id(form.user_id.data)))
+    try:
+        support.send_password_reset(order, user, actor=current_user, ip=request.remote_addr)
+    except ServiceError as exc:
+        return order_page(order, status_of(exc), error=exc.message)
+    flash(f"重设密码邮件已发送至 {user.email}：链接 1 小时内有效，之前发送的链接随即失效。", "success")
     return hx_redirect(url_for(".order", order_id=order.id))

@@ -11,20 +11,24 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp.activation import service as activation
+from webapp.auth import reset
 from webapp.core import audit, keyset
 from webapp.core.errors import Conflict, Invalid, NotFound, RateLimited, ServiceError
 from webapp.core.text import normalise_email
 from webapp.extensions import db
 from webapp.models import AuditEntry, Order, OutboxEmail, User
 from webapp.models.outbox import FAILED, PENDING, SUPERSEDED
+from webapp.models.user import TENANT_ADMIN
 from webapp.orm import utcnow
 
 RESEND_ACTION = "support.activation_resent"
+PASSWORD_RESET_ACTION = "support.order_password_reset"
 RESENDS_PER_HOUR = 3
 PAGE_SIZE = 20
 NOT_DELIVERED = "订单尚未交付，请联系销售人员确认"
 ALREADY_ACTIVATED = ("该订单已激活，激活邮件中的操作密钥已无用途，无需重新推送。"
-                     "请客户使用联系邮箱登录后继续配置；如忘记密码，请走账号找回流程。")
+                     "请客户使用联系邮箱登录后继续配置；如忘记密码，请客户在登录页点击【忘记密码】，"
+                     "或在本页下方为该租户的管理员发送重设密码邮件。")
 NOT_FOUND = "未找到该订单：请核对下单企业全称和订单号（两者都需与订单一致）。"
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
 _SPACES = re.compile(r"\s+")
@@ -94,9 +98,31 @@ def support_actions(order: Order, limit: int = 50) -> list[AuditEntry]:
     return list(db.session.scalars(
         select(AuditEntry).where(
             AuditEntry.target_type == Order.__tablename__, AuditEntry.target_id == order.id,
-            AuditEntry.action.in_((RESEND_ACTION, "support.contact_email_changed",
+            AuditEntry.action.in_((RESEND_ACTION, PASSWORD_RESET_ACTION,
+                                   "support.contact_email_changed",
                                    "order.created", "order.delivered")))
         .order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def tenant_admins(order: Order) -> list[User]:
+    """The tenant admins of the order's tenant (none before activation), by email."""
+    if order.tenant_id is None:
+        return []
+    return list(db.session.scalars(select(User).where(
+        User.tenant_id == order.tenant_id, User.role == TENANT_ADMIN).order_by(User.email)))
+
+
+def tenant_admin(order: Order, user_id: int | None) -> User | None:
+    """One tenant admin of the order's tenant, else None (another tenant's is not this page's)."""
+    return next((user for user in tenant_admins(order) if user.id == user_id), None)
+
+
+def send_password_reset(order: Order, user: User, *, actor: User, ip: str | None = None) -> None:
+    """【发送重设密码邮件】 for a tenant admin of the order's tenant: the link goes to the
+    admin's own address; support never sees or sets the password (audited)."""
+    reset.send_link(user, actor=actor, ip=ip)
+    audit.record(PASSWORD_RESET_ACTION, actor=actor, target=order, tenant_id=order.tenant_id,
+                 ip=ip, to=user.email)
 
 
 def resends_in_last_hour(order: Order, now: datetime | None = None) -> int:

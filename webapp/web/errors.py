@@ -1,6 +1,9 @@
 """Every error answered the way its caller reads it: JSON under /api/, a fragment for htmx,
-a full page for browsers."""
-from flask import Flask, jsonify, make_response, render_template, request
+a full page for browsers, and on the few paths a machine calls with its own error format (the
+发票云 API's errcode in an HTTP 200), whatever that path's feature registered."""
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -33,12 +36,24 @@ def status_of(exc: ServiceError) -> int:
     return 422
 
 
+MACHINE_ANSWERS = "machine_error_answers"
+
+
+def answer_errors_at(app: Flask, paths, answer: Callable[[int, str | None], Response]) -> None:
+    """Every error on `paths` (a 405, a 413, an input refused before the view, a 500) is
+    answered by `answer(status, message)` instead of a page: callers there are machines that
+    read only their own format."""
+    app.extensions.setdefault(MACHINE_ANSWERS, {}).update(dict.fromkeys(paths, answer))
+
+
 def _is_api() -> bool:
     # By path, not blueprint: a 405 or 404 has no matched rule, hence no blueprint.
     return request.path == "/api" or request.path.startswith("/api/")
 
 
 def _error_response(code: int, message: str | None = None):
+    if machine := current_app.extensions.get(MACHINE_ANSWERS, {}).get(request.path):
+        return machine(code, message)
     message = message or MESSAGES.get(code, MESSAGES[500])
     if _is_api():
         response = jsonify(error=message)
