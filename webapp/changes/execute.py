@@ -19,7 +19,7 @@ from webapp.credentials import service as credentials
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, Tenant, User
-from webapp.models.allocation import ACTIVE, REPLACED
+from webapp.models.allocation import ACTIVE, REPLACED, enterprise_holds_active
 from webapp.models.credential import DISABLED
 from webapp.models.request import APPROVED, EXECUTED, FAILED, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 from webapp.orm import utcnow
@@ -145,13 +145,20 @@ def _tax_change(req: ChangeRequest, actor: User) -> None:
     db.session.flush()
     old_alloc.status = REPLACED
     old_alloc.replaced_by_id = new_alloc.id
-    disabled = db.session.execute(
-        update(Credential).where(Credential.enterprise_id == old.id, Credential.status != DISABLED)
-        .values(status=DISABLED, disabled_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.flush()
+    # The old tax ID keeps its credential while it holds anything else (开票 after a 收票 change).
+    disabled = 0
+    if not enterprise_holds_active(old.id):
+        disabled = db.session.execute(
+            update(Credential).where(Credential.enterprise_id == old.id,
+                                     Credential.status != DISABLED)
+            .values(status=DISABLED, disabled_at=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
     req.new_enterprise_id = new.id
     cred = credentials.ensure_enterprise_credential(new, actor=actor)
-    authorization.queue_tax_change_email(cred, old.tax_id, actor=actor)
+    authorization.queue_tax_change_email(cred, old.tax_id, actor=actor,
+                                         old_disabled=bool(disabled))
     audit.record("allocation.replaced", actor=actor, tenant_id=tenant.id, target=old_alloc,
                  request_id=req.id, line_id=line.id, old_tax_id=old.tax_id, new_tax_id=new.tax_id,
-                 replaced_by=new_alloc.id, credentials_disabled=disabled.rowcount,
+                 replaced_by=new_alloc.id, credentials_disabled=disabled,
                  validity_restarted=bool(valid_from))

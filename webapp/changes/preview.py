@@ -12,7 +12,7 @@ from webapp.core import taxid
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, OrderLine, Tenant
-from webapp.models.allocation import ACTIVE
+from webapp.models.allocation import ACTIVE, is_active
 from webapp.models.request import KIND_LABELS, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 
 MERGED_SUFFIX = "（合并）"
@@ -117,10 +117,14 @@ def for_tax_change(req: ChangeRequest) -> dict:
             & (Allocation.enterprise_id == holder.id)):
         problems.append(f"企业【{new_tax_id}】已持有该订单行的权益，不能重复分配")
     creds = _count(Credential, (Credential.enterprise_id == old.id))
+    others = _count(Allocation, (Allocation.enterprise_id == old.id) & is_active()
+                    & (Allocation.id != allocation.id))
     counts = {"allocations": 1, "enterprises": 0 if holder else 1}
     notes = [f"原分配（{old.name} {old.tax_id}，{product.name}）保留为已替换，指向新分配；"
              "订单行已分配数量不变。",
-             f"原企业授权信息 {creds} 条标记为已停用（保留，不删除）；新企业获得授权信息与授权邮件。"]
+             (f"原税号仍持有其他 {others} 项权益，其企业授权信息保持有效；"
+              if others else f"原企业授权信息 {creds} 条标记为已停用（保留，不删除）；")
+             + "新企业获得授权信息与授权邮件。"]
     if holder is None and not problem:
         notes.append(f"将在本租户下新建企业【{req.new_name}】（{new_tax_id}）。")
     return dict(counts=counts, collisions=[], problems=problems, notes=notes)

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "credential.created": "生成授权信息",
     "credential.revealed": "显示密钥",
     "credential.rotated": "重置密钥",
+    "credential.reissued": "重新生成授权",
     "authorization.email_queued": "发送授权邮件",
     "authorization.rotation_email_queued": "发送重置后的授权邮件",
     "golive.verified": "连接已验证",
@@ -94,7 +95,7 @@ VALUE_LABELS = {
 # Codes a single event records in a key that elsewhere holds free text (a support agent's 原因).
 EVENT_VALUE_LABELS = {
     ("api.unauthorised", "reason"): {"missing": "缺少访问令牌", "wrong": "访问令牌错误"},
-    ("authorization.email_queued", "reason"): {"tax_change": "权益税号变更"},
+    ("authorization.email_queued", "reason"): {"tax_change": "权益税号变更", "reissue": "重新生成授权"},
 }
 # Ids shown as a reference (`订单 #12`), not as a bare number.
 REFERENCES = {"order_id", "line_id", "enterprise_id", "enterprise_ids", "request_id", "replaced_by"}

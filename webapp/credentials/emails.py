@@ -90,11 +90,21 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
     return recipients
 
 
-def queue_tax_change_email(cred: Credential, old_tax_id: str, *,
-                           actor: User | None = None) -> list[str]:
-    """After a 权益税号变更: the new enterprise's authorization email (same recipients as above)."""
+def queue_reissue_email(cred: Credential, *, actor: User | None = None) -> list[str]:
+    """After 重新生成授权: the new values go out like any authorization email."""
+    recipients = _queue_for_credential(cred, actor, "【发票云】授权信息已重新生成", reason="reissue")
+    audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
+                 target=cred, to=recipients, reason="reissue")
+    return recipients
+
+
+def queue_tax_change_email(cred: Credential, old_tax_id: str, *, actor: User | None = None,
+                           old_disabled: bool = True) -> list[str]:
+    """After a 权益税号变更: the new enterprise's authorization email (same recipients as above);
+    `old_disabled` says whether the old tax ID's credential was switched off."""
     recipients = _queue_for_credential(cred, actor, "【发票云】权益税号变更 授权邮件",
-                                       reason="tax_change", old_tax_id=old_tax_id)
+                                       reason="tax_change", old_tax_id=old_tax_id,
+                                       old_disabled=old_disabled)
     audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
                  target=cred, to=recipients, reason="tax_change")
     return recipients

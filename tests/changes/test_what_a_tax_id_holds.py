@@ -1,0 +1,122 @@
+"""A tax ID change takes away only what it moves: the old tax ID keeps its credential while it
+still holds an entitlement, and every list of allocated tax IDs reads the one definition of
+"holds an active allocation" (webapp/models/allocation.py)."""
+from html import unescape
+
+import pytest
+from factories import count, tax_id
+from request_rows import request_of
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Allocation, AuditEntry, Credential, Enterprise, Order, OutboxEmail
+
+NEW = tax_id(601, "91330100")
+BOTH = tax_id(21)
+
+
+@pytest.fixture
+def both(app, client, admin, make_batch):
+    """One enterprise holding 发票云开票 (line 0) and 发票云收票 (line 1), with its credential."""
+    from webapp.credentials import service as credentials
+
+    _b, (eid,) = make_batch(admin, line_index=0, names=[("苏州两产品企业有限公司", BOTH)])
+    with app.app_context():
+        line = db.session.get(Order, admin["order_id"]).lines[1]
+        receive = Allocation(line_id=line.id, enterprise_id=eid, allocated_by_id=admin["user_id"])
+        db.session.add(receive)
+        line.allocated += 1
+        line.quantity = max(line.quantity, line.allocated)
+        credentials.ensure_enterprise_credential(db.session.get(Enterprise, eid))
+        db.session.commit()
+        return {**admin, "enterprise": eid, "receive": receive.id}
+
+
+def change(client, allocation_id: int, kind="tax_change_receive"):
+    return client.post(f"/requests/tax/{allocation_id}", data={
+        "kind": kind, "change_case": "wrong_tax_id", "new_name": "杭州收票新企业有限公司",
+        "new_tax_id": NEW, "reason": "收票税号填错", "action": "submit"})
+
+
+def row_of(html: str, tax: str) -> str:
+    start = html.index(f"<code>{tax}</code>")
+    return html[html.rindex("<tr", 0, start):html.index("</tr>", start)]
+
+
+def test_a_receive_change_leaves_the_issue_credential_usable(app, client, both, signed_in):
+    assert change(client, both["receive"]).status_code == 303
+    assert signed_in("approver").post(f"/requests/{request_of(app).id}/approve",
+                                      data={}).status_code == 303
+    assert request_of(app).status == "executed"
+    with app.app_context():
+        cred = db.session.scalar(select(Credential).where(
+            Credential.enterprise_id == both["enterprise"]))
+        assert cred.status == "active"
+    html = unescape(client.get("/credentials/").get_data(as_text=True))
+    row = row_of(html, BOTH)
+    assert "发票云开票" in row and "发票云收票" not in row  # it lost 收票
+    assert "已停用" not in row and "税号已变更" not in row and "重置密钥" in row
+    assert "发票云收票" in row_of(html, NEW)
+
+
+def test_the_last_entitlement_moved_switches_the_credential_off(app, client, both, signed_in):
+    """A tax ID with nothing left: its credential is 已停用 and it leaves 授权信息."""
+    with app.app_context():
+        issue = db.session.scalar(select(Allocation.id).where(
+            Allocation.enterprise_id == both["enterprise"], Allocation.id != both["receive"]))
+    approver = signed_in("approver")
+    assert change(client, both["receive"]).status_code == 303
+    assert approver.post(f"/requests/{request_of(app).id}/approve", data={}).status_code == 303
+    response = client.post(f"/requests/tax/{issue}", data={
+        "kind": "tax_change_issue", "change_case": "wrong_tax_id", "new_name": "杭州开票新企业有限公司",
+        "new_tax_id": tax_id(602, "91330100"), "reason": "开票税号填错", "action": "submit"})
+    assert response.status_code == 303
+    req = request_of(app)
+    assert approver.post(f"/requests/{req.id}/approve", data={"fee": "300"}).status_code == 303
+    assert approver.post(f"/requests/{req.id}/paid",
+                         data={"payment_ref": "PAY-1"}).status_code == 303
+    with app.app_context():
+        cred = db.session.scalar(select(Credential).where(
+            Credential.enterprise_id == both["enterprise"]))
+        assert cred.status == "disabled"
+    html = client.get("/credentials/").get_data(as_text=True)
+    assert BOTH not in html and NEW in html
+
+
+def test_a_switched_off_credential_of_a_tax_id_that_holds_an_entitlement_is_reissued(
+        app, client, both):
+    """Data from before the fix: 开票 still held, its credential 已停用. 授权信息 offers a new one."""
+    with app.app_context():
+        cred = db.session.scalar(select(Credential).where(
+            Credential.enterprise_id == both["enterprise"]))
+        cred.status, old_client_id, cred_id = "disabled", cred.client_id, cred.id
+        db.session.commit()
+    html = unescape(client.get("/credentials/").get_data(as_text=True))
+    row = row_of(html, BOTH)
+    assert "已停用" in row and "重新生成授权" in row and "税号已变更" not in row
+    emails = count(app, OutboxEmail)
+    response = client.post(f"/credentials/{cred_id}/reissue")
+    assert response.status_code == 303
+    with app.app_context():
+        cred = db.session.get(Credential, cred_id)
+        assert cred.status == "active" and cred.client_id != old_client_id
+        email = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
+        assert email.kind == "authorization" and "授权信息已重新生成" in email.subject
+    assert count(app, AuditEntry, AuditEntry.action == "credential.reissued") == 1
+    assert count(app, OutboxEmail) == emails + 1
+    html = unescape(client.get(response.location).get_data(as_text=True))
+    assert "已重新生成" in html and "已停用" not in row_of(html, BOTH)
+    # an active credential is not reissued: 409, nothing changes
+    assert client.post(f"/credentials/{cred_id}/reissue").status_code == 409
+
+
+def test_a_credential_of_a_tax_id_holding_nothing_is_not_reissued(app, client, both, signed_in):
+    with app.app_context():
+        for alloc in db.session.scalars(select(Allocation).where(
+                Allocation.enterprise_id == both["enterprise"])):
+            alloc.status = "replaced"
+        cred = db.session.scalar(select(Credential).where(
+            Credential.enterprise_id == both["enterprise"]))
+        cred.status, cred_id = "disabled", cred.id
+        db.session.commit()
+    assert client.post(f"/credentials/{cred_id}/reissue").status_code == 404
