@@ -120,3 +120,30 @@ def test_a_credential_of_a_tax_id_holding_nothing_is_not_reissued(app, client, b
         cred.status, cred_id = "disabled", cred.id
         db.session.commit()
     assert client.post(f"/credentials/{cred_id}/reissue").status_code == 404
+
+
+def test_every_list_of_allocated_tax_ids_drops_a_tax_id_that_holds_nothing(
+        app, client, both, signed_in, make_staff):
+    """After both products moved away, the old tax ID is in no list of allocated tax IDs."""
+    with app.app_context():
+        issue = db.session.scalar(select(Allocation.id).where(
+            Allocation.enterprise_id == both["enterprise"], Allocation.id != both["receive"]))
+    approver = signed_in("approver")
+    assert change(client, both["receive"]).status_code == 303
+    assert approver.post(f"/requests/{request_of(app).id}/approve", data={}).status_code == 303
+    home = unescape(client.get("/home").get_data(as_text=True))
+    assert "<dt>尚未验证</dt><dd>2 家企业</dd>" in home  # the old tax ID (开票) and the new one
+    assert client.post(f"/requests/tax/{issue}", data={
+        "kind": "tax_change_issue", "change_case": "wrong_tax_id", "new_name": "杭州开票新企业有限公司",
+        "new_tax_id": tax_id(602, "91330100"), "reason": "开票税号填错",
+        "action": "submit"}).status_code == 303
+    req = request_of(app)
+    assert approver.post(f"/requests/{req.id}/approve", data={"fee": "300"}).status_code == 303
+    assert approver.post(f"/requests/{req.id}/paid", data={"payment_ref": "P"}).status_code == 303
+    home = unescape(client.get("/home").get_data(as_text=True))
+    assert "<dt>尚未验证</dt><dd>2 家企业</dd>" in home and BOTH not in home
+    support = signed_in("support")
+    page = support.get(f"/support/orders/{both['order_id']}")
+    assert page.status_code == 200 and BOTH not in page.get_data(as_text=True)
+    export = client.get(f"/entitlements/tenants/{both['tenant_id']}/export.csv")
+    assert export.status_code == 200 and BOTH not in export.get_data(as_text=True)

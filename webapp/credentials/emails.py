@@ -11,6 +11,7 @@ from webapp.credentials import service as credentials
 from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
 from webapp.golive import cards, guide
+from webapp.models.allocation import is_active
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
 
@@ -73,7 +74,8 @@ def _products_of(enterprise_id: int) -> list[str]:
     return list(db.session.scalars(
         select(Product.name).join(OrderLine, OrderLine.product_id == Product.id)
         .join(Allocation, Allocation.line_id == OrderLine.id)
-        .where(Allocation.enterprise_id == enterprise_id).distinct().order_by(Product.name)))
+        .where(Allocation.enterprise_id == enterprise_id, is_active())
+        .distinct().order_by(Product.name)))
 
 
 def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list[str]:

@@ -9,6 +9,7 @@ from webapp.entitlements import service as entitlements
 from webapp.extensions import db
 from webapp.models import (Allocation, ChangeRequest, ConnectionCheck, Credential, Enterprise,
                            Order, OrderLine, OutboxEmail, Product)
+from webapp.models.allocation import holds_active
 
 ALLOCATED, EMAILED, VERIFIED = "allocated", "emailed", "verified"
 STEP_LABELS = {ALLOCATED: "已分配", EMAILED: "授权邮件已发送", VERIFIED: "连接已验证"}
@@ -74,7 +75,7 @@ def _verified():
 
 
 def _allocated():
-    return exists().where(Allocation.enterprise_id == Enterprise.id)
+    return holds_active()  # the one definition (models/allocation.py)
 
 
 @dataclass
@@ -150,8 +151,8 @@ def overview(tenant_id: int, on: date | None = None) -> Overview:
 def order_statuses(order_id: int, limit: int = 50) -> tuple[dict[str, int], list, list]:
     """For support: counts per step of the order's enterprises, the first `limit` of them with
     their status, and the last connection failures of the order's tenant."""
-    of_order = exists().where(Allocation.enterprise_id == Enterprise.id,
-                              Allocation.line_id == OrderLine.id, OrderLine.order_id == order_id)
+    of_order = holds_active(None, Allocation.line_id == OrderLine.id,
+                            OrderLine.order_id == order_id)
     enterprises = db.session.scalars(select(Enterprise).where(of_order)
                                      .order_by(Enterprise.name, Enterprise.id).limit(limit)).all()
     statuses = for_enterprises(e.id for e in enterprises)
