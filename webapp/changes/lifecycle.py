@@ -15,7 +15,7 @@ from webapp.core.text import free_text
 from webapp.extensions import db
 from webapp.models import ChangeRequest, User
 from webapp.models.request import (APPROVED, AWAITING, FAILED, KIND_LABELS, PENDING, REJECTED,
-                                   STATUS_LABELS)
+                                   STATUS_LABELS, TAX_ISSUE)
 from webapp.models.user import APPROVER, SUPPORT, TENANT_ADMIN
 from webapp.orm import utcnow
 
@@ -120,8 +120,8 @@ def approve(req: ChangeRequest, actor: User, comment: str | None, *, fee: str | 
     text = _comment(comment)
     values = dict(decided_by_id=actor.id, decided_at=utcnow(),
                   restart_validity=bool(restart_validity) and req.is_tax_change)
-    if req.is_paid_kind:
-        values["fee_cents"] = parse_fee(fee) if req.fee_paid_at is None else req.fee_cents
+    if req.is_paid_kind:  # the fee is fixed here, in the UPDATE that moves the state
+        values["fee_cents"] = parse_fee(fee)
     _transition(req, (PENDING,), APPROVED, **values)
     notify.step(req, actor, "approved", text, ip=ip, fee_cents=req.fee_cents)
     if execute.executable(req):
@@ -136,26 +136,34 @@ def reject(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | No
     notify.step(req, actor, "rejected", text, ip=ip)
 
 
+def can_mark_paid(req: ChangeRequest, user: User) -> bool:
+    """标记已付款 is offered on an approved, unpaid 开票 request only (the fee is set by then)."""
+    return (user.role == APPROVER and req.is_paid_kind and req.status == APPROVED
+            and req.fee_paid_at is None)
+
+
 def mark_paid(req: ChangeRequest, actor: User, payment_ref: str | None, *,
               ip: str | None = None) -> bool:
-    """已付款 (who, when, the payment reference); an approved request is then executed."""
+    """已付款 (who, when, the payment reference) of an approved 开票 request, which is then
+    executed. One conditional UPDATE on (已通过, unpaid); the fee approved stays as it is."""
     if actor.role != APPROVER:
         raise Forbidden("只有审批人可以确认付款。")
     if not req.is_paid_kind:
         raise Conflict("该申请无需付费。")
     ref = free_text(payment_ref, "付款凭证号", PAYMENT_REF_MAX, required="请填写付款凭证号（流水号）",
                      field="payment_ref", multiline=False)
-    values = dict(fee_paid_at=utcnow(), fee_paid_by_id=actor.id, payment_ref=ref)
-    if req.fee_cents is None:
-        values["fee_cents"] = parse_fee(None)
     moved = db.session.execute(
-        update(ChangeRequest).where(ChangeRequest.id == req.id, ChangeRequest.fee_paid_at.is_(None),
-                                    ChangeRequest.status.in_((PENDING, APPROVED, FAILED)))
-        .values(**values).execution_options(synchronize_session=False))
+        update(ChangeRequest).where(ChangeRequest.id == req.id, ChangeRequest.kind == TAX_ISSUE,
+                                    ChangeRequest.status == APPROVED,
+                                    ChangeRequest.fee_paid_at.is_(None))
+        .values(fee_paid_at=utcnow(), fee_paid_by_id=actor.id, payment_ref=ref)
+        .execution_options(synchronize_session=False))
     db.session.refresh(req)
     if moved.rowcount != 1:
-        raise Conflict("该申请已确认付款或已结束，请刷新页面。")
-    notify.step(req, actor, "paid", ref, ip=ip, payment_ref=ref)
+        if req.status in (AWAITING, PENDING):
+            raise Conflict("该申请尚未审批通过：审批人确定费用并通过后，才能标记已付款。")
+        raise Conflict(f"该申请已确认付款或已结束（当前状态：{req.status_label}），请刷新页面。")
+    notify.step(req, actor, "paid", ref, ip=ip, payment_ref=ref, fee_cents=req.fee_cents)
     if execute.executable(req):
         return execute.run(req, actor, ip=ip)
     return False

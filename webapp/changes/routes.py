@@ -180,6 +180,7 @@ def _show_page(req, status=200, error=None):
         stored=stored, current=current, current_rows=preview.rows(current),
         differs=preview.differs(stored, current), can_accept=lifecycle.can_accept(req, current_user),
         can_approve=lifecycle.can_approve(req, current_user),
+        can_mark_paid=lifecycle.can_mark_paid(req, current_user),
         is_approver=current_user.role == APPROVER,
         default_fee=lifecycle.parse_fee(None)), status
 
