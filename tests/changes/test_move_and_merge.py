@@ -46,7 +46,7 @@ def test_move_end_to_end_via_contact_support(app, tenants, signed_in):
     target, holder = clients(app, tenants)
     t_id, h_id = tenants["target"]["tenant_id"], tenants["holder"]["tenant_id"]
     html = target.get(f"/requests/move?tax_id={tax_id(9)}").get_data(as_text=True)
-    assert "将迁移的数据" in html and "仍属于原订单" in html
+    assert "<th>将迁移的数据</th>" not in html and "仍属于原订单" in html  # no counts yet
     response = target.post("/requests/move", data={"tax_id": tax_id(9), "reason": "已并入本集团"})
     assert response.status_code == 303
     req = request_of(app)
@@ -66,9 +66,8 @@ def test_move_end_to_end_via_contact_support(app, tenants, signed_in):
     after_t, after_h = tenant_rows(app, t_id, cutoff), tenant_rows(app, h_id, cutoff)
     moved = {"enterprises": 1, "allocations": 1, "credentials": 1, "drafts": 1}
     for kind in before_t:
-        if kind == "audit":  # the enterprise's history changed tenant, nothing was dropped
-            assert after_t[kind] + after_h[kind] == before_t[kind] + before_h[kind]
-            assert after_t[kind] > before_t[kind]
+        if kind == "audit":  # each side keeps its history
+            assert (after_t[kind], after_h[kind]) == (before_t[kind], before_h[kind])
             continue
         assert after_t[kind] == before_t[kind] + moved.get(kind, 0), kind
         assert after_h[kind] == before_h[kind] - moved.get(kind, 0), kind

@@ -104,9 +104,19 @@ def _rename_collisions(source_where, target_id: int) -> None:
 
 
 def _move(req: ChangeRequest, actor: User) -> None:
+    """The enterprise and what is its own change tenant; each side's history records the move
+    (the source's ends with 转出至【目标租户】, the target's starts with 从【来源租户】转入)."""
     _rename_collisions(Enterprise.id == req.enterprise_id, req.target_tenant_id)
     _reassign(scope.enterprise_rows(req.enterprise_id, req.source_tenant_id, req.id),
               req.target_tenant_id)
+    source = db.session.get(Tenant, req.source_tenant_id)
+    target = db.session.get(Tenant, req.target_tenant_id)
+    common = dict(actor=actor, target=db.session.get(Enterprise, req.enterprise_id),
+                  request_id=req.id, tax_id=req.tax_id)
+    audit.record("enterprise.moved_out", tenant_id=source.id, summary=f"转出至【{target.name}】",
+                 **common)
+    audit.record("enterprise.moved_in", tenant_id=target.id, summary=f"从【{source.name}】转入",
+                 **common)
 
 
 def _merge(req: ChangeRequest, actor: User) -> None:

@@ -178,11 +178,28 @@ def retry(req: ChangeRequest, actor: User, *, ip: str | None = None) -> bool:
     return execute.run(req, actor, ip=ip)
 
 
-def stored_and_current(req: ChangeRequest) -> tuple[dict | None, dict | None]:
-    """The preview stored at filing, and the one computed now (open requests) or at execution."""
+def consented(req: ChangeRequest) -> bool:
+    """Whether the other side has agreed (a request that needs none has nothing to wait for)."""
+    return not req.needs_other_side or any(e.action == "accepted" for e in req.events)
+
+
+def sees_counts(req: ChangeRequest, user: User) -> bool:
+    """Staff and the side that must consent see the preview's counts; the filer's tenant only
+    once the other side has consented."""
+    return (user.is_staff or consented(req)
+            or (user.role == TENANT_ADMIN and user.tenant_id == other_side(req)))
+
+
+def stored_and_current(req: ChangeRequest, user: User) -> tuple[dict | None, dict | None]:
+    """The preview stored at filing, and the one computed now (open requests) or at execution,
+    as `user` may see them."""
     if req.status in (AWAITING, PENDING, APPROVED, FAILED):
-        return req.preview, preview.compute(req)
-    return req.preview, req.preview_at_execution
+        stored, current = req.preview, preview.compute(req)
+    else:
+        stored, current = req.preview, req.preview_at_execution
+    if not sees_counts(req, user):
+        return preview.before_consent(req.kind), None
+    return stored, current
 
 
 QUEUE_SIZE = 50

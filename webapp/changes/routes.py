@@ -66,8 +66,10 @@ def _move_page(form: MoveRequestForm, tenant: Tenant, tax_id: str, status: int =
             change_requests.count_lookup(tenant, request.remote_addr)
             holder = change_requests.movable(tenant, tax_id)
             pending = change_requests.pending_move(tenant, holder.tax_id)
-            _req, shown = filing.draft(MOVE, current_user, tenant,
-                                       **filing.move_fields(tenant, holder, None))
+            _req, computed = filing.draft(MOVE, current_user, tenant,
+                                          **filing.move_fields(tenant, holder, None))
+            # Before the holder consents: what a move does in general, never its counts.
+            shown = preview.before_consent(MOVE, computed["problems"])
         except ServiceError as exc:
             error, status = exc.message, status_of(exc)
     return render_template("requests/move.html", form=form, holder=holder, pending=pending,
@@ -174,7 +176,7 @@ def _load(request_id: int):
 
 
 def _show_page(req, status=200, error=None):
-    stored, current = lifecycle.stored_and_current(req)
+    stored, current = lifecycle.stored_and_current(req, current_user)
     return render_template(
         "requests/show.html", req=req, error=error, stored_rows=preview.rows(stored),
         stored=stored, current=current, current_rows=preview.rows(current),

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "enterprise.imported": "批量导入企业",
     "allocation.commit": "确认分配",
     "allocation.replaced": "权益税号变更",
+    "enterprise.moved_out": "企业转出（企业变更租户）",
+    "enterprise.moved_in": "企业转入（企业变更租户）",
     "credential.created": "生成授权信息",
     "credential.revealed": "显示密钥",
     "credential.rotated": "重置密钥",
@@ -82,7 +84,7 @@ DETAIL_LABELS = {
     "payment_ref": "付款凭证号", "on_behalf": "代对方确认", "request_id": "申请",
     "old_tax_id": "原税号", "new_tax_id": "新税号", "replaced_by": "新分配",
     "credentials_disabled": "停用的授权信息", "validity_restarted": "重新计算有效期",
-    "q": "搜索",
+    "q": "搜索", "summary": "说明",
 }
 FIELD_NAMES = {"client_secret": "client secret", "encry_key": "EncryKey", "client_id": "client id"}
 VIA_LABELS = {"form": "新增企业表单", "import": "批量导入", "page": "账号管理页面", "cli": "命令行",
