@@ -1,6 +1,6 @@
 """What a request moves, as SQL clauses: the preview counts them and execution updates them,
 so both read the same definition of "everything of the enterprise / of the tenant"."""
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 
 from webapp.models import (Allocation, AllocationDraft, AuditEntry, ChangeRequest, Credential,
                            Enterprise, Order, OrderLine, OutboxEmail, ReminderSent, User)
