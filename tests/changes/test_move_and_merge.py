@@ -1,5 +1,7 @@
 """企业变更租户 and 合并租户 over HTTP: file (with a preview) → the other side accepts → approve →
 executed, with every kind of row counted for both tenants before and after."""
+import io
+
 import pytest
 from factories import login, tax_id
 from request_rows import last_ids, request_of, tenant_rows
@@ -93,13 +95,27 @@ def test_the_holder_refuses_with_a_reason(app, tenants):
     assert holder.post(f"/requests/{req.id}/accept", data={}).status_code == 403
 
 
-def test_support_accepts_on_behalf_of_the_holder(app, tenants, signed_in):
+def test_support_accepts_on_behalf_of_the_holder_only_with_its_written_consent(
+        app, tenants, signed_in, make_staff):
     target, _holder = clients(app, tenants)
     assert target.post("/requests/move", data={"tax_id": tax_id(9), "reason": "x"}).status_code == 303
     req = request_of(app)
-    support = signed_in("support")
-    assert support.post(f"/requests/{req.id}/accept", data={"comment": "电话确认"}).status_code == 303
-    assert request_of(app).status == "pending"
+    support_email = make_staff("support")
+    support = signed_in(email=support_email)
+    html = support.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "代对方确认</button>" in html and "对方书面同意（必填）" in html
+    response = support.post(f"/requests/{req.id}/accept", data={"comment": "电话确认"})
+    assert response.status_code == 422
+    assert "必须上传对方租户的书面同意" in response.get_data(as_text=True)
+    assert request_of(app).status == "awaiting"
+    response = support.post(f"/requests/{req.id}/accept", data={
+        "comment": "已收到书面同意", "consent": (io.BytesIO(b"%PDF-1.4 consent"), "同意书.pdf")})
+    assert response.status_code == 303
+    after = request_of(app)
+    assert after.status == "pending"
+    html = target.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert f"{support_email}（客服，代{HOLDER}确认，附对方书面同意）" in html
+    assert "对方书面同意：<a" in html and "同意书.pdf" in html
 
 
 def test_merge_end_to_end_counts_every_row(app, tenants, signed_in):
@@ -108,12 +124,18 @@ def test_merge_end_to_end_counts_every_row(app, tenants, signed_in):
     data = {"other_tenant": TARGET, "direction": "into_other", "reason": "集团内合并"}
     response = holder.post("/requests/merge", data={**data, "action": "preview"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "将迁移的数据" in html
-    assert "目标租户已有同名企业【同名企业有限公司】" in html
+    # before the other side consents: what a merge does, never the counts or collisions
+    assert response.status_code == 200 and "<th>将迁移的数据</th>" not in html
+    assert "同名企业有限公司" not in html and "对方租户确认后，双方均可查看将迁移的数据" in html
     assert holder.post("/requests/merge", data={**data, "action": "submit"}).status_code == 303
     req = request_of(app)
     assert req.status == "awaiting" and req.preview["counts"]["enterprises"] == 2
+    assert "<th>将迁移的数据</th>" not in holder.get(f"/requests/{req.id}").get_data(as_text=True)
+    html = target.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "<th>将迁移的数据</th>" in html and "目标租户已有同名企业【同名企业有限公司】" in html
     assert target.post(f"/requests/{req.id}/accept", data={}).status_code == 303
+    html = holder.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "<th>将迁移的数据</th>" in html and "目标租户已有同名企业【同名企业有限公司】" in html
     before_t, before_h = tenant_rows(app, t_id), tenant_rows(app, h_id)
     cutoff = last_ids(app)
     approver = signed_in("approver")
@@ -142,7 +164,7 @@ def test_merge_end_to_end_counts_every_row(app, tenants, signed_in):
 def test_bad_merges_change_nothing(app, tenants):
     _target, holder = clients(app, tenants)
     for data, message in [
-        ({"other_tenant": "不存在的租户"}, "未找到该租户"),
+        ({"other_tenant": ""}, "请输入对方租户的完整名称"),
         ({"other_tenant": HOLDER}, "不能与本租户合并"),
         ({"other_tenant": TARGET, "direction": "sideways"}, "请选择合并方向"),
         ({"other_tenant": TARGET, "reason": ""}, "请填写申请原因"),
@@ -153,6 +175,33 @@ def test_bad_merges_change_nothing(app, tenants):
         assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(ChangeRequest).count() == 0
+
+
+def test_the_merge_form_tells_no_existing_tenant_from_an_unknown_name(app, tenants, signed_in):
+    """Typing another tenant's exact name and typing a name nobody has are answered alike."""
+    _target, holder = clients(app, tenants)
+    answers = {}
+    for name in (TARGET, "不存在的租户有限公司"):
+        data = {"other_tenant": name, "direction": "into_other", "reason": "集团内合并"}
+        preview = holder.post("/requests/merge", data={**data, "action": "preview"})
+        filed = holder.post("/requests/merge", data={**data, "action": "submit"})
+        page = holder.get(filed.location)
+        shown = page.get_data(as_text=True).replace(name, "NAME")
+        shown = shown.replace(f"#{request_of(app).id}", "#ID").replace(f"/{request_of(app).id}/", "/ID/")
+        answers[name] = (preview.status_code, preview.get_data(as_text=True).replace(name, "NAME"),
+                         filed.status_code, page.status_code, shown)
+    known, unknown = answers.values()
+    assert known[0] == unknown[0] == 200 and known[2] == unknown[2] == 303
+    assert known[1] == unknown[1] and known[3] == unknown[3] == 200
+    assert known[4] == unknown[4]
+    assert "<th>将迁移的数据</th>" not in known[4]
+    # the unknown one waits for nobody; support can end it
+    req = request_of(app)
+    assert (req.other_name, req.status) == ("不存在的租户有限公司", "awaiting")
+    support = signed_in("support")
+    assert support.post(f"/requests/{req.id}/accept", data={}).status_code == 403
+    assert support.post(f"/requests/{req.id}/refuse",
+                        data={"comment": "未找到该租户"}).status_code == 303
 
 
 def test_a_changed_preview_is_shown_beside_the_stored_one(app, tenants, signed_in):
@@ -166,3 +215,34 @@ def test_a_changed_preview_is_shown_beside_the_stored_one(app, tenants, signed_i
         db.session.commit()
     html = signed_in("approver").get(f"/requests/{req.id}").get_data(as_text=True)
     assert "数据在提交后发生了变化" in html and "提交时的预览" in html and "当前预览" in html
+
+
+def test_the_approver_is_neither_the_filer_nor_the_one_who_accepted(app, tenants, make_staff):
+    """The service refuses it (403) and the schema too: a CHECK on change_request."""
+    import sqlalchemy.exc
+
+    from webapp.changes import lifecycle
+    from webapp.core.errors import Forbidden
+
+    target, _holder = clients(app, tenants)
+    assert target.post("/requests/move", data={"tax_id": tax_id(9), "reason": "x"}).status_code == 303
+    approver_email = make_staff("approver")
+    with app.app_context():
+        approver = db.session.scalar(select(User).where(User.email == approver_email))
+        req = db.session.scalars(select(ChangeRequest)).one()
+        req.status, req.accepted_by_id = "pending", approver.id  # as if it had accepted
+        db.session.flush()
+        assert not lifecycle.can_approve(req, approver)
+        with pytest.raises(Forbidden):
+            lifecycle.approve(req, approver, None)
+        db.session.rollback()
+        req = db.session.scalars(select(ChangeRequest)).one()
+        req.accepted_by_id = req.decided_by_id = approver.id
+        with pytest.raises(sqlalchemy.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        req = db.session.scalars(select(ChangeRequest)).one()
+        req.accepted_by_id = req.created_by_id
+        with pytest.raises(sqlalchemy.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()

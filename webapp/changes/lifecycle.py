@@ -9,13 +9,13 @@ import re
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from webapp.changes import execute, notify, preview
+from webapp.changes import attachments, execute, notify, preview
 from webapp.core.errors import Conflict, Forbidden, ServiceError
 from webapp.core.text import free_text
 from webapp.extensions import db
-from webapp.models import ChangeRequest, User
-from webapp.models.request import (APPROVED, AWAITING, FAILED, KIND_LABELS, PENDING, REJECTED,
-                                   STATUS_LABELS, TAX_ISSUE)
+from webapp.models import ChangeRequest, Tenant, User
+from webapp.models.request import (APPROVED, AWAITING, CONSENT, FAILED, KIND_LABELS, MOVE,
+                                   PENDING, REJECTED, STATUS_LABELS, TAX_ISSUE)
 from webapp.models.user import APPROVER, SUPPORT, TENANT_ADMIN
 from webapp.orm import utcnow
 
@@ -45,13 +45,23 @@ def other_side(req: ChangeRequest) -> int | None:
 
 
 def can_accept(req: ChangeRequest, user: User) -> bool:
-    if req.status != AWAITING or req.created_by_id == user.id:  # the filer never accepts
-        return False
-    return user.role == SUPPORT or (user.role == TENANT_ADMIN and user.tenant_id == other_side(req))
+    """The other tenant's admin, or support on its behalf (with its written consent)."""
+    side = other_side(req)
+    if req.status != AWAITING or req.created_by_id == user.id or side is None:
+        return False  # the filer never accepts; a merge with an unknown name has nobody to
+    return user.role == SUPPORT or (user.role == TENANT_ADMIN and user.tenant_id == side)
+
+
+def can_refuse(req: ChangeRequest, user: User) -> bool:
+    """Who may accept may refuse; support also ends a merge filed against an unknown name."""
+    return can_accept(req, user) or (
+        req.status == AWAITING and user.role == SUPPORT and req.needs_other_side
+        and other_side(req) is None and req.created_by_id != user.id)
 
 
 def can_approve(req: ChangeRequest, user: User) -> bool:
-    return user.role == APPROVER and req.created_by_id != user.id
+    """An approver who neither filed the request nor accepted it for the other side."""
+    return user.role == APPROVER and user.id not in (req.created_by_id, req.accepted_by_id)
 
 
 def _transition(req: ChangeRequest, from_states: tuple, to_state: str, **values) -> None:
@@ -69,18 +79,33 @@ def _comment(text: str | None, *, required: str | None = None, field: str = "com
     return free_text(text, "意见", COMMENT_MAX, required=required, field=field)
 
 
-def accept(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | None = None) -> None:
-    """The other tenant (its admin, or support on its behalf) agrees: 待对方确认 → 待审批."""
+CONSENT_REQUIRED = "客服代对方租户确认时，必须上传对方租户的书面同意（PDF 或图片）。"
+
+
+def accept(req: ChangeRequest, actor: User, comment: str | None, *, consent=None,
+           ip: str | None = None) -> None:
+    """The other tenant (its admin, or support on its behalf) agrees: 待对方确认 → 待审批.
+
+    Consent is the tenant's: support must attach the tenant's written consent (`consent`, an
+    upload as `attachments.check` takes it); who accepted, and when, is kept on the request."""
     if not can_accept(req, actor):
         raise Forbidden("只有对方租户的管理员或客服可以确认该申请。")
     text = _comment(comment)
-    _transition(req, (AWAITING,), PENDING)
-    notify.step(req, actor, "accepted", text, ip=ip, on_behalf=actor.role == SUPPORT)
+    on_behalf = actor.role == SUPPORT
+    checked = attachments.check(consent) if on_behalf else None
+    if on_behalf and checked is None:
+        raise ServiceError(CONSENT_REQUIRED, field="consent")
+    _transition(req, (AWAITING,), PENDING, accepted_by_id=actor.id, accepted_at=utcnow())
+    if checked:
+        attachments.attach(req, checked, actor, purpose=CONSENT)
+    side = db.session.get(Tenant, other_side(req))
+    notify.step(req, actor, "accepted", text, ip=ip, on_behalf=on_behalf,
+                for_tenant=side.name if side else None)
 
 
 def refuse(req: ChangeRequest, actor: User, reason: str | None, *, ip: str | None = None) -> None:
     """The other tenant declines: 待对方确认 → 已驳回, with the reason."""
-    if not can_accept(req, actor):
+    if not can_refuse(req, actor):
         raise Forbidden("只有对方租户的管理员或客服可以拒绝该申请。")
     text = _comment(reason, required="请填写拒绝原因")
     _transition(req, (AWAITING,), REJECTED, decided_by_id=actor.id, decided_at=utcnow())
@@ -92,6 +117,8 @@ def _check_approver(req: ChangeRequest, actor: User) -> None:
         raise Forbidden("只有审批人可以审批申请。")
     if req.created_by_id == actor.id:
         raise Forbidden("不能审批自己提交的申请。")
+    if req.accepted_by_id == actor.id:
+        raise Forbidden("不能审批由您代对方确认的申请。")
 
 
 FEE_RE = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
@@ -188,6 +215,32 @@ def sees_counts(req: ChangeRequest, user: User) -> bool:
     once the other side has consented."""
     return (user.is_staff or consented(req)
             or (user.role == TENANT_ADMIN and user.tenant_id == other_side(req)))
+
+
+def other_name(req: ChangeRequest) -> str:
+    """The name of the side that must consent (as typed, for a merge against an unknown name)."""
+    side = other_side(req)
+    tenant = db.session.get(Tenant, side) if side else None
+    return tenant.name if tenant else (req.other_name or "")
+
+
+def next_step(req: ChangeRequest) -> str:
+    """Who must do what next, in words (the flash after each step and every email say it)."""
+    if req.status == AWAITING:
+        who = "现租户" if req.kind == MOVE else "对方租户"
+        return (f"待{who}【{other_name(req)}】确认：请{who}的管理员打开申请页面，点击【确认】或【拒绝】；"
+                "对方确认后由审批人审批。")
+    if req.status == PENDING:
+        if req.is_paid_kind:
+            return "待审批人审批：审批人确定费用并通过后，确认付款后执行。"
+        return "待审批人审批：审批通过后立即执行。"
+    if req.status == APPROVED and req.is_paid_kind and req.fee_paid_at is None:
+        return f"待付款：请按费用 {req.fee_label} 付款，审批人确认付款（标记已付款）后执行。"
+    if req.status == APPROVED:
+        return "待执行。"
+    if req.status == FAILED:
+        return "执行失败：待审批人处理后点击【重新执行】。"
+    return "申请已结束，无需再操作。"
 
 
 def stored_and_current(req: ChangeRequest, user: User) -> tuple[dict | None, dict | None]:

@@ -77,9 +77,12 @@ def for_move(req: ChangeRequest) -> dict:
     return dict(counts=counts, collisions=collisions, problems=problems, notes=notes)
 
 
+def _tenant(tenant_id: int | None) -> Tenant | None:
+    return db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+
+
 def for_merge(req: ChangeRequest) -> dict:
-    source = db.session.get(Tenant, req.source_tenant_id)
-    target = db.session.get(Tenant, req.target_tenant_id)
+    source, target = _tenant(req.source_tenant_id), _tenant(req.target_tenant_id)
     problems = _tenant_problems(source, target)
     if problems:
         return dict(counts={}, collisions=[], problems=problems, notes=[])

@@ -22,7 +22,12 @@ from webapp.web.htmx import hx_redirect
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
-SUBMITTED = "申请已提交，售后审批后将为您处理。"
+
+
+def submitted(req) -> str:
+    """The flash after filing: what was done and the real next step."""
+    return f"申请已提交。{lifecycle.next_step(req)}"
+
 filer_required = roles_required(TENANT_ADMIN, SUPPORT)
 staff_required = roles_required(SUPPORT, APPROVER, OPS)
 
@@ -74,6 +79,7 @@ def _move_page(form: MoveRequestForm, tenant: Tenant, tax_id: str, status: int =
             error, status = exc.message, status_of(exc)
     return render_template("requests/move.html", form=form, holder=holder, pending=pending,
                            error=error, tenant=tenant, shown=shown,
+                           max_size=attachments.size_label(attachments.max_bytes()),
                            preview_rows=preview.rows(shown)), status
 
 
@@ -92,13 +98,14 @@ def move_submit():
     tenant = filing_tenant()
     tax_id = (form.tax_id.data or "")[:64]
     try:
-        req = change_requests.submit_move(tenant, current_user, tax_id, form.reason.data,
-                                          ip=request.remote_addr)
+        req = change_requests.submit_move(
+            tenant, current_user, tax_id, form.reason.data,
+            upload=attachments.uploads(request.files, request.form), ip=request.remote_addr)
     except ServiceError as exc:
         if mark_fields(form, exc):
             return _move_page(form, tenant, tax_id, 422)
         return _move_page(form, tenant, tax_id, 422, error=exc.message)
-    flash(SUBMITTED, "success")
+    flash(submitted(req), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 
@@ -135,7 +142,7 @@ def tax_change(allocation_id: int):
     except ServiceError as exc:
         return _tax_page(allocation, tenant, data, status_of(exc),
                          errors=exc.errors or {"preview": exc.message})
-    flash(SUBMITTED, "success")
+    flash(submitted(req), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 
@@ -143,29 +150,30 @@ def tax_change(allocation_id: int):
 
 def _merge_page(tenant, data, status=200, errors=None, shown=None):
     return render_template("requests/merge.html", tenant=tenant, data=data, errors=errors or {},
-                           shown=shown, preview_rows=preview.rows(shown)), status
+                           shown=shown, preview_rows=preview.rows(shown),
+                           max_size=attachments.size_label(attachments.max_bytes())), status
 
 
 @bp.route("/merge", methods=["GET", "POST"])
 @filer_required
 def merge():
+    """合并租户: 【预览】 says what a merge does in general (never the other side's counts, nor
+    whether a tenant of that name exists); 【提交申请】 files it alike for any name."""
     tenant = filing_tenant()
     if request.method == "GET":
         return _merge_page(tenant, {"direction": "into_other"})
     data = request.form
     try:
         if data.get("action") != "submit":
-            source, target = filing.merge_tenants(tenant, data.get("other_tenant"),
-                                                  data.get("direction", ""))
-            _req, shown = filing.draft(MERGE, current_user, tenant, source_tenant_id=source.id,
-                                       target_tenant_id=target.id)
-            return _merge_page(tenant, data, 422 if shown["problems"] else 200, shown=shown)
+            filing.merge_other(tenant, data.get("other_tenant"), data.get("direction", ""))
+            return _merge_page(tenant, data, shown=preview.before_consent(MERGE))
         req = filing.file_merge(tenant, current_user, data.get("other_tenant"),
                                 data.get("direction", ""), data.get("reason"),
+                                upload=attachments.uploads(request.files, request.form),
                                 ip=request.remote_addr)
     except ServiceError as exc:
         return _merge_page(tenant, data, status_of(exc), errors=exc.errors or {"preview": exc.message})
-    flash(SUBMITTED, "success")
+    flash(submitted(req), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 
@@ -183,6 +191,8 @@ def _show_page(req, status=200, error=None):
         differs=preview.differs(stored, current), can_accept=lifecycle.can_accept(req, current_user),
         can_approve=lifecycle.can_approve(req, current_user),
         can_mark_paid=lifecycle.can_mark_paid(req, current_user),
+        can_refuse=lifecycle.can_refuse(req, current_user), next_step=lifecycle.next_step(req),
+        accepted_for=lifecycle.other_name(req),
         is_approver=current_user.role == APPROVER,
         default_fee=lifecycle.parse_fee(None)), status
 
@@ -210,7 +220,9 @@ def attachment(request_id: int, attachment_id: int):
 
 
 STEPS = {
-    "accept": lambda req, f, ip: lifecycle.accept(req, current_user, f.get("comment"), ip=ip),
+    "accept": lambda req, f, ip: lifecycle.accept(
+        req, current_user, f.get("comment"), ip=ip,
+        consent=attachments.uploads(request.files, request.form, "consent")),
     "refuse": lambda req, f, ip: lifecycle.refuse(req, current_user, f.get("comment"), ip=ip),
     "approve": lambda req, f, ip: lifecycle.approve(
         req, current_user, f.get("comment"), fee=f.get("fee"),
@@ -236,8 +248,10 @@ def act(request_id: int, step: str):
         return _show_page(req, status_of(exc), error=exc.message)
     if req.status == "failed":
         flash(f"{DONE[step]} 执行失败：{req.error}", "error")
+    elif req.status == "executed":
+        flash(f"{DONE[step]} 已执行。", "success")
     else:
-        flash(DONE[step] + (" 已执行。" if req.status == "executed" else ""), "success")
+        flash(f"{DONE[step]} 下一步：{lifecycle.next_step(req)}", "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 

@@ -34,10 +34,10 @@ def pending_move(tenant: Tenant, tax_id: str) -> ChangeRequest | None:
     return filing.open_request(kind=MOVE, tenant_id=tenant.id, tax_id=tax_id)
 
 
-def submit_move(tenant: Tenant, user: User, raw_tax_id: str, reason: str,
+def submit_move(tenant: Tenant, user: User, raw_tax_id: str, reason: str, *, upload=None,
                 ip: str | None = None) -> ChangeRequest:
     """File a 企业变更租户 request into `tenant` (待对方确认 until the holder accepts)."""
-    return filing.file_move(tenant, user, raw_tax_id, reason, ip=ip)
+    return filing.file_move(tenant, user, raw_tax_id, reason, upload=upload, ip=ip)
 
 
 def status_counts() -> dict[str, int]:

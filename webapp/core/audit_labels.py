@@ -81,7 +81,7 @@ DETAIL_LABELS = {
     "added": "新增", "skipped": "跳过", "enterprise_id": "企业", "enterprise_ids": "企业",
     "enterprises": "企业数", "error": "错误", "attempts": "尝试次数", "lines": "订单行数",
     "recipients": "收件人数", "status": "状态", "comment": "意见", "fee_cents": "费用",
-    "payment_ref": "付款凭证号", "on_behalf": "代对方确认", "request_id": "申请",
+    "payment_ref": "付款凭证号", "on_behalf": "代对方确认", "for_tenant": "代表租户", "request_id": "申请",
     "old_tax_id": "原税号", "new_tax_id": "新税号", "replaced_by": "新分配",
     "credentials_disabled": "停用的授权信息", "validity_restarted": "重新计算有效期",
     "q": "搜索", "summary": "说明",
