@@ -126,8 +126,10 @@ def overview(tenant_id: int, on: date | None = None) -> Overview:
     waiting = db.session.scalars(select(Enterprise).where(mine, ~_verified())
                                  .order_by(Enterprise.name, Enterprise.id).limit(UNVERIFIED_SHOWN)).all()
     statuses = for_enterprises(e.id for e in waiting)
+    concerning = ((ChangeRequest.tenant_id == tenant_id) | (ChangeRequest.source_tenant_id == tenant_id)
+                  | (ChangeRequest.target_tenant_id == tenant_id))  # filed by it or by the other side
     open_requests = db.session.scalar(select(func.count()).select_from(ChangeRequest).where(
-        ChangeRequest.tenant_id == tenant_id, ChangeRequest.status.notin_(FINISHED_REQUESTS)))
+        concerning, ChangeRequest.status.notin_(FINISHED_REQUESTS)))
     first_order_id = db.session.scalar(select(Order.id).where(activated).order_by(Order.id.desc())
                                        .limit(1))
     free = sum(b.quantity - b.allocated for b in bars)
