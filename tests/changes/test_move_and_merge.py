@@ -251,3 +251,27 @@ def test_the_approver_is_neither_the_filer_nor_the_one_who_accepted(app, tenants
         with pytest.raises(sqlalchemy.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_the_move_and_merge_forms_take_an_attachment(app, tenants):
+    target, holder = clients(app, tenants)
+    html = target.get(f"/requests/move?tax_id={tax_id(9)}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in html and 'type="file"' in html
+    response = target.post("/requests/move", data={
+        "tax_id": tax_id(9), "reason": "并入本集团",
+        "attachment": (io.BytesIO(b"%PDF-1.4 group"), "集团证明.pdf")})
+    assert response.status_code == 303
+    move = request_of(app)
+    html = holder.get(f"/requests/{move.id}").get_data(as_text=True)
+    assert "附件：<a" in html and "集团证明.pdf" in html
+    html = holder.get("/requests/merge").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in html and 'name="attachment"' in html
+    response = holder.post("/requests/merge", data={
+        "other_tenant": TARGET, "direction": "into_other", "reason": "合并", "action": "submit",
+        "attachment": (io.BytesIO(b"not a pdf"), "x.pdf")})
+    assert response.status_code == 422 and "附件只能是 PDF 或图片" in response.get_data(as_text=True)
+    response = holder.post("/requests/merge", data={
+        "other_tenant": TARGET, "direction": "into_other", "reason": "合并", "action": "submit",
+        "attachment": (io.BytesIO(b"%PDF-1.4 board"), "董事会决议.pdf")})
+    assert response.status_code == 303
+    assert "董事会决议.pdf" in holder.get(response.location).get_data(as_text=True)

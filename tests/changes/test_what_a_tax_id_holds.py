@@ -147,3 +147,27 @@ def test_every_list_of_allocated_tax_ids_drops_a_tax_id_that_holds_nothing(
     assert page.status_code == 200 and BOTH not in page.get_data(as_text=True)
     export = client.get(f"/entitlements/tenants/{both['tenant_id']}/export.csv")
     assert export.status_code == 200 and BOTH not in export.get_data(as_text=True)
+
+
+def test_a_restarted_validity_shows_in_entitlements_and_the_export(app, client, both, signed_in):
+    from datetime import date
+
+    with app.app_context():
+        line = db.session.get(Allocation, both["receive"]).line
+        line.valid_from, line.valid_until = date(2024, 1, 1), date(2025, 1, 1)
+        line_id = line.id
+        db.session.commit()
+    assert change(client, both["receive"]).status_code == 303
+    assert signed_in("approver").post(f"/requests/{request_of(app).id}/approve",
+                                      data={"restart_validity": "1"}).status_code == 303
+    with app.app_context():
+        new = db.session.scalar(select(Allocation).where(Allocation.replaced_by_id.is_(None),
+                                                         Allocation.line_id == line_id,
+                                                         Allocation.status == "active"))
+        valid_until = new.valid_until
+    assert valid_until > date.today()  # the line's own validity ended in 2025
+    html = unescape(client.get(f"/entitlements/tenants/{both['tenant_id']}?view=enterprises")
+                    .get_data(as_text=True))
+    assert f"有效期至 {valid_until}" in html
+    export = client.get(f"/entitlements/tenants/{both['tenant_id']}/export.csv")
+    assert export.status_code == 200 and valid_until.isoformat() in export.get_data(as_text=True)

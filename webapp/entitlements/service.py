@@ -131,6 +131,12 @@ def _enterprise_where(tenant_id: int, filters: Filters) -> list:
     return where
 
 
+def holding_valid_until():
+    """An allocation's end of validity: its own when a tax ID change restarted it, else the
+    line's (what every per-enterprise view and the export show)."""
+    return func.coalesce(Allocation.valid_until, OrderLine.valid_until)
+
+
 def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
                     size: int = PAGE_SIZE, on: date | None = None) -> EnterprisePage:
     """One page of the tenant's enterprises ordered by (name, id), after the enterprise `after`.
@@ -146,7 +152,7 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
     if rows:
         holdings = (
             select(Allocation.enterprise_id, Product.name, Order.order_no,
-                   Allocation.allocated_at, OrderLine.valid_until)
+                   Allocation.allocated_at, holding_valid_until())
             .join(OrderLine, Allocation.line_id == OrderLine.id)
             .join(Order, OrderLine.order_id == Order.id)
             .join(Product, OrderLine.product_id == Product.id)
@@ -181,7 +187,7 @@ def export_rows(tenant_id: int, filters: Filters, chunk: int = 1000,
     on = on or today()
     stmt = (
         select(Enterprise.name, Enterprise.tax_id, Product.name, Order.order_no,
-               Allocation.allocated_at, OrderLine.valid_until)
+               Allocation.allocated_at, holding_valid_until())
         .select_from(Allocation)
         .join(Enterprise, Allocation.enterprise_id == Enterprise.id)
         .join(OrderLine, Allocation.line_id == OrderLine.id)
