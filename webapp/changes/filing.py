@@ -161,6 +161,10 @@ def tax_change_fields(allocation: Allocation, data) -> dict:
         raise enterprises.InvalidEnterprise({NEW_FIELDS.get(k, k): v for k, v in exc.errors.items()}) from None
     text = free_text(data.get("reason"), "申请原因", REASON_MAX, required="请填写变更原因")
     old = allocation.enterprise
+    holder = enterprises.find_holder(cleaned["tax_id"])
+    if holder is not None and holder.tenant_id != old.tenant_id:
+        # The preview tells that another tenant holds it: counted like every holder look-up.
+        enterprises.count_holder_lookup(old.tenant, holder.tax_id)
     return dict(kind=kind, allocation_id=allocation.id, enterprise_id=old.id, tax_id=old.tax_id,
                 new_tax_id=cleaned.pop("tax_id"), new_name=cleaned.pop("name"),
                 new_info={k: v for k, v in cleaned.items() if v}, change_case=case,

@@ -21,13 +21,12 @@ LIST_SIZE = 50
 
 def count_lookup(tenant: Tenant, ip: str | None) -> None:
     """Count one look-up of who holds a tax ID, per tenant and per address; 429 past the limit
-    (the page names another tenant, so it must not serve as a directory)."""
+    (the page names another tenant, so it must not serve as a directory). Taken before the
+    look-up, atomically per key (`FailureLimit.take`), so parallel look-ups cannot overtake it."""
     cfg = current_app.config
     limit = FailureLimit("move-lookup", cfg["MOVE_LOOKUP_LIMIT"], cfg["MOVE_LOOKUP_WINDOW"])
-    keys = (f"tenant:{tenant.id}", f"ip:{ip}")
-    if wait := limit.blocked(*keys):
+    if wait := limit.take(f"tenant:{tenant.id}", f"ip:{ip}"):
         raise RateLimited(f"查询过于频繁，请 {retry_minutes(wait)} 分钟后再试。", field="tax_id")
-    limit.fail(*keys)
 
 
 movable = filing.movable  # (tenant, raw_tax_id) -> Enterprise; ServiceError otherwise
