@@ -193,12 +193,15 @@ def test_the_merge_form_tells_no_existing_tenant_from_an_unknown_name(app, tenan
         page = holder.get(filed.location)
         shown = same(page.get_data(as_text=True), name)
         shown = shown.replace(f"#{request_of(app).id}", "#ID").replace(f"/{request_of(app).id}/", "/ID/")
+        listed = same(holder.get("/requests/").get_data(as_text=True), name)
+        row = re.search(r"<tr><td><a[^>]*>#\d+</a></td>.*?</tr>", listed, re.S).group(0)
+        row = re.sub(r"#\d+|/requests/\d+", "#ID", row)
         answers[name] = (preview.status_code, same(preview.get_data(as_text=True), name),
-                         filed.status_code, page.status_code, shown)
+                         filed.status_code, page.status_code, shown, row)
     known, unknown = answers.values()
     assert known[0] == unknown[0] == 200 and known[2] == unknown[2] == 303
     assert known[1] == unknown[1] and known[3] == unknown[3] == 200
-    assert known[4] == unknown[4]
+    assert known[4] == unknown[4] and known[5] == unknown[5]  # the page and 我的申请's row
     assert "<th>将迁移的数据</th>" not in known[4]
     # the unknown one waits for nobody; support can end it
     req = request_of(app)
