@@ -206,6 +206,9 @@ def test_the_merge_form_tells_no_existing_tenant_from_an_unknown_name(app, tenan
     # the unknown one waits for nobody; support can end it
     req = request_of(app)
     assert (req.other_name, req.status) == ("不存在的租户有限公司", "awaiting")
+    assert signed_in("approver").get("/requests/queue?status=awaiting").status_code == 200
+    staff_view = signed_in("approver").get(f"/requests/{req.id}")
+    assert staff_view.status_code == 200 and "租户不存在" in staff_view.get_data(as_text=True)
     support = signed_in("support")
     assert support.post(f"/requests/{req.id}/accept", data={}).status_code == 403
     assert support.post(f"/requests/{req.id}/refuse",
