@@ -61,12 +61,13 @@ def queue_authorization_email(order: Order, batch: AllocationBatch, *,
 
 
 def _orders_for(cred: Credential) -> list[Order]:
-    """The activated orders a credential concerns (the tenant's, or those allocating to the enterprise)."""
+    """The activated orders a credential concerns (the tenant's, or those whose entitlements the
+    enterprise holds now)."""
     query = select(Order).where(Order.tenant_id == cred.tenant_id, Order.activated_at.is_not(None))
     if cred.enterprise_id is not None:
         query = query.where(Order.id.in_(
             select(OrderLine.order_id).join(Allocation, Allocation.line_id == OrderLine.id)
-            .where(Allocation.enterprise_id == cred.enterprise_id)))
+            .where(Allocation.enterprise_id == cred.enterprise_id, is_active())))
     return list(db.session.scalars(query.order_by(Order.activated_at.desc(), Order.id.desc())))
 
 
