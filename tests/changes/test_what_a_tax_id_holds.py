@@ -171,3 +171,35 @@ def test_a_restarted_validity_shows_in_entitlements_and_the_export(app, client, 
     assert f"有效期至 {valid_until}" in html
     export = client.get(f"/entitlements/tenants/{both['tenant_id']}/export.csv")
     assert export.status_code == 200 and valid_until.isoformat() in export.get_data(as_text=True)
+
+
+def test_the_reissued_authorization_email_goes_to_the_orders_the_tax_id_still_holds(
+        app, client, admin, make_batch, make_order, signed_in):
+    """开票 from one order, 收票 from another (another contact): after the 收票 change the
+    old tax ID's new credentials go to the 开票 order's contact only."""
+    from webapp.credentials import service as credentials
+    from webapp.orm import utcnow
+
+    _b, (eid,) = make_batch(admin, line_index=0, names=[("苏州两订单企业有限公司", BOTH)])
+    second_id, _key = make_order(email="second@example.com")
+    with app.app_context():
+        second = db.session.get(Order, second_id)
+        second.tenant_id, second.activated_at = admin["tenant_id"], utcnow()
+        line = second.lines[1]
+        receive = Allocation(line_id=line.id, enterprise_id=eid, allocated_by_id=admin["user_id"])
+        db.session.add(receive)
+        line.allocated += 1
+        cred = credentials.ensure_enterprise_credential(db.session.get(Enterprise, eid))
+        db.session.commit()
+        receive_id, cred_id = receive.id, cred.id
+    assert change(client, receive_id).status_code == 303
+    assert signed_in("approver").post(f"/requests/{request_of(app).id}/approve",
+                                      data={}).status_code == 303
+    with app.app_context():
+        db.session.get(Credential, cred_id).status = "disabled"  # as before the fix
+        db.session.commit()
+        last = db.session.scalar(select(db.func.max(OutboxEmail.id)))
+    assert client.post(f"/credentials/{cred_id}/reissue").status_code == 303
+    with app.app_context():
+        sent = db.session.scalars(select(OutboxEmail.to_addr).where(OutboxEmail.id > last)).all()
+    assert sent == ["buyer@example.com"]
