@@ -203,3 +203,64 @@ def test_the_reissued_authorization_email_goes_to_the_orders_the_tax_id_still_ho
     with app.app_context():
         sent = db.session.scalars(select(OutboxEmail.to_addr).where(OutboxEmail.id > last)).all()
     assert sent == ["buyer@example.com"]
+
+
+def test_a_tax_id_that_holds_an_entitlement_again_gets_a_usable_credential(
+        app, client, both, signed_in, make_batch, make_order):
+    """A tax ID that lost everything (已停用) and gets an entitlement again — by a tax ID change
+    to it, or by a new allocation — has a usable credential with new values."""
+    from webapp.credentials import service as credentials
+    from webapp.orm import utcnow
+
+    approver = signed_in("approver")
+    with app.app_context():
+        issue = db.session.scalar(select(Allocation.id).where(
+            Allocation.enterprise_id == both["enterprise"], Allocation.id != both["receive"]))
+        cred = db.session.scalar(select(Credential).where(
+            Credential.enterprise_id == both["enterprise"]))
+        cred_id, first_client_id = cred.id, cred.client_id
+    for allocation_id, kind, fee in ((both["receive"], "tax_change_receive", {}),
+                                     (issue, "tax_change_issue", {"fee": "300"})):
+        assert change(client, allocation_id, kind).status_code == 303
+        req = request_of(app)
+        assert approver.post(f"/requests/{req.id}/approve", data=fee).status_code == 303
+        if kind == "tax_change_issue":
+            assert approver.post(f"/requests/{req.id}/paid",
+                                 data={"payment_ref": "P"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Credential, cred_id).status == "disabled"  # it holds nothing now
+    # a second order of the tenant: another enterprise's 收票 changes to the old tax ID
+    second_id, _key = make_order()
+    with app.app_context():
+        second = db.session.get(Order, second_id)
+        second.tenant_id, second.activated_at = both["tenant_id"], utcnow()
+        db.session.commit()
+    _b, (other,) = make_batch(both, order_id=second_id, line_index=1,
+                              names=[("苏州第三企业有限公司", tax_id(23))])
+    with app.app_context():
+        moving = db.session.scalar(select(Allocation.id).where(Allocation.enterprise_id == other))
+    response = client.post(f"/requests/tax/{moving}", data={
+        "kind": "tax_change_receive", "change_case": "wrong_tax_id",
+        "new_name": "苏州两产品企业有限公司", "new_tax_id": BOTH, "reason": "改为原税号",
+        "action": "submit"})
+    assert response.status_code == 303
+    assert approver.post(f"/requests/{request_of(app).id}/approve", data={}).status_code == 303
+    assert request_of(app).status == "executed"
+    with app.app_context():
+        cred = db.session.get(Credential, cred_id)
+        assert cred.status == "active" and cred.client_id != first_client_id
+        # and a batch allocating to a switched-off tax ID renews it before mailing its values
+        cred.status = "disabled"
+        db.session.commit()
+    batch_id, _ids = make_batch(both, order_id=second_id, line_index=0,
+                                names=[("苏州第四企业有限公司", tax_id(24))])
+    with app.app_context():
+        line_id = db.session.get(Order, second_id).lines[0].id
+        db.session.add(Allocation(line_id=line_id, enterprise_id=both["enterprise"],
+                                  batch_id=batch_id))
+        db.session.commit()
+        rows = credentials.batch_values(batch_id)
+        db.session.commit()
+        shown = {r["enterprise"]["id"]: r["cred"]["client_id"] for r in rows}
+        cred = db.session.get(Credential, cred_id)
+        assert cred.status == "active" and shown[both["enterprise"]] == cred.client_id
