@@ -1,6 +1,7 @@
 """A tax ID change takes away only what it moves: the old tax ID keeps its credential while it
 still holds an entitlement, and every list of allocated tax IDs reads the one definition of
 "holds an active allocation" (webapp/models/allocation.py)."""
+import re
 from html import unescape
 
 import pytest
@@ -142,6 +143,10 @@ def test_every_list_of_allocated_tax_ids_drops_a_tax_id_that_holds_nothing(
     assert approver.post(f"/requests/{req.id}/paid", data={"payment_ref": "P"}).status_code == 303
     home = unescape(client.get("/home").get_data(as_text=True))
     assert "<dt>尚未验证</dt><dd>2 家企业</dd>" in home and BOTH not in home
+    results = unescape(client.get(f"/orders/{both['order_id']}/allocations").get_data(as_text=True))
+    for row in re.findall(r"<tr>.*?</tr>", results, re.S):
+        if BOTH in row:  # its two rows are history now: 已替换, no credential offered
+            assert "已替换" in row and "client id" not in row and "申请变更" not in row
     support = signed_in("support")
     page = support.get(f"/support/orders/{both['order_id']}")
     assert page.status_code == 200 and BOTH not in page.get_data(as_text=True)
