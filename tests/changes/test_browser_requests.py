@@ -36,11 +36,11 @@ def test_contact_support_accept_approve_moves_the_enterprise(live_server, make_a
     page.get_by_role("alert").get_by_text("一个企业只能绑定一个租户").wait_for()
     page.audit()
     page.get_by_role("link", name="联系售后").click()
-    page.get_by_text("将迁移的数据").wait_for()  # the preview, before submitting
+    page.get_by_text("现租户确认后，双方均可查看将迁移的数据").wait_for()  # no counts yet
     page.audit()
     page.get_by_label("申请原因").fill("该企业已并入本集团")
     page.get_by_role("button", name="提交申请").click()
-    page.get_by_text("申请已提交，售后审批后将为您处理。").first.wait_for()
+    page.get_by_text("申请已提交。待现租户【杭州另一集团有限公司】确认").first.wait_for()
     request_url = page.url
     assert "待对方确认" in page.content()
 

@@ -33,7 +33,8 @@ def test_submit_records_request_event_and_audit_then_listed(app, client, setup):
     response = client.post("/requests/move", data={"tax_id": tax_id(9).lower(),
                                                    "reason": "该企业已并入本集团"})
     assert response.status_code == 303 and "/requests/" in response.location
-    assert "申请已提交，售后审批后将为您处理。" in client.get(response.location).get_data(as_text=True)
+    shown = client.get(response.location).get_data(as_text=True)
+    assert "申请已提交。待现租户【杭州另一集团有限公司】确认：请现租户的管理员打开申请页面" in shown
     html = client.get("/requests/").get_data(as_text=True)
     assert "我的申请" in html and "企业变更租户" in html and "待对方确认" in html
     assert tax_id(9) in html and "杭州子公司" in html and "杭州另一集团有限公司" in html

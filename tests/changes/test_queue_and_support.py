@@ -1,5 +1,6 @@
 """The approver queue (filters, oldest first, counts on the staff home) and support filing for
 a tenant from the support console."""
+import io
 import re
 
 from factories import login, tax_id
@@ -78,7 +79,10 @@ def test_support_files_a_move_and_a_merge_for_a_tenant(app, make_admin, signed_i
     assert (req.kind, req.status, req.tenant_id) == ("move_enterprise", "awaiting", mine["tenant_id"])
     # the agent who filed it cannot also accept it for the other side; another agent can
     assert support.post(f"/requests/{req.id}/accept", data={}).status_code == 403
-    assert signed_in("support").post(f"/requests/{req.id}/accept", data={}).status_code == 303
+    other_agent = signed_in("support")
+    assert other_agent.post(f"/requests/{req.id}/accept", data={}).status_code == 422  # no consent
+    assert other_agent.post(f"/requests/{req.id}/accept", data={
+        "consent": (io.BytesIO(b"%PDF-1.4 consent"), "同意书.pdf")}).status_code == 303
     response = support.post("/requests/merge", data={
         "tenant_id": mine["tenant_id"], "other_tenant": "杭州另一集团有限公司",
         "direction": "into_mine", "reason": "集团合并", "action": "submit"})

@@ -152,6 +152,25 @@ def test_a_tax_id_held_by_another_tenant_is_refused(app, client, setup, make_adm
     assert count(app, ChangeRequest) == 0
 
 
+def test_previews_naming_tax_ids_of_other_tenants_are_limited_like_every_holder_lookup(
+        make_app, setup, make_admin):
+    app = make_app(HOLDER_PROBE_LIMIT=2)
+    client = app.test_client()
+    login(client, setup["email"])
+    other = make_admin(customer="第三方集团有限公司", email="third@example.com")
+    held = [tax_id(700 + n, "91330100") for n in range(3)]
+    with app.app_context():
+        db.session.add_all(Enterprise(tenant_id=other["tenant_id"], tax_id=t, name=f"别人的企业{n}")
+                           for n, t in enumerate(held))
+        db.session.commit()
+    statuses = [file_issue(client, setup, new_tax_id=t, action="preview").status_code for t in held]
+    assert statuses == [422, 422, 429]
+    response = file_issue(client, setup, new_tax_id=held[2], action="preview")
+    assert response.status_code == 429 and "已绑定在其他租户下" not in response.get_data(as_text=True)
+    # a tax ID already named costs nothing again
+    assert file_issue(client, setup, new_tax_id=held[0], action="preview").status_code == 422
+
+
 def test_the_approver_cannot_approve_its_own_request(app, setup, signed_in, make_staff):
     email = make_staff("approver")
     # support files for the tenant; an approver who filed could not approve it either
@@ -225,7 +244,7 @@ def test_a_failure_midway_rolls_back_and_can_be_retried(app, client, setup, sign
     assert count(app, Allocation, Allocation.status == "replaced") == 1
 
 
-def test_after_the_change_the_old_credentials_show_disabled_and_cannot_be_rotated(
+def test_after_the_change_the_old_tax_id_leaves_the_list_and_cannot_be_rotated(
         app, client, setup, signed_in):
     alloc = setup["alloc"][setup["receive"][0]]
     assert client.post(f"/requests/tax/{alloc}", data=form(kind="tax_change_receive")).status_code == 303
@@ -234,8 +253,9 @@ def test_after_the_change_the_old_credentials_show_disabled_and_cannot_be_rotate
     with app.app_context():
         old_cred = db.session.scalar(select(Credential).where(
             Credential.enterprise_id == setup["receive"][0]))
+    assert old_cred.status == "disabled"
     html = client.get("/credentials/").get_data(as_text=True)
-    assert "已停用" in html and "税号已变更" in html
+    assert tax_id(13) not in html and NEW in html  # it holds nothing any more
     response = client.post(f"/credentials/{old_cred.id}/rotate", data={"confirmed": "yes"})
     assert response.status_code == 409 and "已停用" in response.get_data(as_text=True)
     with app.app_context():

@@ -17,7 +17,7 @@ from flask import current_app
 from webapp.core.errors import ServiceError, TooLarge
 from webapp.extensions import db
 from webapp.models import ChangeRequest, User
-from webapp.models.request import RequestAttachment
+from webapp.models.request import FILING, RequestAttachment
 
 MAGIC = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"),
          (b"\xff\xd8\xff", "image/jpeg"))
@@ -106,10 +106,13 @@ def download_name(attachment: RequestAttachment) -> str:
     return stored_name(attachment.filename, attachment.content_type)
 
 
-def attach(req: ChangeRequest, checked: tuple[str, str, bytes], actor: User) -> RequestAttachment:
+def attach(req: ChangeRequest, checked: tuple[str, str, bytes], actor: User,
+           purpose: str = FILING) -> RequestAttachment:
+    """Store a checked file with the request (`purpose` consent: the tenant's written consent)."""
     filename, kind, data = checked
     attachment = RequestAttachment(request_id=req.id, filename=filename, content_type=kind,
-                                   size=len(data), data=data, uploaded_by_id=actor.id)
+                                   size=len(data), data=data, uploaded_by_id=actor.id,
+                                   purpose=purpose)
     db.session.add(attachment)
     db.session.flush()
     return attachment

@@ -19,7 +19,7 @@ from webapp.credentials import service as credentials
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, Tenant, User
-from webapp.models.allocation import ACTIVE, REPLACED
+from webapp.models.allocation import ACTIVE, REPLACED, enterprise_holds_active
 from webapp.models.credential import DISABLED
 from webapp.models.request import APPROVED, EXECUTED, FAILED, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 from webapp.orm import utcnow
@@ -104,9 +104,19 @@ def _rename_collisions(source_where, target_id: int) -> None:
 
 
 def _move(req: ChangeRequest, actor: User) -> None:
+    """The enterprise and what is its own change tenant; each side's history records the move
+    (the source's ends with 转出至【目标租户】, the target's starts with 从【来源租户】转入)."""
     _rename_collisions(Enterprise.id == req.enterprise_id, req.target_tenant_id)
     _reassign(scope.enterprise_rows(req.enterprise_id, req.source_tenant_id, req.id),
               req.target_tenant_id)
+    source = db.session.get(Tenant, req.source_tenant_id)
+    target = db.session.get(Tenant, req.target_tenant_id)
+    common = dict(actor=actor, target=db.session.get(Enterprise, req.enterprise_id),
+                  request_id=req.id, tax_id=req.tax_id)
+    audit.record("enterprise.moved_out", tenant_id=source.id, summary=f"转出至【{target.name}】",
+                 **common)
+    audit.record("enterprise.moved_in", tenant_id=target.id, summary=f"从【{source.name}】转入",
+                 **common)
 
 
 def _merge(req: ChangeRequest, actor: User) -> None:
@@ -145,13 +155,20 @@ def _tax_change(req: ChangeRequest, actor: User) -> None:
     db.session.flush()
     old_alloc.status = REPLACED
     old_alloc.replaced_by_id = new_alloc.id
-    disabled = db.session.execute(
-        update(Credential).where(Credential.enterprise_id == old.id, Credential.status != DISABLED)
-        .values(status=DISABLED, disabled_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.flush()
+    # The old tax ID keeps its credential while it holds anything else (开票 after a 收票 change).
+    disabled = 0
+    if not enterprise_holds_active(old.id):
+        disabled = db.session.execute(
+            update(Credential).where(Credential.enterprise_id == old.id,
+                                     Credential.status != DISABLED)
+            .values(status=DISABLED, disabled_at=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
     req.new_enterprise_id = new.id
-    cred = credentials.ensure_enterprise_credential(new, actor=actor)
-    authorization.queue_tax_change_email(cred, old.tax_id, actor=actor)
+    cred = credentials.ensure_usable_enterprise_credential(new, actor=actor)
+    authorization.queue_tax_change_email(cred, old.tax_id, actor=actor,
+                                         old_disabled=bool(disabled))
     audit.record("allocation.replaced", actor=actor, tenant_id=tenant.id, target=old_alloc,
                  request_id=req.id, line_id=line.id, old_tax_id=old.tax_id, new_tax_id=new.tax_id,
-                 replaced_by=new_alloc.id, credentials_disabled=disabled.rowcount,
+                 replaced_by=new_alloc.id, credentials_disabled=disabled,
                  validity_restarted=bool(valid_from))

@@ -67,41 +67,71 @@ def move_fields(tenant: Tenant, holder: Enterprise, reason: str | None) -> dict:
 
 
 def file_move(tenant: Tenant, actor: User, raw_tax_id: str, reason: str | None, *,
-              ip: str | None = None) -> ChangeRequest:
-    """企业变更租户 into `tenant`; the holder tenant accepts before approval (待对方确认)."""
+              upload=None, ip: str | None = None) -> ChangeRequest:
+    """企业变更租户 into `tenant`; the holder tenant accepts before approval (待对方确认), with an
+    optional attachment (`upload`)."""
     holder = movable(tenant, raw_tax_id)
     text = _reason(reason)
+    checked = attachments.check(upload)
     if open_request(kind=MOVE, tenant_id=tenant.id, tax_id=holder.tax_id) is not None:
         raise Conflict(f"您已提交过企业【{holder.tax_id}】的变更租户申请，正在处理中，请勿重复提交。",
                            field="reason")
     req, shown = draft(MOVE, actor, tenant, **move_fields(tenant, holder, text))
-    return _save(req, shown, actor, ip)
+    _save(req, shown, actor, ip)
+    if checked:
+        attachments.attach(req, checked, actor)
+    return req
 
 
-def merge_tenants(tenant: Tenant, other_name: str | None, direction: str) -> tuple[Tenant, Tenant]:
-    """(source, target) of a merge filed by `tenant`: `into_other` merges it into the other."""
+MERGE_DIRECTIONS = ("into_other", "into_mine")
+
+
+def merge_other(tenant: Tenant, other_name: str | None, direction: str) -> tuple[Tenant | None, str]:
+    """The other tenant of a merge filed by `tenant` (None when no active tenant has that exact
+    name) and the name as typed. Nothing here tells the caller which: the form must not serve
+    as a directory of tenants."""
     name = (other_name or "").strip()
-    other = db.session.scalar(select(Tenant).where(Tenant.name == name)) if name else None
-    if other is None:
-        raise Invalid("未找到该租户，请输入完整的租户名称", field="other_tenant")
-    if other.id == tenant.id:
+    if not name:
+        raise Invalid("请输入对方租户的完整名称", field="other_tenant")
+    if len(name) > 200:
+        raise Invalid("租户名称不能超过 200 个字符", field="other_tenant")
+    if name == tenant.name:
         raise ServiceError("不能与本租户合并", field="other_tenant")
-    if direction not in ("into_other", "into_mine"):
+    if direction not in MERGE_DIRECTIONS:
         raise ServiceError("请选择合并方向", field="direction")
+    return tenant_named(name), name
+
+
+def merge_tenants(tenant: Tenant, other: Tenant | None, direction: str) -> tuple:
+    """(source, target) of a merge filed by `tenant`: `into_other` merges it into the other."""
     return (tenant, other) if direction == "into_other" else (other, tenant)
 
 
 def file_merge(tenant: Tenant, actor: User, other_name: str | None, direction: str,
-               reason: str | None, *, ip: str | None = None) -> ChangeRequest:
-    """合并租户: everything of the source into the target; the other tenant accepts first."""
-    source, target = merge_tenants(tenant, other_name, direction)
+               reason: str | None, *, upload=None, ip: str | None = None) -> ChangeRequest:
+    """合并租户: everything of the source into the target; the other tenant accepts first.
+
+    A name no active tenant has is filed all the same (kept in `other_name`; nobody can accept
+    it, support may end it), so the filer is answered alike whether the tenant exists."""
+    other, name = merge_other(tenant, other_name, direction)
     text = _reason(reason)
-    for a, b in ((source, target), (target, source)):
-        if open_request(kind=MERGE, source_tenant_id=a.id, target_tenant_id=b.id):
-            raise Conflict("这两个租户已有进行中的合并申请，请勿重复提交。", field="reason")
-    req, shown = draft(MERGE, actor, tenant, source_tenant_id=source.id,
-                       target_tenant_id=target.id, reason=text)
-    return _save(req, shown, actor, ip)
+    checked = attachments.check(upload)
+    source, target = merge_tenants(tenant, other, direction)
+    if other is None:
+        req = ChangeRequest(kind=MERGE, tenant_id=tenant.id, created_by_id=actor.id,
+                            source_tenant_id=source and source.id,
+                            target_tenant_id=target and target.id, other_name=name, reason=text)
+        _save(req, preview.before_consent(MERGE), actor, ip)
+    else:
+        for a, b in ((source, target), (target, source)):
+            if open_request(kind=MERGE, source_tenant_id=a.id, target_tenant_id=b.id):
+                raise Conflict("这两个租户已有进行中的合并申请，请勿重复提交。", field="reason")
+        req, shown = draft(MERGE, actor, tenant, source_tenant_id=source.id,
+                           target_tenant_id=target.id, reason=text)
+        _save(req, shown, actor, ip)
+    if checked:
+        attachments.attach(req, checked, actor)
+    return req
 
 
 def active_allocation(tenant_id: int, allocation_id: int | None) -> Allocation | None:
@@ -131,6 +161,10 @@ def tax_change_fields(allocation: Allocation, data) -> dict:
         raise enterprises.InvalidEnterprise({NEW_FIELDS.get(k, k): v for k, v in exc.errors.items()}) from None
     text = free_text(data.get("reason"), "申请原因", REASON_MAX, required="请填写变更原因")
     old = allocation.enterprise
+    holder = enterprises.find_holder(cleaned["tax_id"])
+    if holder is not None and holder.tenant_id != old.tenant_id:
+        # The preview tells that another tenant holds it: counted like every holder look-up.
+        enterprises.count_holder_lookup(old.tenant, holder.tax_id)
     return dict(kind=kind, allocation_id=allocation.id, enterprise_id=old.id, tax_id=old.tax_id,
                 new_tax_id=cleaned.pop("tax_id"), new_name=cleaned.pop("name"),
                 new_info={k: v for k, v in cleaned.items() if v}, change_case=case,

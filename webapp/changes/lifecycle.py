@@ -9,13 +9,13 @@ import re
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from webapp.changes import execute, notify, preview
+from webapp.changes import attachments, execute, notify, preview, waiting
 from webapp.core.errors import Conflict, Forbidden, ServiceError
 from webapp.core.text import free_text
 from webapp.extensions import db
-from webapp.models import ChangeRequest, User
-from webapp.models.request import (APPROVED, AWAITING, FAILED, KIND_LABELS, PENDING, REJECTED,
-                                   STATUS_LABELS)
+from webapp.models import ChangeRequest, Tenant, User
+from webapp.models.request import (APPROVED, AWAITING, CONSENT, FAILED, KIND_LABELS, PENDING,
+                                   REJECTED, STATUS_LABELS, TAX_ISSUE)
 from webapp.models.user import APPROVER, SUPPORT, TENANT_ADMIN
 from webapp.orm import utcnow
 
@@ -37,21 +37,29 @@ def visible(request_id: int, user: User) -> ChangeRequest | None:
     return req if req is not None and visible_to(req, user) else None
 
 
-def other_side(req: ChangeRequest) -> int | None:
-    """The tenant that did not file and must accept (企业变更租户, 合并租户)."""
-    if not req.needs_other_side:
-        return None
-    return req.source_tenant_id if req.tenant_id == req.target_tenant_id else req.target_tenant_id
+other_side = waiting.other_side  # the tenant that must consent (move, merge), else None
+other_name = waiting.other_name
+next_step = waiting.next_step
 
 
 def can_accept(req: ChangeRequest, user: User) -> bool:
-    if req.status != AWAITING or req.created_by_id == user.id:  # the filer never accepts
-        return False
-    return user.role == SUPPORT or (user.role == TENANT_ADMIN and user.tenant_id == other_side(req))
+    """The other tenant's admin, or support on its behalf (with its written consent)."""
+    side = other_side(req)
+    if req.status != AWAITING or req.created_by_id == user.id or side is None:
+        return False  # the filer never accepts; a merge with an unknown name has nobody to
+    return user.role == SUPPORT or (user.role == TENANT_ADMIN and user.tenant_id == side)
+
+
+def can_refuse(req: ChangeRequest, user: User) -> bool:
+    """Who may accept may refuse; support also ends a merge filed against an unknown name."""
+    return can_accept(req, user) or (
+        req.status == AWAITING and user.role == SUPPORT and req.needs_other_side
+        and other_side(req) is None and req.created_by_id != user.id)
 
 
 def can_approve(req: ChangeRequest, user: User) -> bool:
-    return user.role == APPROVER and req.created_by_id != user.id
+    """An approver who neither filed the request nor accepted it for the other side."""
+    return user.role == APPROVER and user.id not in (req.created_by_id, req.accepted_by_id)
 
 
 def _transition(req: ChangeRequest, from_states: tuple, to_state: str, **values) -> None:
@@ -69,18 +77,33 @@ def _comment(text: str | None, *, required: str | None = None, field: str = "com
     return free_text(text, "意见", COMMENT_MAX, required=required, field=field)
 
 
-def accept(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | None = None) -> None:
-    """The other tenant (its admin, or support on its behalf) agrees: 待对方确认 → 待审批."""
+CONSENT_REQUIRED = "客服代对方租户确认时，必须上传对方租户的书面同意（PDF 或图片）。"
+
+
+def accept(req: ChangeRequest, actor: User, comment: str | None, *, consent=None,
+           ip: str | None = None) -> None:
+    """The other tenant (its admin, or support on its behalf) agrees: 待对方确认 → 待审批.
+
+    Consent is the tenant's: support must attach the tenant's written consent (`consent`, an
+    upload as `attachments.check` takes it); who accepted, and when, is kept on the request."""
     if not can_accept(req, actor):
         raise Forbidden("只有对方租户的管理员或客服可以确认该申请。")
     text = _comment(comment)
-    _transition(req, (AWAITING,), PENDING)
-    notify.step(req, actor, "accepted", text, ip=ip, on_behalf=actor.role == SUPPORT)
+    on_behalf = actor.role == SUPPORT
+    checked = attachments.check(consent) if on_behalf else None
+    if on_behalf and checked is None:
+        raise ServiceError(CONSENT_REQUIRED, field="consent")
+    _transition(req, (AWAITING,), PENDING, accepted_by_id=actor.id, accepted_at=utcnow())
+    if checked:
+        attachments.attach(req, checked, actor, purpose=CONSENT)
+    side = db.session.get(Tenant, other_side(req))
+    notify.step(req, actor, "accepted", text, ip=ip, on_behalf=on_behalf,
+                for_tenant=side.name if side else None)
 
 
 def refuse(req: ChangeRequest, actor: User, reason: str | None, *, ip: str | None = None) -> None:
     """The other tenant declines: 待对方确认 → 已驳回, with the reason."""
-    if not can_accept(req, actor):
+    if not can_refuse(req, actor):
         raise Forbidden("只有对方租户的管理员或客服可以拒绝该申请。")
     text = _comment(reason, required="请填写拒绝原因")
     _transition(req, (AWAITING,), REJECTED, decided_by_id=actor.id, decided_at=utcnow())
@@ -92,6 +115,8 @@ def _check_approver(req: ChangeRequest, actor: User) -> None:
         raise Forbidden("只有审批人可以审批申请。")
     if req.created_by_id == actor.id:
         raise Forbidden("不能审批自己提交的申请。")
+    if req.accepted_by_id == actor.id:
+        raise Forbidden("不能审批由您代对方确认的申请。")
 
 
 FEE_RE = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
@@ -120,8 +145,8 @@ def approve(req: ChangeRequest, actor: User, comment: str | None, *, fee: str | 
     text = _comment(comment)
     values = dict(decided_by_id=actor.id, decided_at=utcnow(),
                   restart_validity=bool(restart_validity) and req.is_tax_change)
-    if req.is_paid_kind:
-        values["fee_cents"] = parse_fee(fee) if req.fee_paid_at is None else req.fee_cents
+    if req.is_paid_kind:  # the fee is fixed here, in the UPDATE that moves the state
+        values["fee_cents"] = parse_fee(fee)
     _transition(req, (PENDING,), APPROVED, **values)
     notify.step(req, actor, "approved", text, ip=ip, fee_cents=req.fee_cents)
     if execute.executable(req):
@@ -136,26 +161,34 @@ def reject(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | No
     notify.step(req, actor, "rejected", text, ip=ip)
 
 
+def can_mark_paid(req: ChangeRequest, user: User) -> bool:
+    """标记已付款 is offered on an approved, unpaid 开票 request only (the fee is set by then)."""
+    return (user.role == APPROVER and req.is_paid_kind and req.status == APPROVED
+            and req.fee_paid_at is None)
+
+
 def mark_paid(req: ChangeRequest, actor: User, payment_ref: str | None, *,
               ip: str | None = None) -> bool:
-    """已付款 (who, when, the payment reference); an approved request is then executed."""
+    """已付款 (who, when, the payment reference) of an approved 开票 request, which is then
+    executed. One conditional UPDATE on (已通过, unpaid); the fee approved stays as it is."""
     if actor.role != APPROVER:
         raise Forbidden("只有审批人可以确认付款。")
     if not req.is_paid_kind:
         raise Conflict("该申请无需付费。")
     ref = free_text(payment_ref, "付款凭证号", PAYMENT_REF_MAX, required="请填写付款凭证号（流水号）",
                      field="payment_ref", multiline=False)
-    values = dict(fee_paid_at=utcnow(), fee_paid_by_id=actor.id, payment_ref=ref)
-    if req.fee_cents is None:
-        values["fee_cents"] = parse_fee(None)
     moved = db.session.execute(
-        update(ChangeRequest).where(ChangeRequest.id == req.id, ChangeRequest.fee_paid_at.is_(None),
-                                    ChangeRequest.status.in_((PENDING, APPROVED, FAILED)))
-        .values(**values).execution_options(synchronize_session=False))
+        update(ChangeRequest).where(ChangeRequest.id == req.id, ChangeRequest.kind == TAX_ISSUE,
+                                    ChangeRequest.status == APPROVED,
+                                    ChangeRequest.fee_paid_at.is_(None))
+        .values(fee_paid_at=utcnow(), fee_paid_by_id=actor.id, payment_ref=ref)
+        .execution_options(synchronize_session=False))
     db.session.refresh(req)
     if moved.rowcount != 1:
-        raise Conflict("该申请已确认付款或已结束，请刷新页面。")
-    notify.step(req, actor, "paid", ref, ip=ip, payment_ref=ref)
+        if req.status in (AWAITING, PENDING):
+            raise Conflict("该申请尚未审批通过：审批人确定费用并通过后，才能标记已付款。")
+        raise Conflict(f"该申请已确认付款或已结束（当前状态：{req.status_label}），请刷新页面。")
+    notify.step(req, actor, "paid", ref, ip=ip, payment_ref=ref, fee_cents=req.fee_cents)
     if execute.executable(req):
         return execute.run(req, actor, ip=ip)
     return False
@@ -170,11 +203,28 @@ def retry(req: ChangeRequest, actor: User, *, ip: str | None = None) -> bool:
     return execute.run(req, actor, ip=ip)
 
 
-def stored_and_current(req: ChangeRequest) -> tuple[dict | None, dict | None]:
-    """The preview stored at filing, and the one computed now (open requests) or at execution."""
+def consented(req: ChangeRequest) -> bool:
+    """Whether the other side has agreed (a request that needs none has nothing to wait for)."""
+    return not req.needs_other_side or any(e.action == "accepted" for e in req.events)
+
+
+def sees_counts(req: ChangeRequest, user: User) -> bool:
+    """Staff and the side that must consent see the preview's counts; the filer's tenant only
+    once the other side has consented."""
+    return (user.is_staff or consented(req)
+            or (user.role == TENANT_ADMIN and user.tenant_id == other_side(req)))
+
+
+def stored_and_current(req: ChangeRequest, user: User) -> tuple[dict | None, dict | None]:
+    """The preview stored at filing, and the one computed now (open requests) or at execution,
+    as `user` may see them."""
     if req.status in (AWAITING, PENDING, APPROVED, FAILED):
-        return req.preview, preview.compute(req)
-    return req.preview, req.preview_at_execution
+        stored, current = req.preview, preview.compute(req)
+    else:
+        stored, current = req.preview, req.preview_at_execution
+    if not sees_counts(req, user):
+        return preview.before_consent(req.kind), None
+    return stored, current
 
 
 QUEUE_SIZE = 50

@@ -3,6 +3,7 @@ concerned, and an email (through the outbox) to the requester and the tenants' a
 from flask import current_app, render_template
 from sqlalchemy import select
 
+from webapp.changes import waiting
 from webapp.core import audit, outbox
 from webapp.extensions import db
 from webapp.models import ChangeRequest, RequestEvent, User
@@ -49,7 +50,7 @@ def step(req: ChangeRequest, actor: User | None, action: str, comment: str | Non
     url = f"{current_app.config['PUBLIC_BASE_URL']}/requests/{req.id}"
     subject = f"【发票云】申请 #{req.id} {req.kind_label}：{label}"
     text = render_template("email/request_step.txt", req=req, label=label, comment=comment,
-                           actor=actor, url=url)
+                           actor=actor, url=url, next_step=waiting.next_step(req))
     for to in recipients(req):
         outbox.queue(KIND, to, subject, text, tenant_id=req.tenant_id)
     return event

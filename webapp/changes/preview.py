@@ -12,7 +12,7 @@ from webapp.core import taxid
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
 from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, OrderLine, Tenant
-from webapp.models.allocation import ACTIVE
+from webapp.models.allocation import ACTIVE, is_active
 from webapp.models.request import KIND_LABELS, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 
 MERGED_SUFFIX = "（合并）"
@@ -73,13 +73,16 @@ def for_move(req: ChangeRequest) -> dict:
     lines = _count(OrderLine, OrderLine.id.in_(
         select(Allocation.line_id).where(Allocation.enterprise_id == enterprise.id)))
     notes = [f"该企业分配所占用的 {lines} 个订单行仍属于原订单（租户【{source.name}】），"
-             "不随企业迁移；已分配数量不变。"]
+             "不随企业迁移；已分配数量不变。", HISTORY_STAYS]
     return dict(counts=counts, collisions=collisions, problems=problems, notes=notes)
 
 
+def _tenant(tenant_id: int | None) -> Tenant | None:
+    return db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+
+
 def for_merge(req: ChangeRequest) -> dict:
-    source = db.session.get(Tenant, req.source_tenant_id)
-    target = db.session.get(Tenant, req.target_tenant_id)
+    source, target = _tenant(req.source_tenant_id), _tenant(req.target_tenant_id)
     problems = _tenant_problems(source, target)
     if problems:
         return dict(counts={}, collisions=[], problems=problems, notes=[])
@@ -100,6 +103,9 @@ def for_tax_change(req: ChangeRequest) -> dict:
         return dict(counts={}, collisions=[], problems=["该分配已不存在或已被替换"], notes=[])
     old = allocation.enterprise
     product = allocation.line.product
+    if old.tenant_id != req.source_tenant_id:  # the enterprise moved to another tenant since
+        return dict(counts={}, collisions=[], problems=[f"企业【{old.tax_id}】已不在本租户下"],
+                    notes=[])
     if kind_for_product(product.code) != req.kind:
         problems.append(f"该分配的产品是【{product.name}】，不能使用"
                         f"【{KIND_LABELS[req.kind]}】变更（不能跨产品）")
@@ -117,13 +123,35 @@ def for_tax_change(req: ChangeRequest) -> dict:
             & (Allocation.enterprise_id == holder.id)):
         problems.append(f"企业【{new_tax_id}】已持有该订单行的权益，不能重复分配")
     creds = _count(Credential, (Credential.enterprise_id == old.id))
+    others = _count(Allocation, (Allocation.enterprise_id == old.id) & is_active()
+                    & (Allocation.id != allocation.id))
     counts = {"allocations": 1, "enterprises": 0 if holder else 1}
     notes = [f"原分配（{old.name} {old.tax_id}，{product.name}）保留为已替换，指向新分配；"
              "订单行已分配数量不变。",
-             f"原企业授权信息 {creds} 条标记为已停用（保留，不删除）；新企业获得授权信息与授权邮件。"]
+             (f"原税号仍持有其他 {others} 项权益，其企业授权信息保持有效；"
+              if others else f"原企业授权信息 {creds} 条标记为已停用（保留，不删除）；")
+             + "新企业获得授权信息与授权邮件。"]
     if holder is None and not problem:
         notes.append(f"将在本租户下新建企业【{req.new_name}】（{new_tax_id}）。")
     return dict(counts=counts, collisions=[], problems=problems, notes=notes)
+
+
+HISTORY_STAYS = "原租户提交的申请和操作日志保留在原租户，不随企业迁移；新租户的操作日志记录“从【原租户】转入”。"
+# What the filer sees before the other side consents: what such a request does in general,
+# never the other side's counts (nor, for a merge, whether the named tenant exists).
+BEFORE_CONSENT = {
+    MOVE: ["审批通过后，该企业及其分配、授权信息和未提交的勾选将变更到新租户下；分配所占用的订单行"
+           "仍属于原订单。", HISTORY_STAYS, "现租户确认后，双方均可查看将迁移的数据。"],
+    MERGE: ["审批通过后，原租户的订单、企业、分配、授权信息、申请、操作日志、管理员和邮件记录将全部"
+            "并入目标租户；原租户显示为已合并，不能再登录操作或分配。",
+            "对方租户确认后，双方均可查看将迁移的数据。"],
+}
+
+
+def before_consent(kind: str, problems: list[str] | None = None) -> dict:
+    """The preview shown to the filer while the other side has not consented."""
+    return dict(counts={}, collisions=[], problems=list(problems or []),
+                notes=list(BEFORE_CONSENT[kind]))
 
 
 def compute(req: ChangeRequest) -> dict:

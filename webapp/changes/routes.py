@@ -22,7 +22,12 @@ from webapp.web.htmx import hx_redirect
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
-SUBMITTED = "申请已提交，售后审批后将为您处理。"
+
+
+def submitted(req) -> str:
+    """The flash after filing: what was done and the real next step."""
+    return f"申请已提交。{lifecycle.next_step(req)}"
+
 filer_required = roles_required(TENANT_ADMIN, SUPPORT)
 staff_required = roles_required(SUPPORT, APPROVER, OPS)
 
@@ -66,12 +71,15 @@ def _move_page(form: MoveRequestForm, tenant: Tenant, tax_id: str, status: int =
             change_requests.count_lookup(tenant, request.remote_addr)
             holder = change_requests.movable(tenant, tax_id)
             pending = change_requests.pending_move(tenant, holder.tax_id)
-            _req, shown = filing.draft(MOVE, current_user, tenant,
-                                       **filing.move_fields(tenant, holder, None))
+            _req, computed = filing.draft(MOVE, current_user, tenant,
+                                          **filing.move_fields(tenant, holder, None))
+            # Before the holder consents: what a move does in general, never its counts.
+            shown = preview.before_consent(MOVE, computed["problems"])
         except ServiceError as exc:
             error, status = exc.message, status_of(exc)
     return render_template("requests/move.html", form=form, holder=holder, pending=pending,
                            error=error, tenant=tenant, shown=shown,
+                           max_size=attachments.size_label(attachments.max_bytes()),
                            preview_rows=preview.rows(shown)), status
 
 
@@ -90,13 +98,14 @@ def move_submit():
     tenant = filing_tenant()
     tax_id = (form.tax_id.data or "")[:64]
     try:
-        req = change_requests.submit_move(tenant, current_user, tax_id, form.reason.data,
-                                          ip=request.remote_addr)
+        req = change_requests.submit_move(
+            tenant, current_user, tax_id, form.reason.data,
+            upload=attachments.uploads(request.files, request.form), ip=request.remote_addr)
     except ServiceError as exc:
         if mark_fields(form, exc):
             return _move_page(form, tenant, tax_id, 422)
         return _move_page(form, tenant, tax_id, 422, error=exc.message)
-    flash(SUBMITTED, "success")
+    flash(submitted(req), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 
@@ -133,7 +142,7 @@ def tax_change(allocation_id: int):
     except ServiceError as exc:
         return _tax_page(allocation, tenant, data, status_of(exc),
                          errors=exc.errors or {"preview": exc.message})
-    flash(SUBMITTED, "success")
+    flash(submitted(req), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 
@@ -141,29 +150,30 @@ def tax_change(allocation_id: int):
 
 def _merge_page(tenant, data, status=200, errors=None, shown=None):
     return render_template("requests/merge.html", tenant=tenant, data=data, errors=errors or {},
-                           shown=shown, preview_rows=preview.rows(shown)), status
+                           shown=shown, preview_rows=preview.rows(shown),
+                           max_size=attachments.size_label(attachments.max_bytes())), status
 
 
 @bp.route("/merge", methods=["GET", "POST"])
 @filer_required
 def merge():
+    """合并租户: 【预览】 says what a merge does in general (never the other side's counts, nor
+    whether a tenant of that name exists); 【提交申请】 files it alike for any name."""
     tenant = filing_tenant()
     if request.method == "GET":
         return _merge_page(tenant, {"direction": "into_other"})
     data = request.form
     try:
         if data.get("action") != "submit":
-            source, target = filing.merge_tenants(tenant, data.get("other_tenant"),
-                                                  data.get("direction", ""))
-            _req, shown = filing.draft(MERGE, current_user, tenant, source_tenant_id=source.id,
-                                       target_tenant_id=target.id)
-            return _merge_page(tenant, data, 422 if shown["problems"] else 200, shown=shown)
+            filing.merge_other(tenant, data.get("other_tenant"), data.get("direction", ""))
+            return _merge_page(tenant, data, shown=preview.before_consent(MERGE))
         req = filing.file_merge(tenant, current_user, data.get("other_tenant"),
                                 data.get("direction", ""), data.get("reason"),
+                                upload=attachments.uploads(request.files, request.form),
                                 ip=request.remote_addr)
     except ServiceError as exc:
         return _merge_page(tenant, data, status_of(exc), errors=exc.errors or {"preview": exc.message})
-    flash(SUBMITTED, "success")
+    flash(submitted(req), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 
@@ -174,12 +184,15 @@ def _load(request_id: int):
 
 
 def _show_page(req, status=200, error=None):
-    stored, current = lifecycle.stored_and_current(req)
+    stored, current = lifecycle.stored_and_current(req, current_user)
     return render_template(
         "requests/show.html", req=req, error=error, stored_rows=preview.rows(stored),
         stored=stored, current=current, current_rows=preview.rows(current),
         differs=preview.differs(stored, current), can_accept=lifecycle.can_accept(req, current_user),
         can_approve=lifecycle.can_approve(req, current_user),
+        can_mark_paid=lifecycle.can_mark_paid(req, current_user),
+        can_refuse=lifecycle.can_refuse(req, current_user), next_step=lifecycle.next_step(req),
+        accepted_for=lifecycle.other_name(req),
         is_approver=current_user.role == APPROVER,
         default_fee=lifecycle.parse_fee(None)), status
 
@@ -207,7 +220,9 @@ def attachment(request_id: int, attachment_id: int):
 
 
 STEPS = {
-    "accept": lambda req, f, ip: lifecycle.accept(req, current_user, f.get("comment"), ip=ip),
+    "accept": lambda req, f, ip: lifecycle.accept(
+        req, current_user, f.get("comment"), ip=ip,
+        consent=attachments.uploads(request.files, request.form, "consent")),
     "refuse": lambda req, f, ip: lifecycle.refuse(req, current_user, f.get("comment"), ip=ip),
     "approve": lambda req, f, ip: lifecycle.approve(
         req, current_user, f.get("comment"), fee=f.get("fee"),
@@ -233,8 +248,10 @@ def act(request_id: int, step: str):
         return _show_page(req, status_of(exc), error=exc.message)
     if req.status == "failed":
         flash(f"{DONE[step]} 执行失败：{req.error}", "error")
+    elif req.status == "executed":
+        flash(f"{DONE[step]} 已执行。", "success")
     else:
-        flash(DONE[step] + (" 已执行。" if req.status == "executed" else ""), "success")
+        flash(f"{DONE[step]} 下一步：{lifecycle.next_step(req)}", "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 

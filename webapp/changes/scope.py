@@ -1,6 +1,6 @@
 """What a request moves, as SQL clauses: the preview counts them and execution updates them,
 so both read the same definition of "everything of the enterprise / of the tenant"."""
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 
 from webapp.models import (Allocation, AllocationDraft, AuditEntry, ChangeRequest, Credential,
                            Enterprise, Order, OrderLine, OutboxEmail, ReminderSent, User)
@@ -24,22 +24,14 @@ LABELS = {
 
 
 def enterprise_rows(enterprise_id: int, source_id: int, exclude_request: int | None) -> dict:
-    """企业变更租户: model → WHERE clause of the rows that follow the enterprise."""
-    allocations = select(Allocation.id).where(Allocation.enterprise_id == enterprise_id)
-    credentials = select(Credential.id).where(Credential.enterprise_id == enterprise_id)
+    """企业变更租户: model → WHERE clause of the rows that follow the enterprise: what is the
+    enterprise's (its allocations, credentials, drafts). The requests and audit entries the
+    source tenant made about it stay the source's history, readable by it alone."""
     return {
         "enterprises": (Enterprise, Enterprise.id == enterprise_id),
         "allocations": (Allocation, Allocation.enterprise_id == enterprise_id),
         "credentials": (Credential, Credential.enterprise_id == enterprise_id),
         "drafts": (AllocationDraft, AllocationDraft.enterprise_id == enterprise_id),
-        "requests": (ChangeRequest, and_(ChangeRequest.enterprise_id == enterprise_id,
-                                         ChangeRequest.tenant_id == source_id,
-                                         ChangeRequest.id != (exclude_request or 0))),
-        "audit": (AuditEntry, and_(AuditEntry.tenant_id == source_id, or_(
-            and_(AuditEntry.target_type == "enterprise", AuditEntry.target_id == enterprise_id),
-            and_(AuditEntry.target_type == "allocation", AuditEntry.target_id.in_(allocations)),
-            and_(AuditEntry.target_type == "credential", AuditEntry.target_id.in_(credentials)),
-        ))),
     }
 
 

@@ -32,9 +32,12 @@ ACTION_LABELS = {
     "enterprise.imported": "批量导入企业",
     "allocation.commit": "确认分配",
     "allocation.replaced": "权益税号变更",
+    "enterprise.moved_out": "企业转出（企业变更租户）",
+    "enterprise.moved_in": "企业转入（企业变更租户）",
     "credential.created": "生成授权信息",
     "credential.revealed": "显示密钥",
     "credential.rotated": "重置密钥",
+    "credential.reissued": "重新生成授权",
     "authorization.email_queued": "发送授权邮件",
     "authorization.rotation_email_queued": "发送重置后的授权邮件",
     "golive.verified": "连接已验证",
@@ -78,10 +81,10 @@ DETAIL_LABELS = {
     "added": "新增", "skipped": "跳过", "enterprise_id": "企业", "enterprise_ids": "企业",
     "enterprises": "企业数", "error": "错误", "attempts": "尝试次数", "lines": "订单行数",
     "recipients": "收件人数", "status": "状态", "comment": "意见", "fee_cents": "费用",
-    "payment_ref": "付款凭证号", "on_behalf": "代对方确认", "request_id": "申请",
+    "payment_ref": "付款凭证号", "on_behalf": "代对方确认", "for_tenant": "代表租户", "request_id": "申请",
     "old_tax_id": "原税号", "new_tax_id": "新税号", "replaced_by": "新分配",
     "credentials_disabled": "停用的授权信息", "validity_restarted": "重新计算有效期",
-    "q": "搜索",
+    "q": "搜索", "summary": "说明",
 }
 FIELD_NAMES = {"client_secret": "client secret", "encry_key": "EncryKey", "client_id": "client id"}
 VIA_LABELS = {"form": "新增企业表单", "import": "批量导入", "page": "账号管理页面", "cli": "命令行",
@@ -94,7 +97,7 @@ VALUE_LABELS = {
 # Codes a single event records in a key that elsewhere holds free text (a support agent's 原因).
 EVENT_VALUE_LABELS = {
     ("api.unauthorised", "reason"): {"missing": "缺少访问令牌", "wrong": "访问令牌错误"},
-    ("authorization.email_queued", "reason"): {"tax_change": "权益税号变更"},
+    ("authorization.email_queued", "reason"): {"tax_change": "权益税号变更", "reissue": "重新生成授权"},
 }
 # Ids shown as a reference (`订单 #12`), not as a bare number.
 REFERENCES = {"order_id", "line_id", "enterprise_id", "enterprise_ids", "request_id", "replaced_by"}

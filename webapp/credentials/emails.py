@@ -11,6 +11,7 @@ from webapp.credentials import service as credentials
 from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
 from webapp.golive import cards, guide
+from webapp.models.allocation import is_active
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
 
@@ -60,12 +61,13 @@ def queue_authorization_email(order: Order, batch: AllocationBatch, *,
 
 
 def _orders_for(cred: Credential) -> list[Order]:
-    """The activated orders a credential concerns (the tenant's, or those allocating to the enterprise)."""
+    """The activated orders a credential concerns (the tenant's, or those whose entitlements the
+    enterprise holds now)."""
     query = select(Order).where(Order.tenant_id == cred.tenant_id, Order.activated_at.is_not(None))
     if cred.enterprise_id is not None:
         query = query.where(Order.id.in_(
             select(OrderLine.order_id).join(Allocation, Allocation.line_id == OrderLine.id)
-            .where(Allocation.enterprise_id == cred.enterprise_id)))
+            .where(Allocation.enterprise_id == cred.enterprise_id, is_active())))
     return list(db.session.scalars(query.order_by(Order.activated_at.desc(), Order.id.desc())))
 
 
@@ -73,7 +75,8 @@ def _products_of(enterprise_id: int) -> list[str]:
     return list(db.session.scalars(
         select(Product.name).join(OrderLine, OrderLine.product_id == Product.id)
         .join(Allocation, Allocation.line_id == OrderLine.id)
-        .where(Allocation.enterprise_id == enterprise_id).distinct().order_by(Product.name)))
+        .where(Allocation.enterprise_id == enterprise_id, is_active())
+        .distinct().order_by(Product.name)))
 
 
 def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list[str]:
@@ -90,11 +93,21 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
     return recipients
 
 
-def queue_tax_change_email(cred: Credential, old_tax_id: str, *,
-                           actor: User | None = None) -> list[str]:
-    """After a 权益税号变更: the new enterprise's authorization email (same recipients as above)."""
+def queue_reissue_email(cred: Credential, *, actor: User | None = None) -> list[str]:
+    """After 重新生成授权: the new values go out like any authorization email."""
+    recipients = _queue_for_credential(cred, actor, "【发票云】授权信息已重新生成", reason="reissue")
+    audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
+                 target=cred, to=recipients, reason="reissue")
+    return recipients
+
+
+def queue_tax_change_email(cred: Credential, old_tax_id: str, *, actor: User | None = None,
+                           old_disabled: bool = True) -> list[str]:
+    """After a 权益税号变更: the new enterprise's authorization email (same recipients as above);
+    `old_disabled` says whether the old tax ID's credential was switched off."""
     recipients = _queue_for_credential(cred, actor, "【发票云】权益税号变更 授权邮件",
-                                       reason="tax_change", old_tax_id=old_tax_id)
+                                       reason="tax_change", old_tax_id=old_tax_id,
+                                       old_disabled=old_disabled)
     audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
                  target=cred, to=recipients, reason="tax_change")
     return recipients

@@ -1,4 +1,5 @@
-"""The 企业授权 list: enterprises that hold at least one allocation, searchable, keyset-paginated.
+"""The 企业授权 list: enterprises that hold at least one active allocation (the one definition
+in models/allocation.py), searchable, keyset-paginated.
 
 A page costs a constant number of statements whatever the tenant's size: the page
 (enterprises left-joined to their credentials, the cursor's name read inside it) and the
@@ -6,12 +7,13 @@ products of the page's enterprises.
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from webapp.core import keyset
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OrderLine, Product
+from webapp.models.allocation import holds_active, is_active
 
 PAGE_SIZE = 20
 
@@ -38,10 +40,9 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
                     size: int = PAGE_SIZE) -> EnterprisePage:
     """One page of the tenant's allocated enterprises, ordered by name then id, after `after`."""
     q = normalise_query(q)
-    allocated = exists().where(Allocation.enterprise_id == Enterprise.id)
     query = (select(Enterprise, Credential)
              .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
-             .where(Enterprise.tenant_id == tenant_id, allocated))
+             .where(Enterprise.tenant_id == tenant_id, holds_active()))
     if (matching := search.clause(q)) is not None:
         query = query.where(matching)
     found = keyset.page(query, [Enterprise.name, Enterprise.id], lambda r: r[0].id,
@@ -53,7 +54,7 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
             select(Allocation.enterprise_id, Product.name)
             .join(OrderLine, OrderLine.id == Allocation.line_id)
             .join(Product, Product.id == OrderLine.product_id)
-            .where(Allocation.enterprise_id.in_(by_id))
+            .where(Allocation.enterprise_id.in_(by_id), is_active())
             .order_by(Product.sort, Product.name)).all()
         for enterprise_id, name in products:
             if name not in by_id[enterprise_id].products:

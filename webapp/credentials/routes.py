@@ -103,6 +103,19 @@ def rotate(credential_id: int):
     return hx_redirect(_back())
 
 
+@bp.post("/<int:credential_id>/reissue")
+@tenant_admin_required
+def reissue(credential_id: int):
+    """重新生成授权: a 已停用 企业授权 of a tax ID that still holds an entitlement (409 when active,
+    404 when the tax ID holds nothing any more)."""
+    cred = or_404(Credential.get_for_tenant(credential_id, current_tenant().id))
+    credentials.reissue(cred, actor=current_user, ip=request.remote_addr)
+    recipients = authorization.queue_reissue_email(cred, actor=current_user)
+    flash(f"已重新生成企业授权，原授权信息已失效。新的授权邮件已发送至 {'、'.join(recipients)}。",
+          "success")
+    return hx_redirect(_back())
+
+
 @bp.cli.command("reencrypt")
 @transaction
 def reencrypt_command():

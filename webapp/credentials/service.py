@@ -7,14 +7,15 @@ logged, and never enter an audit entry: the audit log names the credential and t
 import secrets
 import string
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import audit, crypto
 from webapp.core.errors import Conflict, NotFound
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OutboxEmail, User
-from webapp.models.credential import DISABLED, SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
+from webapp.models.allocation import enterprise_holds_active
+from webapp.models.credential import ACTIVE, DISABLED, SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
 from webapp.orm import utcnow
 
 ENCRY_KEY_LENGTH = 16
@@ -91,7 +92,8 @@ def batch_values(batch_id: int, *, actor: User | None = None) -> list[dict]:
     """
     found = db.session.execute(
         select(Enterprise.id, Enterprise.name, Enterprise.tax_id, Enterprise.tenant_id,
-               Credential.client_id, Credential.client_secret_enc, Credential.encry_key_enc)
+               Credential.client_id, Credential.client_secret_enc, Credential.encry_key_enc,
+               Credential.status)
         .join(Allocation, Allocation.enterprise_id == Enterprise.id)
         .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
         .where(Allocation.batch_id == batch_id)
@@ -106,6 +108,10 @@ def batch_values(batch_id: int, *, actor: User | None = None) -> list[dict]:
                             client_id=cred["client_id"], created_at=now,
                             client_secret_enc=crypto.encrypt(cred["client_secret"]),
                             encry_key_enc=crypto.encrypt(cred["encry_key"])))
+        elif r.status == DISABLED:  # a tax ID that had lost everything holds an entitlement again
+            shown = reveal(ensure_usable_enterprise_credential(
+                db.session.get(Enterprise, r.id), actor=actor))
+            cred = {k: shown[k] for k in ("client_id", "client_secret", "encry_key")}
         else:
             cred = dict(client_id=r.client_id, client_secret=crypto.decrypt(r.client_secret_enc),
                         encry_key=crypto.decrypt(r.encry_key_enc))
@@ -176,6 +182,43 @@ def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None
     audit.record("credential.rotated", actor=actor, tenant_id=cred.tenant_id, target=cred, ip=ip,
                  scope=cred.scope, client_id=cred.client_id,
                  fields=list(SECRET_FIELDS))
+
+
+def _renew(cred: Credential, actor: User | None, ip: str | None = None) -> bool:
+    """A 已停用 credential becomes usable with new values (client id, secret, EncryKey); one
+    conditional UPDATE, so two at once renew it once. False when it was not 已停用."""
+    done = db.session.execute(
+        update(Credential).where(Credential.id == cred.id, Credential.status == DISABLED)
+        .values(status=ACTIVE, disabled_at=None, client_id=new_client_id(cred.scope),
+                rotated_at=utcnow(), client_secret_enc=crypto.encrypt(new_client_secret()),
+                encry_key_enc=crypto.encrypt(new_encry_key()), previous_secret_enc=None)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(cred)
+    if done.rowcount == 1:
+        audit.record("credential.reissued", actor=actor, tenant_id=cred.tenant_id, target=cred,
+                     ip=ip, scope=cred.scope, client_id=cred.client_id)
+    return done.rowcount == 1
+
+
+def reissue(cred: Credential, *, actor: User, ip: str | None = None) -> None:
+    """重新生成授权: a 已停用 企业授权 of a tax ID that still holds an active allocation (data from
+    before the fix: a 收票 change used to switch off the 开票 credential) becomes usable again
+    with a new client id, client secret and EncryKey; the old values stay void. Two clicks at
+    once issue once (the loser gets a 409)."""
+    if cred.enterprise_id is None or not enterprise_holds_active(cred.enterprise_id):
+        raise NotFound("该企业已没有已分配的权益，不能重新生成授权。")
+    if not _renew(cred, actor, ip):
+        raise Conflict("该授权信息有效，无需重新生成；如需更换密钥请使用【重置密钥】。")
+
+
+def ensure_usable_enterprise_credential(enterprise: Enterprise, *,
+                                        actor: User | None = None) -> Credential:
+    """The enterprise's 企业授权, usable: created on first need, renewed (new values) when a
+    tax ID that lost everything was switched off and now holds an entitlement again."""
+    cred = ensure_enterprise_credential(enterprise, actor=actor)
+    if cred.status == DISABLED:
+        _renew(cred, actor)
+    return cred
 
 
 def reencrypt_all(batch: int = 500) -> dict[str, int]:

@@ -13,7 +13,7 @@ from webapp.core import audit, keyset
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
-from webapp.models.allocation import ACTIVE as ALLOCATION_ACTIVE
+from webapp.models.allocation import is_active
 from webapp.orm import CST
 
 SOON_DAYS = 30
@@ -126,9 +126,15 @@ def _enterprise_where(tenant_id: int, filters: Filters) -> list:
             .join(OrderLine, Allocation.line_id == OrderLine.id)
             .join(Product, OrderLine.product_id == Product.id)
             .where(Allocation.enterprise_id == Enterprise.id, Product.code == filters.product,
-                   Allocation.status == ALLOCATION_ACTIVE)
+                   is_active())
         ))
     return where
+
+
+def holding_valid_until():
+    """An allocation's end of validity: its own when a tax ID change restarted it, else the
+    line's (what every per-enterprise view and the export show)."""
+    return func.coalesce(Allocation.valid_until, OrderLine.valid_until)
 
 
 def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
@@ -146,11 +152,11 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
     if rows:
         holdings = (
             select(Allocation.enterprise_id, Product.name, Order.order_no,
-                   Allocation.allocated_at, OrderLine.valid_until)
+                   Allocation.allocated_at, holding_valid_until())
             .join(OrderLine, Allocation.line_id == OrderLine.id)
             .join(Order, OrderLine.order_id == Order.id)
             .join(Product, OrderLine.product_id == Product.id)
-            .where(Allocation.enterprise_id.in_(list(rows)), Allocation.status == ALLOCATION_ACTIVE)
+            .where(Allocation.enterprise_id.in_(list(rows)), is_active())
             .order_by(Allocation.enterprise_id, Product.sort, Allocation.allocated_at)
         )
         if filters.product:
@@ -181,14 +187,14 @@ def export_rows(tenant_id: int, filters: Filters, chunk: int = 1000,
     on = on or today()
     stmt = (
         select(Enterprise.name, Enterprise.tax_id, Product.name, Order.order_no,
-               Allocation.allocated_at, OrderLine.valid_until)
+               Allocation.allocated_at, holding_valid_until())
         .select_from(Allocation)
         .join(Enterprise, Allocation.enterprise_id == Enterprise.id)
         .join(OrderLine, Allocation.line_id == OrderLine.id)
         .join(Order, OrderLine.order_id == Order.id)
         .join(Product, OrderLine.product_id == Product.id)
         .where(*_enterprise_where(tenant_id, Filters(q=filters.q)),
-               Allocation.status == ALLOCATION_ACTIVE)  # a replaced (已替换) one is history
+               is_active())  # a replaced (已替换) one is history
         .order_by(Enterprise.name, Enterprise.id, Product.sort, Allocation.id)
         .execution_options(yield_per=chunk)
     )

@@ -9,6 +9,7 @@ from webapp.entitlements import service as entitlements
 from webapp.extensions import db
 from webapp.models import (Allocation, ChangeRequest, ConnectionCheck, Credential, Enterprise,
                            Order, OrderLine, OutboxEmail, Product)
+from webapp.models.allocation import holds_active
 
 ALLOCATED, EMAILED, VERIFIED = "allocated", "emailed", "verified"
 STEP_LABELS = {ALLOCATED: "已分配", EMAILED: "授权邮件已发送", VERIFIED: "连接已验证"}
@@ -74,7 +75,7 @@ def _verified():
 
 
 def _allocated():
-    return exists().where(Allocation.enterprise_id == Enterprise.id)
+    return holds_active()  # the one definition (models/allocation.py)
 
 
 @dataclass
@@ -125,8 +126,10 @@ def overview(tenant_id: int, on: date | None = None) -> Overview:
     waiting = db.session.scalars(select(Enterprise).where(mine, ~_verified())
                                  .order_by(Enterprise.name, Enterprise.id).limit(UNVERIFIED_SHOWN)).all()
     statuses = for_enterprises(e.id for e in waiting)
+    concerning = ((ChangeRequest.tenant_id == tenant_id) | (ChangeRequest.source_tenant_id == tenant_id)
+                  | (ChangeRequest.target_tenant_id == tenant_id))  # filed by it or by the other side
     open_requests = db.session.scalar(select(func.count()).select_from(ChangeRequest).where(
-        ChangeRequest.tenant_id == tenant_id, ChangeRequest.status.notin_(FINISHED_REQUESTS)))
+        concerning, ChangeRequest.status.notin_(FINISHED_REQUESTS)))
     first_order_id = db.session.scalar(select(Order.id).where(activated).order_by(Order.id.desc())
                                        .limit(1))
     free = sum(b.quantity - b.allocated for b in bars)
@@ -150,8 +153,8 @@ def overview(tenant_id: int, on: date | None = None) -> Overview:
 def order_statuses(order_id: int, limit: int = 50) -> tuple[dict[str, int], list, list]:
     """For support: counts per step of the order's enterprises, the first `limit` of them with
     their status, and the last connection failures of the order's tenant."""
-    of_order = exists().where(Allocation.enterprise_id == Enterprise.id,
-                              Allocation.line_id == OrderLine.id, OrderLine.order_id == order_id)
+    of_order = holds_active(None, Allocation.line_id == OrderLine.id,
+                            OrderLine.order_id == order_id)
     enterprises = db.session.scalars(select(Enterprise).where(of_order)
                                      .order_by(Enterprise.name, Enterprise.id).limit(limit)).all()
     statuses = for_enterprises(e.id for e in enterprises)

@@ -8,6 +8,8 @@ from webapp.changes import service as change_requests
 from webapp.extensions import db
 from webapp.golive import status as golive
 from webapp.main import readiness
+from webapp.models.user import APPROVER, OPS, SUPPORT
+from webapp.support import service as support
 from webapp.models import Order
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 
@@ -24,13 +26,19 @@ def index():
 @bp.get("/home")
 @login_required
 def home():
-    if current_user.is_staff:
-        return render_template("main/staff_home.html",
-                               request_counts=change_requests.status_counts())
+    if current_user.is_staff:  # what waits for each role: the queue, failed emails, stuck requests
+        role = current_user.role
+        return render_template(
+            "main/staff_home.html", request_counts=change_requests.status_counts(),
+            queue=change_requests.approver_queue() if role == APPROVER else [],
+            unpaid=change_requests.awaiting_payment() if role == APPROVER else [],
+            failed_emails=support.failed_emails() if role == SUPPORT else [],
+            stuck=change_requests.stuck() if role in (SUPPORT, OPS) else [])
     orders = db.session.scalars(
         select(Order).where(Order.of_tenant(current_tenant().id)).order_by(Order.id.desc())).all()
     return render_template("main/tenant_home.html", orders=orders,
-                           overview=golive.overview(current_tenant().id))
+                           overview=golive.overview(current_tenant().id),
+                           to_confirm=change_requests.awaiting_confirmation(current_tenant().id))
 
 
 @bp.get("/orders/<int:order_id>")

@@ -82,9 +82,26 @@ class AllocationDraft(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def is_active():
+    """THE definition of an allocation that is held now (not 已替换 history): every page that
+    lists allocated tax IDs or their products reads it, through this or `holds_active`."""
+    return Allocation.status == ACTIVE
+
+
+def holds_active(enterprise_id=None, *where):
+    """EXISTS an active allocation of the enterprise (`Enterprise.id` unless an id or column is
+    given), narrowed by `where`: "this tax ID holds an active allocation"."""
+    ident = Enterprise.id if enterprise_id is None else enterprise_id
+    return exists().where(Allocation.enterprise_id == ident, is_active(), *where)
+
+
+def enterprise_holds_active(enterprise_id: int) -> bool:
+    """Whether the tax ID still holds an active allocation (its credential stays usable)."""
+    return bool(db.session.scalar(select(holds_active(enterprise_id))))
+
+
 def allocated_enterprise(enterprise_id: int, tenant_id: int) -> Enterprise | None:
-    """The tenant's enterprise if it holds at least one allocation, else None (a 404)."""
+    """The tenant's enterprise if it holds at least one active allocation, else None (a 404)."""
     return db.session.scalar(
         select(Enterprise).where(Enterprise.id == enterprise_id,
-                                 Enterprise.tenant_id == tenant_id,
-                                 exists().where(Allocation.enterprise_id == Enterprise.id)))
+                                 Enterprise.tenant_id == tenant_id, holds_active()))

@@ -66,6 +66,14 @@ class ChangeRequest(TenantOwned, db.Model):
             name="status_known",
         ),
         Index("ix_change_request_status_id", "status", "id"),  # the approver queue, oldest first
+        # Consent is the other side's, and the approver is neither the filer nor the one who
+        # accepted (0017).
+        CheckConstraint("accepted_by_id IS NULL OR created_by_id IS NULL"
+                        " OR accepted_by_id <> created_by_id", name="accepter_not_filer"),
+        CheckConstraint("decided_by_id IS NULL OR ((created_by_id IS NULL"
+                        " OR decided_by_id <> created_by_id)"
+                        " AND (accepted_by_id IS NULL OR decided_by_id <> accepted_by_id))",
+                        name="decider_independent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +90,9 @@ class ChangeRequest(TenantOwned, db.Model):
     change_case: Mapped[str | None] = mapped_column(String(20))
     new_info: Mapped[dict | None] = mapped_column(JSON)  # the new enterprise's 工商信息
     source_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
+    # 合并租户 filed with a name no tenant has: kept as typed, so the filer is answered exactly
+    # as for an existing tenant (the form is no directory of tenants); nobody can accept it.
+    other_name: Mapped[str | None] = mapped_column(String(200))
     target_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
     preview: Mapped[dict | None] = mapped_column(JSON)
     preview_at_execution: Mapped[dict | None] = mapped_column(JSON)
@@ -95,6 +106,9 @@ class ChangeRequest(TenantOwned, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Who accepted for the other side (its admin, or support with the tenant's written consent).
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    accepted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     executed_at: Mapped[datetime | None]
 
@@ -103,6 +117,7 @@ class ChangeRequest(TenantOwned, db.Model):
         order_by="RequestAttachment.id", lazy="select")
     created_by = relationship("User", foreign_keys=[created_by_id])
     fee_paid_by = relationship("User", foreign_keys=[fee_paid_by_id])
+    accepted_by = relationship("User", foreign_keys=[accepted_by_id])
     enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
     new_enterprise = relationship("Enterprise", foreign_keys=[new_enterprise_id])
     allocation = relationship("Allocation")
@@ -159,6 +174,9 @@ class RequestEvent(db.Model):
 
 
 ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+FILING = "filing"
+CONSENT = "consent"  # the tenant's written consent, attached by support accepting for it
+PURPOSE_LABELS = {FILING: "附件", CONSENT: "对方书面同意"}
 
 
 class RequestAttachment(db.Model):
@@ -168,6 +186,7 @@ class RequestAttachment(db.Model):
     __table_args__ = (
         CheckConstraint("content_type IN ('application/pdf', 'image/png', 'image/jpeg')",
                         name="type_known"),
+        CheckConstraint("purpose IN ('filing', 'consent')", name="purpose_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,3 +197,8 @@ class RequestAttachment(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    purpose: Mapped[str] = mapped_column(String(10), default=FILING, server_default=FILING)
+
+    @property
+    def purpose_label(self) -> str:
+        return PURPOSE_LABELS[self.purpose]

@@ -86,6 +86,16 @@ def lock_order(order_id: int) -> Order | None:
     return db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
 
 
+def failed_emails(limit: int = 20) -> list[OutboxEmail]:
+    """Emails that could not be delivered (not those void by design), newest first: the
+    support home puts them in front of the agent."""
+    return list(db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.status == FAILED,
+                                  or_(OutboxEmail.last_error.is_(None),
+                                      OutboxEmail.last_error != SUPERSEDED))
+        .order_by(OutboxEmail.id.desc()).limit(limit)))
+
+
 def email_history(order: Order, limit: int = 50) -> list[OutboxEmail]:
     """The order's emails, newest first (metadata only; bodies stay encrypted)."""
     return list(db.session.scalars(
