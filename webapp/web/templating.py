@@ -1,22 +1,13 @@
 """Jinja filters shared by every page."""
 import re
-from datetime import datetime, timezone
 
 from flask import Flask, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from webapp.orm import CST
+from webapp.web.i18n import locale_name
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
-
-
-def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(CST).strftime(fmt)
 
 
 def linkify(text: str) -> Markup:
@@ -53,8 +44,9 @@ def _memo(app: Flask):
         return url
 
     def menu() -> Markup:
-        """_nav.html for the signed-in user's role (the menu differs by role only)."""
-        key = (request.script_root, current_user.role)
+        """_nav.html for the signed-in user's role and language (the menu differs by those
+        only)."""
+        key = (request.script_root, current_user.role, locale_name())
         html = menus.get(key)
         if html is None:
             html = menus[key] = Markup(render_template("_nav.html"))
@@ -65,9 +57,9 @@ def _memo(app: Flask):
 
 
 def register(app: Flask) -> None:
-    from webapp.web import navigation
+    from webapp.web import i18n, navigation
 
     navigation.register(app)
-    app.add_template_filter(format_datetime, "datetime")
+    i18n.register(app)
     app.add_template_filter(linkify, "linkify")
     _memo(app)
