@@ -55,7 +55,10 @@ def select_locale() -> str | None:
 def locale_name() -> str:
     """The current locale's id: "zh_CN" or "en"."""
     locale = get_locale()
-    return str(locale) if locale is not None else DEFAULT
+    if locale is None:
+        return DEFAULT
+    # Babel reads "zh_CN" as zh_Hans_CN: name it by its language, as the catalogues are named.
+    return next((name for name in LOCALES if name.split("_")[0] == locale.language), DEFAULT)
 
 
 def html_lang() -> str:
