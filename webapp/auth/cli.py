@@ -4,7 +4,6 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from flask_babel import gettext as _
 from webapp.auth import service as accounts
 from webapp.core.unit_of_work import transaction
 
@@ -39,6 +38,6 @@ def users_password(email):
     password = sys.stdin.readline().rstrip("\n")
     user = accounts.find_user(email)
     if user is None:
-        raise click.ClickException(_("账号 %(email)s 不存在", email=email))
+        raise click.ClickException(f"账号 {email} 不存在")
     accounts.change_password(user, password, password)
     click.echo(f"Password of {email} changed; its sessions have ended.")
