@@ -23,19 +23,19 @@ DONE = {
     "python": ["webapp/web", "webapp/core/text.py", "webapp/core/errors.py",
                "webapp/models/user.py", "webapp/models/order.py", "webapp/auth",
                "webapp/activation", "webapp/orders", "webapp/support", "webapp/models/outbox.py",
-               "webapp/dev"],
+               "webapp/dev", "webapp/golive"],
     "templates": ["base.html", "errors", "macros", "auth", "email/password_reset.txt",
                   "email/staff_password.txt", "activation", "email/activation.html",
                   "email/activation.txt", "email/_not_received.txt", "orders", "_nav.html",
-                  "support", "dev"],
+                  "support", "dev", "golive"],
 }
 
 # Still to translate (phase B): the lead shrinks this as areas move to DONE.
 PENDING = {
-    "python": ["webapp/golive", "webapp/registry", "webapp/changes",
+    "python": ["webapp/registry", "webapp/changes",
                "webapp/credentials", "webapp/entitlements", "webapp/enterprises",
                "webapp/allocation", "webapp/main", "webapp/api"],
-    "templates": ["golive", "email",
+    "templates": ["email",
                   "requests", "credentials", "entitlements", "enterprises", "allocation", "main",
                   "email/authorization.html", "email/authorization.txt",
                   "email/reminder.html", "email/reminder.txt", "email/request_step.txt",
@@ -142,6 +142,11 @@ def test_every_area_is_done_or_pending():
     assert templates <= listed, templates - listed
 
 
+# Chinese may stay in an English string only in parentheses: the words a Chinese-only screen
+# shows (an ERP's menu "Golden Tax connection settings (金税互联设置)").
+PARENTHESISED = re.compile(r"\([^()]*\)")
+
+
 def _catalogue(locale: str):
     path = ROOT / "webapp" / "translations" / locale / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as fh:
@@ -163,7 +168,7 @@ def test_the_en_catalogue_translates_every_marked_string():
             problems.append(f"missing: {message.id!r}")
         elif entry.fuzzy or not all(strings):
             problems.append(f"{'fuzzy' if entry.fuzzy else 'empty'}: {message.id!r}")
-        elif any(HAN.search(s) for s in strings):
+        elif any(HAN.search(PARENTHESISED.sub("", s)) for s in strings):
             problems.append(f"Chinese left in: {message.id!r}")
     assert not problems, "\n".join(problems)
 
@@ -303,3 +308,14 @@ def test_the_activation_page_and_email_speak_english(app, client, make_order):
     assert "Product activation" in page and "Enter the operation key" in page
     assert not HAN.search(re.sub(r"<title>.*?</title>", "", page.split("<main", 1)[1], flags=re.S)
                           .replace("苏州示例科技有限公司", ""))
+
+
+def test_the_erp_facing_json_keeps_its_fields_and_its_description_follows_accept_language(
+        client):
+    body = {"client_id": "nobody", "sign": "x", "timestamp": "1"}
+    chinese = client.post("/base/oauth/token", json=body).get_json()
+    english = client.post("/base/oauth/token", json=body, headers=EN).get_json()
+    assert chinese["errcode"] == english["errcode"] == "1004"
+    assert set(chinese) == set(english)
+    assert "timestamp 超出允许范围" in chinese["description"]
+    assert english["description"].startswith("timestamp outside the allowed window")

@@ -12,7 +12,7 @@ from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_currency
 from flask import (Blueprint, Flask, abort, current_app, has_request_context, redirect, request,
                    url_for)
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -89,6 +89,12 @@ def format_money(cents: int | None, currency: str = "CNY") -> str:
     return format_currency(cents / 100, currency, locale=locale_name())
 
 
+def translated(name: str | None) -> str | None:
+    """A name stored in the seed's words (a product of the catalogue, models.order.PRODUCT_NAMES)
+    in the current language when the catalogues know it, else as stored."""
+    return gettext(name) if name else name
+
+
 @bp.post("/language")
 def switch():
     """The top bar's language switch: remembered for the signed-in user and in a cookie, then
@@ -147,3 +153,4 @@ def register(app: Flask) -> None:
     app.add_template_global(NAMES, "language_names")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_money, "money")
+    app.add_template_filter(translated, "translated")
