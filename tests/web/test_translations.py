@@ -211,7 +211,9 @@ EN = {"Accept-Language": "en-US,en;q=0.9"}
 def test_chinese_is_the_default_and_accept_language_chooses_english(client):
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="zh-CN">' in page and "发票云激活中心" in page
-    page = client.get("/login", headers=EN).get_data(as_text=True)
+    response = client.get("/login", headers=EN)
+    assert "Accept-Language" in response.headers["Vary"]
+    page = response.get_data(as_text=True)
     assert '<html lang="en">' in page and "Invoice Cloud Activation Center" in page
     assert "发票云激活中心" not in page
     page = client.get("/login", headers={"Accept-Language": "fr-FR, zh-TW;q=0.8"}).get_data(
@@ -347,3 +349,26 @@ def test_a_tax_id_is_read_aloud_in_english(app):
             assert english.notes[0].startswith("The 18th character does not follow")
             assert english.category == "企业"  # data, compared with what registries write
             assert taxid.read("94320500MA1AAAAA1").problem.startswith("A tax ID has 18")
+
+
+def test_an_activation_email_to_an_english_account_is_in_english(app, make_admin, make_order):
+    """The contact already has an account whose user chose English: a new order's activation
+    email (queued outside any request) goes out in English, both parts."""
+    from factories import outbox_text
+
+    from webapp.core import outbox
+    from webapp.extensions import db
+    from webapp.models import OutboxEmail, User
+
+    admin = make_admin()
+    with app.app_context():
+        db_get(User, admin["user_id"]).locale = "en"
+        db.session.commit()
+    make_order(order_no="SO-EN-2", email=admin["email"])
+    text = outbox_text(app)
+    assert "Activation link (valid for" in text and "操作密钥" not in text
+    with app.app_context():
+        email = db.session.query(OutboxEmail).order_by(OutboxEmail.id.desc()).first()
+        assert email.subject == "[Invoice Cloud] Activation email for order SO-EN-2"
+        html = outbox.body(email)[1]
+    assert '<html lang="en">' in html and "Invoice Cloud Issuing" in html

@@ -142,11 +142,19 @@ def here() -> str:
     return request.script_root + request.path
 
 
+def _vary(response):
+    """Pages differ by Accept-Language (static files do not)."""
+    if request.endpoint != "static":
+        response.vary.add("Accept-Language")
+    return response
+
+
 def register(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    app.after_request(_vary)
     app.add_template_global(html_lang, "html_lang")
     app.add_template_global(locale_name, "locale_name")
     app.add_template_global(here, "language_return")
