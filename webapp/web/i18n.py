@@ -16,7 +16,8 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from webapp.extensions import babel
+from webapp.extensions import babel, db
+from webapp.models import User
 from webapp.orm import CST
 from webapp.web.navigation import safe_path
 
@@ -47,8 +48,8 @@ def select_locale() -> str | None:
     """The request's locale (Flask-Babel's locale selector); None (the default) outside one."""
     if not has_request_context():
         return None
-    if current_user.is_authenticated and known(current_user.locale):
-        return current_user.locale
+    if current_user.is_authenticated and (chosen := known(getattr(current_user, "locale", None))):
+        return chosen
     return known(request.cookies.get(COOKIE)) or request.accept_languages.best_match(LOCALES)
 
 
@@ -67,7 +68,8 @@ def html_lang() -> str:
 
 
 def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A moment in the display time zone (Beijing time), formatted for the current locale."""
+    """A moment in the display time zone (Beijing time), formatted for the current locale with
+    Babel (the `datetime` filter, web/templating.py, keeps its own fast path for zh_CN)."""
     if value is None:
         return "—"
     if not isinstance(value, datetime) and isinstance(value, date):
@@ -103,7 +105,9 @@ def switch():
     if locale is None:
         abort(400)
     if current_user.is_authenticated:
-        current_user.locale = locale  # committed by the boundary (a POST answering 303)
+        # The ORM user, whatever object current_user is; committed by the boundary (a POST
+        # answering 303).
+        db.session.get(User, current_user.id).locale = locale
     response = redirect(_page_to_return_to() or url_for("main.index"), 303)
     response.set_cookie(COOKIE, locale, max_age=COOKIE_SECONDS, httponly=True, samesite="Lax",
                         secure=request.is_secure)
@@ -159,6 +163,5 @@ def register(app: Flask) -> None:
     app.add_template_global(locale_name, "locale_name")
     app.add_template_global(here, "language_return")
     app.add_template_global(NAMES, "language_names")
-    app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_money, "money")
     app.add_template_filter(translated, "translated")

@@ -1,13 +1,31 @@
 """Jinja filters shared by every page."""
 import re
+from datetime import datetime, timezone
 
 from flask import Flask, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from webapp.web.i18n import locale_name
+from webapp.orm import CST
+from webapp.web import i18n
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
+
+
+def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CST).strftime(fmt)
+
+
+def localized_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """|datetime: format_datetime's digits in zh_CN (the default, and the common case: no Babel
+    on that path), the locale's own pattern in other languages (web/i18n.py)."""
+    if i18n.locale_name() == i18n.DEFAULT:
+        return format_datetime(value, fmt)
+    return i18n.format_datetime(value, fmt)
 
 
 def linkify(text: str) -> Markup:
@@ -46,7 +64,7 @@ def _memo(app: Flask):
     def menu() -> Markup:
         """_nav.html for the signed-in user's role and language (the menu differs by those
         only)."""
-        key = (request.script_root, current_user.role, locale_name())
+        key = (request.script_root, current_user.role, i18n.locale_name())
         html = menus.get(key)
         if html is None:
             html = menus[key] = Markup(render_template("_nav.html"))
@@ -57,9 +75,10 @@ def _memo(app: Flask):
 
 
 def register(app: Flask) -> None:
-    from webapp.web import i18n, navigation
+    from webapp.web import navigation
 
     navigation.register(app)
     i18n.register(app)
+    app.add_template_filter(localized_datetime, "datetime")
     app.add_template_filter(linkify, "linkify")
     _memo(app)
