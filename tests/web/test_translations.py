@@ -23,7 +23,7 @@ DONE = {
     "python": ["webapp/web", "webapp/core/text.py", "webapp/core/errors.py", "webapp/core/taxid.py",
                "webapp/core/audit.py", "webapp/core/business_fields.py", "webapp/core/csvread.py",
                "webapp/core/jsonbody.py", "webapp/core/gb2260.py", "webapp/core/i18n.py",
-               "webapp/core/outbox",
+               "webapp/core/outbox", "webapp/core/audit_labels.py",
                "webapp/models/user.py", "webapp/models/order.py", "webapp/auth",
                "webapp/activation", "webapp/orders", "webapp/support", "webapp/models/outbox.py",
                "webapp/dev", "webapp/golive", "webapp/registry"],
@@ -35,14 +35,12 @@ DONE = {
 
 # Still to translate (phase B): the lead shrinks this as areas move to DONE.
 PENDING = {
-    "python": ["webapp/changes",
-               "webapp/credentials", "webapp/entitlements", "webapp/enterprises",
-               "webapp/allocation", "webapp/main", "webapp/api", "webapp/core/audit_labels.py",
+    "python": ["webapp/changes", "webapp/credentials", "webapp/entitlements", "webapp/enterprises",
+               "webapp/allocation", "webapp/main", "webapp/api",
                "webapp/models/allocation.py", "webapp/models/business_fields.py",
                "webapp/models/credential.py", "webapp/models/enterprise.py",
                "webapp/models/request.py", "webapp/models/tenant.py"],
-    "templates": ["email",
-                  "requests", "credentials", "entitlements", "enterprises", "allocation", "main",
+    "templates": ["requests", "credentials", "entitlements", "enterprises", "allocation", "main",
                   "email/authorization.html", "email/authorization.txt",
                   "email/reminder.html", "email/reminder.txt", "email/request_step.txt",
                   "email/_change_hint.txt"],
@@ -141,6 +139,11 @@ def test_done_areas_hold_no_chinese_outside_a_translation_call():
     for path in _files(DONE["templates"], ROOT / "templates", "*.*"):
         offences += template_offences(path)
     assert not offences, "Chinese outside a translation call:\n" + "\n".join(offences)
+
+
+def test_no_area_is_both_done_and_pending():
+    for kind in ("python", "templates"):
+        assert not set(DONE[kind]) & set(PENDING[kind])
 
 
 def test_every_area_is_done_or_pending():
