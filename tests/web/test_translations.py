@@ -10,6 +10,7 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from factories import login
 
@@ -376,3 +377,34 @@ def test_an_activation_email_to_an_english_account_is_in_english(app, make_admin
         assert email.subject == "[Invoice Cloud] Activation email for order SO-EN-2"
         html = outbox.body(email)[1]
     assert '<html lang="en">' in html and "Invoice Cloud Issuing" in html
+
+
+def _main_text(html: str) -> str:
+    """A page's <main> without the data it shows (customer and enterprise names are Chinese)."""
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]+>", " ", main)
+
+
+DATA_WORDS = ("苏州示例科技有限公司",)
+
+
+@pytest.mark.parametrize("role,paths", [
+    ("ops", ["/support/", "/support/orders/new", "/staff/", "/support/orders/{order_id}"]),
+])
+def test_staff_pages_of_done_areas_are_english(client, make_staff, make_order, role, paths):
+    order_id, _key = make_order()
+    login(client, make_staff(role))
+    client.post("/language", data={"locale": "en"})
+    for path in paths:
+        response = client.get(path.format(order_id=order_id))
+        assert response.status_code == 200, path
+        text = _main_text(response.get_data(as_text=True))
+        for word in DATA_WORDS:
+            text = text.replace(word, "")
+        assert not HAN.search(text), (path, HAN.findall(text)[:20], text[:2000])
+
+
+def test_anonymous_pages_of_done_areas_are_english(client):
+    for path in ("/login", "/password/forgot", "/password/" + "A" * 43, "/no-such-page"):
+        page = client.get(path, headers=EN).get_data(as_text=True)
+        assert not HAN.search(_main_text(page).replace("\u4e2d\u6587", "")), path
