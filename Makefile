@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: install run serve test test-fast lint bench bench-server bench-breakdown clean
+.PHONY: install run serve test test-fast lint bench bench-server bench-breakdown clean messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,25 @@ $(HTMX): $(NODE_STAMP)
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
-install: $(VENV)/.installed $(HTMX)
+# The catalogues (webapp/translations/<locale>/LC_MESSAGES/messages.po) are compiled at install;
+# the .mo files are never committed.
+PYBABEL := $(VENV)/bin/pybabel
+PO := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+%.mo: %.po $(VENV)/.installed
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+install: $(VENV)/.installed $(HTMX) $(MO)
+
+# Extract every marked string (babel.cfg) into messages.pot and merge it into each catalogue;
+# then translate the new entries of the en catalogue (docs/glossary.md for the product words).
+KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k N_
+messages: $(VENV)/.installed
+	$(PYBABEL) -q extract -F babel.cfg $(KEYWORDS) --no-location --sort-output \
+		--project "发票云激活中心" -o webapp/translations/messages.pot .
+	$(PYBABEL) -q update -i webapp/translations/messages.pot -d webapp/translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(MAKE) $(MO)
 
 # `make run PORT=5001` serves on another port; links in the demo's emails follow it.
 PORT ?= 5000

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
+from flask_babel import gettext as _
 from webapp.activation import service as activation
 from webapp.activation.forms import ErpForm, JoinForm, KeyForm, PasswordForm
 from webapp.core.errors import ServiceError
@@ -51,7 +52,7 @@ def _already_activated(order: Order):
     if (current_user.is_authenticated and current_user.tenant_id
             and current_user.tenant_id == order.tenant_id):
         return None
-    flash(f"订单 {order.order_no} 已激活，请登录后继续配置。", "info")
+    flash(_("订单 %(order_no)s 已激活，请登录后继续配置。", order_no=order.order_no), "info")
     return redirect(url_for("auth.login", next=url_for("main.configure", order_id=order.id)))
 
 
@@ -82,7 +83,7 @@ def key(token: str):
 
 def _require_verified(order: Order) -> None:
     if not _verified(order):
-        abort(403, description="请先输入邮件中的操作密钥。")
+        abort(403, description=_("请先输入邮件中的操作密钥。"))
 
 
 def _when_activated(token: str, order: Order):
@@ -101,7 +102,8 @@ def erp(token: str):
         return _page(token, order, 422, erp_form=form)
     activation.choose_erp(order, form.erp.data, form.deployment.data, ip=request.remote_addr,
                           actor=current_user if current_user.is_authenticated else None)
-    flash(f"已保存：{order.erp_label} / {order.deployment_label}", "success")
+    flash(_("已保存：%(erp_label)s / %(deployment_label)s",
+            erp_label=order.erp_label, deployment_label=order.deployment_label), "success")
     return redirect(url_for(".page", token=token), 303)
 
 
@@ -127,5 +129,5 @@ def complete(token: str):
                      password_form=None if signed_in else form, error=exc.message)
     if not signed_in:
         login_user(user)
-    flash("激活成功！请点击【去配置】新增企业并分配权益。", "success")
+    flash(_("激活成功！请点击【去配置】新增企业并分配权益。"), "success")
     return redirect(url_for(".page", token=token), 303)

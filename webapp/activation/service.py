@@ -7,8 +7,10 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.auth.service import validate_password
-from webapp.core import audit, outbox
+from webapp.core import audit, i18n, outbox
 from webapp.core.crypto import hash_matches, keyed_hash
 from webapp.core.errors import Conflict, Expired, Forbidden, NotFound, RateLimited, ServiceError
 from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
@@ -64,14 +66,14 @@ def load_link(token: str) -> Order:
     try:
         data = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:
-        raise Expired("激活链接已过期，请联系在线客服重新推送激活邮件。") from None
+        raise Expired(_("激活链接已过期，请联系在线客服重新推送激活邮件。")) from None
     except BadSignature:
-        raise NotFound("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。") from None
+        raise NotFound(_("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。")) from None
     order = db.session.get(Order, data.get("o")) if isinstance(data, dict) else None
     if order is None or not order.is_delivered:
-        raise NotFound("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。")
+        raise NotFound(_("激活链接无效，请确认链接完整，或联系在线客服重新推送激活邮件。"))
     if data.get("n") != order.link_nonce:
-        raise Expired("此激活链接已被新的激活邮件取代，请使用最新邮件中的链接。")
+        raise Expired(_("此激活链接已被新的激活邮件取代，请使用最新邮件中的链接。"))
     return order
 
 
@@ -81,19 +83,21 @@ def send_activation_email(order: Order, *, actor: User | None = None,
     key = issue_key(order)
     ctx = dict(order=order, url=activation_url(order), key=key,
                expires_days=current_app.config["ACTIVATION_LINK_MAX_AGE"] // 86400)
-    outbox.queue(
-        "activation", order.contact_email,
-        f"【发票云】订单 {order.order_no} 激活邮件",
-        render_template("email/activation.txt", **ctx),
-        render_template("email/activation.html", **ctx),
-        order_id=order.id, tenant_id=order.tenant_id,
-    )
+    with i18n.in_language_of(order.contact_email):
+        outbox.queue(
+            "activation", order.contact_email,
+            _("【发票云】订单 %(order_no)s 激活邮件", order_no=order.order_no),
+            render_template("email/activation.txt", **ctx),
+            render_template("email/activation.html", **ctx),
+            order_id=order.id, tenant_id=order.tenant_id,
+        )
     audit.record("order.activation_email_queued", actor=actor, actor_label=actor_label,
                  target=order, tenant_id=order.tenant_id, to=order.contact_email)
     return key
 
 
-NEW_KEY_HINT = "如已遗失操作密钥，或需立即激活，请联系在线客服重新推送激活邮件：新邮件中的操作密钥立即可用。"
+NEW_KEY_HINT = _l("如已遗失操作密钥，或需立即激活，请联系在线客服重新推送激活邮件："
+                  "新邮件中的操作密钥立即可用。")
 
 
 def check_key(order: Order, key: str, ip: str) -> None:
@@ -108,17 +112,20 @@ def check_key(order: Order, key: str, ip: str) -> None:
                              actor_label="anonymous")
         minutes = retry_minutes(refused.wait)
         if refused.address_over:
-            raise RateLimited(f"操作密钥错误次数过多，请 {minutes} 分钟后再试。{NEW_KEY_HINT}",
+            raise RateLimited(_("操作密钥错误次数过多，请 %(minutes)s 分钟后再试。%(NEW_KEY_HINT)s",
+                                minutes=minutes, NEW_KEY_HINT=NEW_KEY_HINT),
                               field="key")
-        raise RateLimited(f"该订单的操作密钥尝试次数过多，已暂停验证，请 {minutes} 分钟后再试。"
-                          f"{NEW_KEY_HINT}", field="key")
+        raise RateLimited(_("该订单的操作密钥尝试次数过多，已暂停验证，请 %(minutes)s 分钟后再试。"
+                            "%(NEW_KEY_HINT)s",
+                            minutes=minutes, NEW_KEY_HINT=NEW_KEY_HINT), field="key")
     if not hash_matches(normalise_key(key), order.key_hash, KEY_PURPOSE):
         audit.record_refusal("activation.key_wrong", target=order, ip=ip, actor_label="anonymous")
         guard = _wrong_keys(order, ip)
         left = guard.remaining()
-        hint = (f"还可尝试 {left} 次。" if left
-                else f"请 {retry_minutes(guard.per_address.window)} 分钟后再试。")
-        raise ServiceError(f"操作密钥不正确，请复制邮件中的操作密钥后重试。{hint}", field="key")
+        hint = (_("还可尝试 %(left)s 次。", left=left) if left
+                else _("请 %(retry_minutes)s 分钟后再试。",
+                       retry_minutes=retry_minutes(guard.per_address.window)))
+        raise ServiceError(_("操作密钥不正确，请复制邮件中的操作密钥后重试。%(hint)s", hint=hint), field="key")
     audit.record("activation.key_accepted", target=order, ip=ip, actor_label="anonymous",
                  tenant_id=order.tenant_id)
 
@@ -127,7 +134,7 @@ def choose_erp(order: Order, erp: str, deployment: str, *, ip: str | None = None
                actor: User | None = None) -> None:
     """Save 选择对接ERP及部署方式."""
     if erp not in dict(ERP_CHOICES) or deployment not in dict(DEPLOYMENT_CHOICES):
-        raise ServiceError("请选择对接ERP及部署方式")
+        raise ServiceError(_("请选择对接ERP及部署方式"))
     order.erp, order.deployment = erp, deployment
     audit.record("activation.erp_chosen", actor=actor, actor_label=None if actor else order.contact_email,
                  target=order, tenant_id=order.tenant_id, ip=ip,
@@ -156,23 +163,23 @@ def activate(order: Order, *, user: User | None = None, password: str | None = N
     order is already activated or the contact already has an account (they sign in first).
     """
     if order.is_activated:
-        raise Conflict("该订单已激活，请登录后查看。")
+        raise Conflict(_("该订单已激活，请登录后查看。"))
     if not order.erp or not order.deployment:
-        raise ServiceError("请先选择对接ERP及部署方式并点击【确认】")
+        raise ServiceError(_("请先选择对接ERP及部署方式并点击【确认】"))
     if user is not None:
         if user.role != TENANT_ADMIN:
-            raise Forbidden("内部员工账号不能激活客户订单，请退出后再打开激活链接。")
+            raise Forbidden(_("内部员工账号不能激活客户订单，请退出后再打开激活链接。"))
         tenant = user.tenant
     else:
         existing = db.session.scalar(select(User).where(User.email == order.contact_email))
         if existing is not None:
-            raise Conflict("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。")
+            raise Conflict(_("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。"))
         validate_password(password or "", confirm or "")
         tenant = _tenant_named(order.customer_name, order.contact_email, ip)
         user = User(email=order.contact_email, role=TENANT_ADMIN, tenant=tenant)
         user.set_password(password)
         if not add_unique(user):  # the same contact activating two orders at once
-            raise Conflict("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。")
+            raise Conflict(_("该联系邮箱已有账号，请先登录，订单将加入您管理的租户。"))
         audit.record("user.created", actor=user, target=user, tenant_id=tenant.id, ip=ip,
                      role=TENANT_ADMIN)
     # Conditional update: of two concurrent activations exactly one wins.
@@ -182,7 +189,7 @@ def activate(order: Order, *, user: User | None = None, password: str | None = N
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
-        raise Conflict("该订单已激活，请登录后查看。")
+        raise Conflict(_("该订单已激活，请登录后查看。"))
     db.session.refresh(order)
     audit.record("order.activated", actor=user, target=order, tenant_id=tenant.id, ip=ip,
                  erp=order.erp_label, deployment=order.deployment_label)

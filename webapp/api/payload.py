@@ -6,6 +6,7 @@ the business rules (known product, email form, duplicate 订单号…) stay in o
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from webapp.core.errors import Invalid
 from webapp.core.text import bad_character
 from webapp.orders.service import MAX_QUANTITY
@@ -37,13 +38,13 @@ def _string(body: dict, name: str, max_len: int, errors: dict, required: bool = 
     value = body.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors[name] = "必填"
+            errors[name] = _("必填")
         return None
     if not isinstance(value, str):
-        errors[name] = "必须是字符串"
+        errors[name] = _("必须是字符串")
         return None
     if len(value) > max_len:
-        errors[name] = f"不超过 {max_len} 个字符"
+        errors[name] = _("不超过 %(max_len)s 个字符", max_len=max_len)
         return None
     if problem := bad_character(value):
         errors[name] = problem
@@ -53,31 +54,31 @@ def _string(body: dict, name: str, max_len: int, errors: dict, required: bool = 
 
 def _lines(value, errors: dict) -> list[tuple[str, int]]:
     if value is None:
-        errors["lines"] = "必填"
+        errors["lines"] = _("必填")
         return []
     if not isinstance(value, list) or not value:
-        errors["lines"] = "必须是非空数组：[{\"product\": \"issue\", \"quantity\": 3}]"
+        errors["lines"] = _("必须是非空数组：[{\"product\": \"issue\", \"quantity\": 3}]")
         return []
     if len(value) > MAX_LINES:
-        errors["lines"] = f"最多 {MAX_LINES} 行"
+        errors["lines"] = _("最多 %(MAX_LINES)s 行", MAX_LINES=MAX_LINES)
         return []
     lines = []
     for i, item in enumerate(value):
         where = f"lines[{i}]"
         if not isinstance(item, dict):
-            errors[where] = "必须是对象 {\"product\", \"quantity\"}"
+            errors[where] = _("必须是对象 {\"product\", \"quantity\"}")
             continue
         product, quantity = item.get("product"), item.get("quantity")
         if (not isinstance(product, str) or not product.strip() or len(product) > 40
                 or bad_character(product)):
-            errors[f"{where}.product"] = "必须是产品代码（字符串，不超过 40 个字符）"
+            errors[f"{where}.product"] = _("必须是产品代码（字符串，不超过 40 个字符）")
         # bool is an int in Python; `true` is not a quantity.
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            errors[f"{where}.quantity"] = "必须是整数"
+            errors[f"{where}.quantity"] = _("必须是整数")
         elif quantity <= 0:
-            errors[f"{where}.quantity"] = "必须大于 0"
+            errors[f"{where}.quantity"] = _("必须大于 0")
         elif quantity > MAX_QUANTITY:
-            errors[f"{where}.quantity"] = f"不能超过 {MAX_QUANTITY}"
+            errors[f"{where}.quantity"] = _("不能超过 %(MAX_QUANTITY)s", MAX_QUANTITY=MAX_QUANTITY)
         if f"{where}.product" not in errors and f"{where}.quantity" not in errors:
             lines.append((product.strip(), quantity))
     return lines
@@ -86,11 +87,11 @@ def _lines(value, errors: dict) -> list[tuple[str, int]]:
 def parse(body) -> OrderPayload:
     """The payload, or PayloadError listing every field that is wrong."""
     if not isinstance(body, dict):
-        raise PayloadError({"body": "请求体必须是 JSON 对象"})
+        raise PayloadError({"body": _("请求体必须是 JSON 对象")})
     errors: dict[str, str] = {}
     unknown = sorted(set(body) - FIELDS)
     if unknown:
-        errors["body"] = f"未知字段：{', '.join(str(k)[:40] for k in unknown[:10])}"
+        errors["body"] = _("未知字段：%(join)s", join=', '.join(str(k)[:40] for k in unknown[:10]))
     order_no = _string(body, "order_no", 64, errors)
     customer = _string(body, "customer", 200, errors)
     email = _string(body, "contact_email", 254, errors)
@@ -99,15 +100,15 @@ def parse(body) -> OrderPayload:
     raw_date = body.get("valid_until")
     if raw_date is not None:
         if not isinstance(raw_date, str) or len(raw_date) != 10:
-            errors["valid_until"] = "日期格式应为 YYYY-MM-DD"
+            errors["valid_until"] = _("日期格式应为 YYYY-MM-DD")
         else:
             try:
                 valid_until = date.fromisoformat(raw_date)
             except ValueError:
-                errors["valid_until"] = "日期格式应为 YYYY-MM-DD"
+                errors["valid_until"] = _("日期格式应为 YYYY-MM-DD")
     delivered = body.get("delivered", False)
     if not isinstance(delivered, bool):
-        errors["delivered"] = "必须是 true 或 false"
+        errors["delivered"] = _("必须是 true 或 false")
     lines = _lines(body.get("lines"), errors)
     if errors:
         raise PayloadError(errors)

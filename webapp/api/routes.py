@@ -3,6 +3,7 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from flask_babel import gettext as _
 from webapp.api.openapi import spec
 from webapp.api.payload import parse
 from webapp.core import audit
@@ -32,16 +33,16 @@ def _authorise():
     key = f"ip:{request.remote_addr}"
     wait = _failures().blocked(key)
     if wait:
-        return _error(429, "访问令牌错误次数过多，请稍后再试", **{"Retry-After": str(wait)})
+        return _error(429, _("访问令牌错误次数过多，请稍后再试"), **{"Retry-After": str(wait)})
     expected = current_app.config.get("API_TOKEN") or ""
-    scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
+    scheme, _space, given = (request.headers.get("Authorization") or "").partition(" ")
     if expected and scheme.lower() == "bearer" and hmac.compare_digest(
             given.strip().encode(), expected.encode()):
         return None
     _failures().fail(key)
     audit.record_refusal("api.unauthorised", actor_label="api", ip=request.remote_addr,
                          reason="missing" if not given else "wrong")
-    return _error(401, "缺少或错误的访问令牌（Authorization: Bearer <API_TOKEN>）",
+    return _error(401, _("缺少或错误的访问令牌（Authorization: Bearer <API_TOKEN>）"),
                   **{"WWW-Authenticate": 'Bearer realm="api"'})
 
 
@@ -56,7 +57,7 @@ def create_order():
     except RecursionError:  # nesting deeper than the parser's recursion limit
         body = None
     if body is None:
-        return jsonify(errors={"body": "请求体必须是 JSON（Content-Type: application/json）"}), 400
+        return jsonify(errors={"body": _("请求体必须是 JSON（Content-Type: application/json）")}), 400
     try:
         data = parse(body)
         order = orders.create_order(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, case, or_, select, update
 
+from flask_babel import lazy_gettext as _l
 from webapp.auth.service import validate_password
 from webapp.core import audit
 from webapp.core.crypto import keyed_hash
@@ -24,8 +25,8 @@ from webapp.orm import UTCDateTime, utcnow
 
 PURPOSE = "password-link"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-INVALID = ("此链接已失效：链接只能使用一次，过期后不能使用，并且只有最新一封邮件中的链接有效。"
-           "请在登录页点击【忘记密码】重新获取。")
+INVALID = (_l("此链接已失效：链接只能使用一次，过期后不能使用，并且只有最新一封邮件中的链接有效。"
+           "请在登录页点击【忘记密码】重新获取。"))
 
 
 def url(token: str) -> str:

@@ -14,8 +14,10 @@ stranger asking for resets cannot flood the mailbox, nor leave the owner without
 from flask import current_app, render_template
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.auth import links
-from webapp.core import audit, outbox
+from webapp.core import audit, i18n, outbox
 from webapp.core.errors import Conflict, RateLimited
 from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.extensions import db
@@ -23,7 +25,7 @@ from webapp.models import User
 from webapp.models.user import ROLE_LABELS
 
 KIND = "password_reset"
-SUBJECT = "【发票云激活中心】重设登录密码"
+SUBJECT = _l("【发票云激活中心】重设登录密码")
 REQUESTED = "auth.password_reset_requested"
 
 
@@ -31,10 +33,13 @@ def _minutes() -> int:
     return current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
 
 
-def _email_text(user: User | None, email: str, token: str, *, by_support: bool) -> str:
-    return render_template("email/password_reset.txt", email=email, link=links.url(token),
-                           minutes=_minutes(), by_support=by_support,
-                           role=ROLE_LABELS[user.role] if user else "")
+def _queue_email(user: User, email: str, token: str, *, by_support: bool) -> None:
+    """The reset email, in the account's language."""
+    with i18n.in_locale(user.locale):
+        text = render_template("email/password_reset.txt", email=email, link=links.url(token),
+                               minutes=_minutes(), by_support=by_support,
+                               role=ROLE_LABELS[user.role])
+        outbox.queue(KIND, user.email, str(SUBJECT), text, tenant_id=user.tenant_id)
 
 
 def count_request(ip: str | None) -> None:
@@ -44,7 +49,8 @@ def count_request(ip: str | None) -> None:
     limit = FailureLimit("password-reset", cfg["PASSWORD_RESET_ADDRESS_LIMIT"],
                          cfg["PASSWORD_RESET_ADDRESS_WINDOW"])
     if wait := limit.take(f"ip:{ip}"):
-        raise RateLimited(f"请求过于频繁，请 {retry_minutes(wait)} 分钟后再试。", field="email")
+        raise RateLimited(_("请求过于频繁，请 %(retry_minutes)s 分钟后再试。",
+                            retry_minutes=retry_minutes(wait)), field="email")
 
 
 def send_if_account(email: str, *, ip: str | None) -> str:
@@ -61,9 +67,7 @@ def send_if_account(email: str, *, ip: str | None) -> str:
             outcome = "hourly_limit"  # the newest email of this hour still holds a live link
         else:
             outcome = "sent"
-            outbox.queue(KIND, user.email, SUBJECT,
-                         _email_text(user, email, token, by_support=False),
-                         tenant_id=user.tenant_id)
+            _queue_email(user, email, token, by_support=False)
     audit.record(REQUESTED, actor_label=email, target=user,
                  tenant_id=user.tenant_id if user else None, ip=ip, outcome=outcome)
     return outcome
@@ -73,9 +77,8 @@ def send_link(user: User, *, actor: User, ip: str | None = None) -> None:
     """Support sends a reset link to the account's own address (never shows or sets the
     password); not capped like the page's requests, so strangers cannot stop it."""
     if not user.active:
-        raise Conflict(f"账号 {user.email} 已停用，不能发送重设密码邮件。")
+        raise Conflict(_("账号 %(email)s 已停用，不能发送重设密码邮件。", email=user.email))
     token = links.issue(user, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    outbox.queue(KIND, user.email, SUBJECT, _email_text(user, user.email, token, by_support=True),
-                 tenant_id=user.tenant_id)
+    _queue_email(user, user.email, token, by_support=True)
     audit.record("support.password_reset_sent", actor=actor, target=user,
                  tenant_id=user.tenant_id, ip=ip, to=user.email)

@@ -4,6 +4,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import current_user, login_user, logout_user
 
+from flask_babel import gettext as _
 from webapp.auth import links, reset, staff
 from webapp.auth import service as accounts
 from webapp.auth.forms import ForgotForm, LoginForm, NewPasswordForm
@@ -49,7 +50,7 @@ def logout():
     if current_user.is_authenticated:
         accounts.logout(current_user, ip=request.remote_addr)
     logout_user()
-    flash("您已退出登录。", "info")
+    flash(_("您已退出登录。"), "info")
     return redirect(url_for("auth.login"), 303)
 
 
@@ -74,7 +75,7 @@ def staff_create():
                             actor=current_user)
     except ServiceError as exc:
         return _staff_page(status_of(exc), exc.message, request.form)
-    flash(f"已创建账号 {user.email}，设置密码的链接已发送至该邮箱。", "success")
+    flash(_("已创建账号 %(email)s，设置密码的链接已发送至该邮箱。", email=user.email), "success")
     return hx_redirect(url_for(".staff_index"))
 
 
@@ -94,14 +95,11 @@ def staff_update(user_id: int, action: str):
             staff.set_active(user, action == "enable", actor=current_user)
     except ServiceError as exc:
         return _staff_page(status_of(exc), exc.message)
-    flash(f"账号 {user.email} 已更新。", "success")
+    flash(_("账号 %(email)s 已更新。", email=user.email), "success")
     return hx_redirect(url_for(".staff_index"))
 
 
 # ---- 忘记密码, and the one-time link that sets a password ----
-
-FORGOT_SENT = ("如该邮箱是本系统的登录账号，重设密码的邮件已发送至该邮箱，链接 {minutes} 分钟内有效。"
-               "请查收（包括垃圾邮件箱）；如收到多封，请使用最新一封中的链接。")
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -118,8 +116,9 @@ def forgot_password():
             mark_fields(form, exc, fallback="email")
             status = status_of(exc)
         else:
-            flash(FORGOT_SENT.format(minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
-                  "info")
+            flash(_("如该邮箱是本系统的登录账号，重设密码的邮件已发送至该邮箱，链接 %(minutes)s 分钟内"
+                    "有效。请查收（包括垃圾邮件箱）；如收到多封，请使用最新一封中的链接。",
+                    minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60), "info")
             return redirect(url_for(".forgot_password"), 303)
     elif form.is_submitted():
         status = 422
@@ -149,5 +148,5 @@ def set_password(token: str):
         return render_template("auth/set_password.html", user=user, form=form), status_of(exc)
     if current_user.is_authenticated:
         logout_user()  # every session of the account has ended; this browser's cookie too
-    flash("密码已设置，之前的登录均已退出。请使用新密码登录。", "success")
+    flash(_("密码已设置，之前的登录均已退出。请使用新密码登录。"), "success")
     return redirect(url_for(".login"), 303)

@@ -7,6 +7,8 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.core import audit
 from webapp.core.errors import NotFound, RateLimited, ServiceError
 from webapp.core.ratelimit import FailureLimit, Guard, retry_minutes
@@ -22,14 +24,14 @@ DIGIT = re.compile(r"[0-9]")
 def validate_password(password: str, confirm: str) -> None:
     """The password rule for every account (activation, staff, a changed password)."""
     if len(password or "") < 8 or len(password) > 128:
-        raise ServiceError("密码长度需为 8–128 位", field="password")
+        raise ServiceError(_("密码长度需为 8–128 位"), field="password")
     if not (LETTER.search(password) and DIGIT.search(password)):
-        raise ServiceError("密码需同时包含字母和数字", field="password")
+        raise ServiceError(_("密码需同时包含字母和数字"), field="password")
     if password != confirm:
-        raise ServiceError("两次输入的密码不一致", field="confirm")
+        raise ServiceError(_("两次输入的密码不一致"), field="confirm")
 
 
-RESET_HINT = "如是您本人的账号，可通过【忘记密码】重设密码后立即登录。"
+RESET_HINT = _l("如是您本人的账号，可通过【忘记密码】重设密码后立即登录。")
 
 
 def _password_tag(user: User | None) -> str:
@@ -71,13 +73,14 @@ def authenticate(email: str, password: str, ip: str) -> User:
     if refused:
         audit.record_refusal("auth.login_blocked", actor_label=email[:254], ip=ip)
         hint = "" if refused.address_over and guard.per_address.blocked(f"ip:{ip}") else RESET_HINT
-        raise RateLimited(f"登录失败次数过多，请 {retry_minutes(refused.wait)} 分钟后再试。{hint}")
+        raise RateLimited(_("登录失败次数过多，请 %(minutes)s 分钟后再试。%(hint)s",
+                            minutes=retry_minutes(refused.wait), hint=hint))
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
     if user is None or not user.check_password(password) or not user.active:
         guard.fail()
         audit.record_refusal("auth.login_failed", actor_label=email[:254], ip=ip)
-        raise ServiceError("邮箱或密码错误。")
+        raise ServiceError(_("邮箱或密码错误。"))
     audit.record("auth.login", actor=user, tenant_id=user.tenant_id, ip=ip)
     return user
 
@@ -86,10 +89,10 @@ def create_staff(email: str, role: str, password: str, *, actor_label: str = "cl
     """Create a support / approver / ops account."""
     email = normalise_email(email)
     if role not in STAFF_ROLES:
-        raise ServiceError(f"角色必须是 {' / '.join(STAFF_ROLES)} 之一", field="role")
+        raise ServiceError(_("角色必须是 %(roles)s 之一", roles=" / ".join(STAFF_ROLES)), field="role")
     validate_password(password, password)
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise ServiceError(f"账号 {email} 已存在", field="email")
+        raise ServiceError(_("账号 %(email)s 已存在", email=email), field="email")
     user = User(email=email, role=role)
     user.set_password(password)
     db.session.add(user)
@@ -121,7 +124,7 @@ def disable_user(email: str, *, actor_label: str = "cli") -> User:
     """Remove an account's access: it can no longer sign in and its sessions end at once."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        raise NotFound(f"账号 {email} 不存在", field="email")
+        raise NotFound(_("账号 %(email)s 不存在", email=email), field="email")
     user.active = False
     user.end_sessions()
     audit.record("user.disabled", actor_label=actor_label, target=user, tenant_id=user.tenant_id)

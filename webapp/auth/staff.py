@@ -6,8 +6,9 @@ import secrets
 from flask import current_app, render_template
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from webapp.auth import links
-from webapp.core import audit, outbox
+from webapp.core import audit, i18n, outbox
 from webapp.core.errors import Conflict, ServiceError
 from webapp.core.text import normalise_email
 from webapp.core.unit_of_work import add_unique
@@ -27,9 +28,10 @@ def queue_password_email(user: User, actor: User) -> None:
     """Email a new link to set the password; an earlier link stops working."""
     max_age = current_app.config["PASSWORD_LINK_MAX_AGE"]
     link = links.url(links.issue(user, max_age))
-    text = render_template("email/staff_password.txt", user=user, link=link,
-                           role=ROLE_LABELS[user.role], days=max_age // 86400)
-    outbox.queue(KIND, user.email, "【发票云激活中心】请设置您的登录密码", text)
+    with i18n.in_locale(user.locale):
+        text = render_template("email/staff_password.txt", user=user, link=link,
+                               role=ROLE_LABELS[user.role], days=max_age // 86400)
+        outbox.queue(KIND, user.email, _("【发票云激活中心】请设置您的登录密码"), text)
     audit.record("user.password_link_sent", actor=actor, target=user)
 
 
@@ -37,13 +39,13 @@ def create(email: str, role: str, *, actor: User) -> User:
     """A staff account without a usable password; the person sets one from the emailed link."""
     email = normalise_email(email)
     if role not in STAFF_ROLES:
-        raise ServiceError("请选择角色", field="role")
+        raise ServiceError(_("请选择角色"), field="role")
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict(f"账号 {email} 已存在", field="email")
+        raise Conflict(_("账号 %(email)s 已存在", email=email), field="email")
     user = User(email=email, role=role)
     user.set_password(secrets.token_urlsafe(32))  # unusable until the person sets one
     if not add_unique(user):  # created meanwhile by another ops user
-        raise Conflict(f"账号 {email} 已存在", field="email")
+        raise Conflict(_("账号 %(email)s 已存在", email=email), field="email")
     audit.record("user.created", actor=actor, target=user, role=role, via="page")
     queue_password_email(user, actor)
     return user
@@ -57,9 +59,9 @@ def load_staff(user_id: int) -> User | None:
 
 def change_role(user: User, role: str, *, actor: User) -> None:
     if role not in STAFF_ROLES:
-        raise ServiceError("请选择角色", field="role")
+        raise ServiceError(_("请选择角色"), field="role")
     if user.id == actor.id and role != OPS:
-        raise Conflict("不能修改自己的运营角色（避免无人管理账号）", field="role")
+        raise Conflict(_("不能修改自己的运营角色（避免无人管理账号）"), field="role")
     old, user.role = user.role, role
     audit.record("user.role_changed", actor=actor, target=user, old=old, new=role)
 
@@ -68,7 +70,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     """Disable (sessions end at once: the user loader refuses inactive users, and the session
     version moves on, so enabling again does not bring old sessions back) or enable."""
     if user.id == actor.id and not active:
-        raise Conflict("不能停用自己的账号")
+        raise Conflict(_("不能停用自己的账号"))
     user.active = active
     if not active:
         user.end_sessions()

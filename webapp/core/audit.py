@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from flask_babel import lazy_gettext as _l
 from webapp.core import keyset, unit_of_work
 from webapp.core.audit_labels import action_label, detail_label, detail_value
 from webapp.extensions import db
@@ -76,9 +77,9 @@ def visible_detail(detail: dict | None, action: str = "",
 
 
 TARGET_LABELS = {
-    "tenant": "租户", "order": "订单", "order_line": "订单行", "enterprise": "企业",
-    "allocation": "分配", "allocation_batch": "分配批次", "credential": "授权信息",
-    "change_request": "申请", "outbox_email": "邮件", "user": "用户",
+    "tenant": _l("租户"), "order": _l("订单"), "order_line": _l("订单行"), "enterprise": _l("企业"),
+    "allocation": _l("分配"), "allocation_batch": _l("分配批次"), "credential": _l("授权信息"),
+    "change_request": _l("申请"), "outbox_email": _l("邮件"), "user": _l("用户"),
 }
 
 

@@ -8,17 +8,20 @@ import re
 import unicodedata
 from datetime import date
 
+from flask_babel import gettext
+from webapp.core.i18n import N_
 from webapp.core.text import stored_text_problem
 from webapp.models.business_fields import FIELD, FIELDS
 
 # YYYY-M-D with - / . or 年月日, or YYYYMMDD; APIs may add a time of day (StartDate of 企查查).
-DATE_RE = re.compile(
+DATE_RE = re.compile(  # i18n: data (the date patterns registries write)
     r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?"
     r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
     r"|^([0-9]{4})([0-9]{2})([0-9]{2})$")
-DATE_FORMAT = "成立日期格式应为 YYYY-MM-DD，例如 2015-03-02"
-DATE_MISSING = "成立日期不存在，请检查年、月、日"
-DATE_FUTURE = "成立日期不能晚于今天"
+# In the seed's words (N_), translated where returned.
+DATE_FORMAT = N_("成立日期格式应为 YYYY-MM-DD，例如 2015-03-02")
+DATE_MISSING = N_("成立日期不存在，请检查年、月、日")
+DATE_FUTURE = N_("成立日期不能晚于今天")
 
 
 def _header_key(header: str) -> str:
@@ -65,15 +68,15 @@ def clean_date(value: str) -> tuple[str | None, str | None]:
     it (full-width digits too); a day that does not exist or is after today is refused."""
     match = DATE_RE.match(unicodedata.normalize("NFKC", value or "").strip())
     if not match:
-        return None, DATE_FORMAT
+        return None, gettext(DATE_FORMAT)
     groups = match.groups()
     year, month, day = (int(g) for g in (groups[:3] if groups[0] else groups[3:]))
     try:
         parsed = date(year, month, day)
     except ValueError:
-        return None, DATE_MISSING
+        return None, gettext(DATE_MISSING)
     if parsed > date.today():
-        return None, DATE_FUTURE
+        return None, gettext(DATE_FUTURE)
     return parsed.isoformat(), None
 
 

@@ -5,19 +5,22 @@ Which HTTP status each answers is decided in one place, webapp/web/errors.py `st
 
 
 class ServiceError(Exception):
-    """A refused change: `message` is user-facing Chinese, `field` names the form field if any
-    (`errors` when it names several).
+    """A refused change: `message` is user-facing, in the request's language (a translated
+    string; a lazy one is resolved here), `field` names the form field if any (`errors` when it
+    names several).
 
     Raised as such it means the input breaks a rule (Invalid); the subclasses say more.
     """
 
     def __init__(self, message: str, field: str | None = None,
                  errors: dict[str, str] | None = None):
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field
         # Every field it names with its message (a form shows each beside its field).
-        self.errors = errors or ({field: message} if field else {})
+        self.errors = ({name: str(text) for name, text in errors.items()} if errors
+                       else ({field: message} if field else {}))
 
 
 class Invalid(ServiceError):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 DATA = Path(__file__).with_name("gb2260.csv")
 # Names that only group the counties of a city or province; a place name skips them.
-PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政单位", "自治区直辖县级行政单位",
+PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政单位", "自治区直辖县级行政单位",  # i18n: data
                           "省直辖行政单位"})
 # Not in GB/T 2260, used by the national registration authorities (GB 32100: "100000 为国家使用").
-EXTRA = {"100000": ("国家级", "")}
+EXTRA = {"100000": ("国家级", "")}  # i18n: data (a place name)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ before parsing, in one pass that skips string contents, so a document nested dee
 `max_depth` is refused as any other malformed body is.
 """
 import json
+from flask_babel import gettext as _
 
 MAX_DEPTH = 32
 
@@ -47,12 +48,12 @@ def parse(raw: bytes | str, max_depth: int = MAX_DEPTH):
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise BadJson("不是 UTF-8 编码的文本") from None
+        raise BadJson(_("不是 UTF-8 编码的文本")) from None
     if too_deep(text, max_depth):
-        raise BadJson(f"JSON 嵌套层级过深（最多 {max_depth} 层）")
+        raise BadJson(_("JSON 嵌套层级过深（最多 %(max_depth)s 层）", max_depth=max_depth))
     try:
         return json.loads(text)
     except RecursionError:  # the bound above makes this unreachable; kept as the last guard
-        raise BadJson(f"JSON 嵌套层级过深（最多 {max_depth} 层）") from None
+        raise BadJson(_("JSON 嵌套层级过深（最多 %(max_depth)s 层）", max_depth=max_depth)) from None
     except ValueError:
-        raise BadJson("不是合法的 JSON") from None
+        raise BadJson(_("不是合法的 JSON")) from None

@@ -24,7 +24,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
+from flask_babel import gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.core import gb2260
+from webapp.core.i18n import N_
 from webapp.core.errors import ServiceError
 
 # GB 32100-2015: 31 characters, without I, O, S, V, Z.
@@ -49,32 +53,32 @@ USCC, LEGACY = "uscc", "legacy"
 # union is accepted. An older draft numbering (3 教育, 4 公安, B–G …) is not used: no issued code
 # follows it and its meanings contradict this table.
 DEPARTMENTS: dict[str, tuple[str, dict[str, str]]] = {
-    "1": ("机构编制", {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体",
-                   "9": "其他"}),
-    "2": ("外交", {"1": "外国常驻新闻机构", "9": "其他"}),
-    "3": ("司法行政", {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所", "4": "司法鉴定机构",
-                   "5": "仲裁委员会", "9": "其他"}),
-    "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
-    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
-    "6": ("旅游", {"1": "外国旅游部门常驻代表机构", "2": "港澳台地区旅游部门常驻内地（大陆）代表机构",
-                 "9": "其他"}),
-    "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
-    "8": ("工会", {"1": "基层工会", "9": "其他"}),
-    "9": ("工商", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社", "9": "其他"}),
-    "A": ("中央军委改革和编制办公室", {"1": "军队事业单位", "9": "其他"}),
-    "N": ("农业", {"1": "组级集体经济组织", "2": "村级集体经济组织", "3": "乡镇级集体经济组织",
-                 "9": "其他"}),
-    "Y": ("其他", {"1": "其他"}),
+    "1": (N_("机构编制"), {"1": N_("机关"), "2": N_("事业单位"), "3": N_("中央编办直接管理机构编制的群众团体"),
+                   "9": N_("其他")}),
+    "2": (N_("外交"), {"1": N_("外国常驻新闻机构"), "9": N_("其他")}),
+    "3": (N_("司法行政"), {"1": N_("律师执业机构"), "2": N_("公证处"), "3": N_("基层法律服务所"),
+                         "4": N_("司法鉴定机构"), "5": N_("仲裁委员会"), "9": N_("其他")}),
+    "4": (N_("文化"), {"1": N_("外国在华文化中心"), "9": N_("其他")}),
+    "5": (N_("民政"), {"1": N_("社会团体"), "2": N_("民办非企业单位"), "3": N_("基金会"), "9": N_("其他")}),
+    "6": (N_("旅游"), {"1": N_("外国旅游部门常驻代表机构"), "2": N_("港澳台地区旅游部门常驻内地（大陆）代表机构"),
+                 "9": N_("其他")}),
+    "7": (N_("宗教"), {"1": N_("宗教活动场所"), "2": N_("宗教院校"), "9": N_("其他")}),
+    "8": (N_("工会"), {"1": N_("基层工会"), "9": N_("其他")}),
+    "9": (N_("工商"), {"1": N_("企业"), "2": N_("个体工商户"), "3": N_("农民专业合作社"), "9": N_("其他")}),
+    "A": (N_("中央军委改革和编制办公室"), {"1": N_("军队事业单位"), "9": N_("其他")}),
+    "N": (N_("农业"), {"1": N_("组级集体经济组织"), "2": N_("村级集体经济组织"), "3": N_("乡镇级集体经济组织"),
+                 "9": N_("其他")}),
+    "Y": (N_("其他"), {"1": N_("其他")}),
 }
 # Real codes from Fujian's pilot, issued before GB 32100 settled: their 18th character does not
 # follow it, their embedded organisation code does.
 PILOT_CODES = frozenset({"91350100M0001TGQXM", "91350211M0000XUF46", "91350203M0001FUE2P",
                          "91350203M0001QKT19"})
-PILOT_NOTE = ("第 18 位不符合 GB 32100 的校验规则，但这是福建省试点时期发放的已知真实代码"
-              "（第 9–17 位校验通过），按例外接受")
-LEGACY_NOTE = "旧税号（{length} 位纳税人识别号），不含登记管理部门、机构类别和地区信息"
-CHECK_FAILED = ("企业税号校验未通过：这不是一个有效的统一社会信用代码，"
-                "请与营业执照上的统一社会信用代码逐位核对后重新输入")
+# In the seed's words (N_: marked for the catalogues), translated where used.
+PILOT_NOTE = N_("第 18 位不符合 GB 32100 的校验规则，但这是福建省试点时期发放的已知真实代码"
+                "（第 9–17 位校验通过），按例外接受")
+CHECK_FAILED = N_("企业税号校验未通过：这不是一个有效的统一社会信用代码，"
+                  "请与营业执照上的统一社会信用代码逐位核对后重新输入")
 
 
 def normalise(raw: str | None) -> str:
@@ -128,9 +132,10 @@ class TaxIdReading:
         if self.place is None:
             return ""
         if self.place.status == "retired":
-            return f"{self.place.name}（已调整）"
+            return _("%(name)s（已调整）", name=self.place.name)
         if self.place.status == "unknown":
-            return f"{self.place.name}（地区代码未知）" if self.place.name else "地区代码未知"
+            return (_("%(name)s（地区代码未知）", name=self.place.name) if self.place.name
+                    else _("地区代码未知"))
         return self.place.name
 
     @property
@@ -138,7 +143,7 @@ class TaxIdReading:
         """工商 · 企业 · 江苏省苏州市 for a valid code; empty otherwise."""
         if not self.valid or self.kind != USCC:
             return ""
-        return " · ".join((self.department, self.category, self.region))
+        return " · ".join((gettext(self.department), gettext(self.category), self.region))
 
 
 def _describe(ch: str) -> str:
@@ -146,46 +151,53 @@ def _describe(ch: str) -> str:
 
 
 def _pair_problem(dept: str, cat: str) -> str:
-    head = f"企业税号第 1–2 位 {dept}-{cat} 不是有效的登记管理部门/机构类别"
+    head = _("企业税号第 1–2 位 %(dept)s-%(cat)s 不是有效的登记管理部门/机构类别", dept=dept,
+             cat=cat)
     if dept not in DEPARTMENTS:
-        return f"{head}：第 1 位应为登记管理部门代码 1–9、A、N 或 Y"
+        return _("%(head)s：第 1 位应为登记管理部门代码 1–9、A、N 或 Y", head=head)
     name, categories = DEPARTMENTS[dept]
-    allowed = "、".join(f"{code} {label}" for code, label in categories.items())
-    return f"{head}：第 1 位 {dept} 表示“{name}”，第 2 位只能是 {allowed}"
+    allowed = _("、").join(f"{code} {gettext(label)}" for code, label in categories.items())
+    return _("%(head)s：第 1 位 %(dept)s 表示“%(name)s”，"
+             "第 2 位只能是 %(allowed)s",
+             head=head, dept=dept, name=gettext(name), allowed=allowed)
 
 
 def _read_uscc(tax_id: str) -> TaxIdReading:
     for position, ch in enumerate(tax_id, start=1):
         if ch not in USCC_ALPHABET:
-            return TaxIdReading(tax_id, USCC, f"企业税号含有不允许的字符：{ch}（第 {position} 位；"
-                                             f"统一社会信用代码不使用字母 I、O、S、V、Z）")
+            return TaxIdReading(tax_id, USCC, _("企业税号含有不允许的字符：%(ch)s（第 %(position)s 位；"
+                                                "统一社会信用代码不使用字母 I、O、S、V、Z）",
+                                                ch=ch, position=position))
     department, categories = DEPARTMENTS.get(tax_id[0], ("", {}))
     if tax_id[1] not in categories:
         return TaxIdReading(tax_id, USCC, _pair_problem(tax_id[0], tax_id[1]))
     region = tax_id[2:8]
     if not REGION_DIGITS.fullmatch(region):
-        return TaxIdReading(tax_id, USCC, f"企业税号第 3–8 位 {region} 应为 6 位数字"
-                                         f"（登记管理机关的行政区划代码）")
+        return TaxIdReading(tax_id, USCC, _("企业税号第 3–8 位 %(region)s 应为 6 位数字"
+                                            "（登记管理机关的行政区划代码）", region=region))
     place = gb2260.place(region)
     reading = TaxIdReading(tax_id, USCC, None, department, categories[tax_id[1]], place)
     org = tax_id[8:17]
     expected = org_check_character(org[:8])
     if org[8] != expected:
         return replace(reading, problem=(
-            f"企业税号第 9–17 位（组织机构代码 {org[:8]}-{org[8]}）校验不通过，可能有字符输错："
-            "请与营业执照上的统一社会信用代码逐位核对第 9–17 位"))
+            _("企业税号第 9–17 位（组织机构代码 %(org)s-%(org2)s）校验不通过，"
+              "可能有字符输错：请与营业执照上的统一社会信用代码逐位核对第 9–17 位",
+              org=org[:8], org2=org[8])))
     notes = []
     expected = check_character(tax_id[:17])
     if tax_id[17] != expected:
         if tax_id not in PILOT_CODES:
-            return replace(reading, problem=CHECK_FAILED)
-        notes.append(PILOT_NOTE)
+            return replace(reading, problem=gettext(CHECK_FAILED))
+        notes.append(gettext(PILOT_NOTE))
     if place.status == "retired":
-        notes.append(f"第 3–8 位 {region} 是已调整的行政区划代码（使用至 {place.until} 年），"
-                     f"按登记时的地区解读")
+        notes.append(_("第 3–8 位 %(region)s 是已调整的行政区划代码（使用至 %(until)s 年），"
+                       "按登记时的地区解读",
+                       region=region, until=place.until))
     elif place.status == "unknown":
-        notes.append(f"地区代码未知：第 3–8 位 {region} 不在所附的 GB/T 2260 行政区划代码表中"
-                     f"（开发区等登记机关的代码和最新的调整可能尚未收录），因此只作提示，不拒绝")
+        notes.append(_("地区代码未知：第 3–8 位 %(region)s 不在所附的 GB/T 2260 行政区划代码表中"
+                       "（开发区等登记机关的代码和最新的调整可能尚未收录），因此只作提示，不拒绝",
+                       region=region))
     return replace(reading, notes=tuple(notes))
 
 
@@ -193,18 +205,22 @@ def read(raw: str | None) -> TaxIdReading:
     """Normalise a tax ID and read it: its parts, notes, or the problem (a Chinese sentence)."""
     tax_id = normalise(raw)
     if not tax_id:
-        return TaxIdReading(tax_id, problem="请输入企业税号")
+        return TaxIdReading(tax_id, problem=_("请输入企业税号"))
     for position, ch in enumerate(tax_id, start=1):
         if ch not in ALNUM:
             return TaxIdReading(tax_id, problem=(
-                f"企业税号含有不允许的字符：{_describe(ch)}"
-                f"（第 {position} 位；税号只能由数字和大写字母组成）"))
+                _("企业税号含有不允许的字符：%(describe)s（第 %(position)s 位；"
+                  "税号只能由数字和大写字母组成）",
+                  describe=_describe(ch), position=position)))
     if len(tax_id) == 18:
         return _read_uscc(tax_id)
     if len(tax_id) in LEGACY_LENGTHS:
-        return TaxIdReading(tax_id, LEGACY, notes=(LEGACY_NOTE.format(length=len(tax_id)),))
+        return TaxIdReading(tax_id, LEGACY, notes=(
+            _("旧税号（%(length)s 位纳税人识别号），不含登记管理部门、机构类别和地区信息",
+              length=len(tax_id)),))
     return TaxIdReading(tax_id, problem=(
-        f"企业税号长度应为 18 位（统一社会信用代码）或 15、20 位（旧税号），当前为 {len(tax_id)} 位"))
+        _("企业税号长度应为 18 位（统一社会信用代码）或 15、20 位（旧税号），当前为 %(length)s 位",
+          length=len(tax_id))))
 
 
 def problem(raw: str | None) -> str | None:
@@ -226,22 +242,23 @@ def validate(raw: str | None) -> str:
 
 # 企业类型 as registries write it → the 工商 机构类别 it belongs to. Only clear words count: what
 # matches none of them (民办非企业单位, 代表机构, an empty field …) is never flagged.
-NOT_A_COMPANY = ("非企业", "代表机构")
-COMPANY_WORDS = ("公司", "企业", "合伙", "全民所有制", "集体所有制", "股份合作")
-REGISTRY_WORDS = {"企业": "公司或其他企业", "个体工商户": "个体工商户", "农民专业合作社": "农民专业合作社"}
+NOT_A_COMPANY = ("非企业", "代表机构")  # i18n: data (matched in what registries write)
+COMPANY_WORDS = ("公司", "企业", "合伙", "全民所有制", "集体所有制", "股份合作")  # i18n: data
+REGISTRY_WORDS = {"企业": _l("公司或其他企业"), "个体工商户": _l("个体工商户"),  # i18n: data (keys)
+                  "农民专业合作社": _l("农民专业合作社")}
 
 
 def registry_category(company_type: str | None) -> str | None:
     """The 工商 category a 企业类型 names (个体工商户, 农民专业合作社 or 企业), or None."""
     text = company_type or ""
-    if "个体" in text:
-        return "个体工商户"
-    if "合作社" in text:
-        return "农民专业合作社"
+    if "个体" in text:  # i18n: data
+        return "个体工商户"  # i18n: data
+    if "合作社" in text:  # i18n: data
+        return "农民专业合作社"  # i18n: data
     if any(word in text for word in NOT_A_COMPANY):
         return None
     if any(word in text for word in COMPANY_WORDS):
-        return "企业"
+        return "企业"  # i18n: data
     return None
 
 
@@ -257,6 +274,8 @@ def category_mismatch(reading: TaxIdReading, company_type: str | None) -> str | 
     if named == expected:
         return None
     pair = f"{reading.tax_id[0]}-{reading.tax_id[1]}"
-    return (f"企业类型与税号不符：企业类型为“{company_type}”（{REGISTRY_WORDS[named]}），"
-            f"而税号第 1–2 位 {pair} 表示“{reading.department} · {reading.category}”。"
-            f"请核对企业税号和企业类型。")
+    return (_("企业类型与税号不符：企业类型为“%(company_type)s”（%(REGISTRY_WORDS)s），"
+              "而税号第 1–2 位 %(pair)s 表示“%(department)s · %(category)s”。"
+              "请核对企业税号和企业类型。",
+              company_type=company_type, REGISTRY_WORDS=REGISTRY_WORDS[named], pair=pair,
+              department=gettext(reading.department), category=gettext(reading.category)))

@@ -6,12 +6,15 @@ surrogate (possible in JSON's "\\ud800") cannot even be encoded to UTF-8.
 """
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from webapp.core.errors import Invalid, ServiceError
 
 MAX_SEARCH = 100  # characters of a list's search box, on every list
-SEARCH_TOO_LONG = f"搜索内容不能超过 {MAX_SEARCH} 个字符"
-CONTROL_MESSAGE = "不能包含控制字符"
-SURROGATE_MESSAGE = "不能包含无效的 Unicode 字符"
+SEARCH_TOO_LONG = _l("搜索内容不能超过 %(limit)s 个字符", limit=MAX_SEARCH)
+CONTROL_MESSAGE = _l("不能包含控制字符")
+SURROGATE_MESSAGE = _l("不能包含无效的 Unicode 字符")
 MULTILINE = frozenset("\t\n\r")  # what a <textarea> legitimately sends
 # The stricter rule for text that is stored and shown again (工商 fields, request texts): also
 # the invisible formatting characters (zero-width, bidi overrides, BOM) that disguise a name.
@@ -35,7 +38,7 @@ def normalise_email(email: str, field: str = "email") -> str:
     """Trimmed, lower-cased, and refused (naming `field`) when it is not a plausible address."""
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email):
-        raise ServiceError(f"邮箱地址无效：{email[:60] or '（空）'}", field=field)
+        raise ServiceError(_("邮箱地址无效：%(email)s", email=email[:60] or _("（空）")), field=field)
     return email
 
 
@@ -43,9 +46,10 @@ def stored_text_problem(text: str, label: str, limit: int) -> str | None:
     """Why `text` (to be stored and shown again) is refused, or None: invisible characters,
     or more than `limit` characters."""
     if CONTROL.search(text):
-        return f"{label}含有不可见的控制字符，请删除后重试"
+        return _("%(label)s含有不可见的控制字符，请删除后重试", label=label)
     if len(text) > limit:
-        return f"{label}不能超过 {limit} 个字符（当前 {len(text)} 个）"
+        return _("%(label)s不能超过 %(limit)s 个字符（当前 %(count)s 个）", label=label, limit=limit,
+                 count=len(text))
     return None
 
 
@@ -61,7 +65,7 @@ def free_text(value: str | None, label: str, limit: int, *, required: str | None
         return None
     problem = stored_text_problem(text, label, limit)
     if problem is None and not multiline and "\n" in text:
-        problem = f"{label}含有不可见的控制字符，请删除后重试"
+        problem = _("%(label)s含有不可见的控制字符，请删除后重试", label=label)
     if problem:
         raise Invalid(problem, field=field)
     return text

@@ -12,7 +12,7 @@ DEMO_PASSWORD = "demo-pass-2026"
 DEMO_STAFF = [("support@demo.local", "support"), ("approver@demo.local", "approver"),
               ("ops@demo.local", "ops")]
 DEMO_REGISTRY_SIZE = 3000
-DEMO_ORDER = dict(order_no="DEMO-0001", customer="苏州示例科技有限公司",
+DEMO_ORDER = dict(order_no="DEMO-0001", customer="苏州示例科技有限公司",  # i18n: data (a demo customer)
                   contact_email="contact@demo.local", sales="王销售")
 
 
@@ -29,7 +29,7 @@ def seed() -> list[str]:
     if not db.session.scalar(select(RegistryCompany.id).limit(1)):
         # Synthetic 工商 data, so typing a name in 新增企业 finds companies to autofill.
         registry.generate_demo(DEMO_REGISTRY_SIZE, seed=1)
-    return [
+    return [  # i18n: data (printed to the terminal by `demo seed`)
         "Demo ready.",
         f"  1. Open {current_app.config['PUBLIC_BASE_URL']}/dev/mailbox and open the activation"
         " email of DEMO-0001.",

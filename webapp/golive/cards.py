@@ -9,11 +9,13 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.golive.check import ERRCODES, REPLAY_RULE
 from webapp.golive.signing import SIGN_ORDER
 
-WARNING = "请使用企业授权（按企业税号）的 client id、client secret、EncryKey，不要使用租户授权。"
-PUSH_PATHS = {"issue": "开票", "receive": "收票"}
+WARNING = _l("请使用企业授权（按企业税号）的 client id、client secret、EncryKey，不要使用租户授权。")
+PUSH_PATHS = {"issue": _l("开票"), "receive": _l("收票")}
 
 
 @dataclass
@@ -60,27 +62,27 @@ def _jinshui(enterprise, client_id: str, products) -> list[Section]:
     sections = []
     for kind, label in push_kinds(products).items():
         sections.append(Section(
-            title=f"金税互联设置（操作类型：{label}）", path="金税互联设置 → 新增",
-            fields=[Field("组织", enterprise.name), Field("操作类型", label),
-                    Field("http 地址", push_url(kind, enterprise.tax_id, client_id), "url"),
-                    Field("发票云ID", client_id, "client_id"),
-                    Field("发票云密钥", "", "client_secret"), Field("加密密钥", "", "encry_key")]))
-    sections.append(Section(title="通讯基本设置", path="通讯基本设置",
-                            notes=["保存金税互联设置后，在通讯基本设置中确认并保存通讯参数。"]))
+            title=_("金税互联设置（操作类型：%(label)s）", label=label), path=_("金税互联设置 → 新增"),
+            fields=[Field(_("组织"), enterprise.name), Field(_("操作类型"), label),
+                    Field(_("http 地址"), push_url(kind, enterprise.tax_id, client_id), "url"),
+                    Field(_("发票云ID"), client_id, "client_id"),
+                    Field(_("发票云密钥"), "", "client_secret"), Field(_("加密密钥"), "", "encry_key")]))
+    sections.append(Section(title=_("通讯基本设置"), path=_("通讯基本设置"),
+                            notes=[_("保存金税互联设置后，在通讯基本设置中确认并保存通讯参数。")]))
     sections.append(Section(
-        title="报销 / 影像", path="组织单元",
-        fields=[Field("税号", enterprise.tax_id), Field("clientid", client_id, "client_id"),
+        title=_("报销 / 影像"), path=_("组织单元"),
+        fields=[Field(_("税号"), enterprise.tax_id), Field("clientid", client_id, "client_id"),
                 Field("clientsecret", "", "client_secret")],
-        notes=["使用报销、影像时，在该组织单元上填写税号、clientid、clientsecret。"]))
+        notes=[_("使用报销、影像时，在该组织单元上填写税号、clientid、clientsecret。")]))
     return sections
 
 
 def _mobile_cloud() -> Section:
     return Section(
-        title="移动云初始化", path="移动云初始化",
-        notes=["星瀚 / 星空旗舰版通过移动云初始化连接发票云：填写地址和数据中心 id，使用星瀚 / 星空旗舰版"
-               "自己的应用凭证，不填写本页的 client id、client secret、EncryKey 三项。",
-               "如需以标准接口自行对接，仍使用该企业（税号）的企业授权。"])
+        title=_("移动云初始化"), path=_("移动云初始化"),
+        notes=[_("星瀚 / 星空旗舰版通过移动云初始化连接发票云：填写地址和数据中心 id，使用星瀚 / 星空旗舰版"
+               "自己的应用凭证，不填写本页的 client id、client secret、EncryKey 三项。"),
+               _("如需以标准接口自行对接，仍使用该企业（税号）的企业授权。")])
 
 
 def recipe(client_id: str) -> dict:
@@ -121,14 +123,17 @@ answer = requests.post(BASE + "/base/check/echo", params={{"access_token": token
                        data=body, headers={{"Content-Type": "application/json"}}).json()
 print(answer["errcode"], answer["description"], answer.get("data"))"""
     return dict(
-        token=f"POST {base}/base/oauth/token，JSON {{\"client_id\", \"sign\", \"timestamp\"}}（可加 encType）",
+        token=_("POST %(base)s/base/oauth/token，JSON {\"client_id\", \"sign\", \"timestamp\"}（可加 encType）",
+                base=base),
         signs=[f"encType 0：sign = MD5({SIGN_ORDER})",
                f"encType 1：sign = SHA-256({SIGN_ORDER})",
                f"encType 2：sign = HMAC-SHA256(key = client_secret, {SIGN_ORDER})",
-               "直接拼接，无分隔符；结果为小写十六进制；timestamp 为秒或毫秒，与服务器相差不超过 5 分钟。"],
-        body="业务请求体 = Base64(AES-128-ECB(JSON, PKCS#7))，密钥为 16 位 EncryKey 原文；"
-             "URL 带 access_token 和 reqid（13 位毫秒时间戳 + 3 位随机数字），Content-Type: application/json。",
-        echo=f"POST {base}/base/check/echo?access_token=…&reqid=…：连接检查，返回该授权所属税号和解密后的内容。",
+               _("直接拼接，无分隔符；结果为小写十六进制；timestamp 为秒或毫秒，与服务器相差不超过 5 分钟。")],
+        body=_("业务请求体 = Base64(AES-128-ECB(JSON, PKCS#7))，密钥为 16 位 EncryKey 原文；"
+             "URL 带 access_token 和 reqid（13 位毫秒时间戳 + 3 位随机数字），Content-Type: application/json。"),
+        echo=_("POST %(base)s/base/check/echo?access_token=…&reqid=…："
+               "连接检查，返回该授权所属税号和解密后的内容。",
+               base=base),
         curl=curl, python=python)
 
 
@@ -139,12 +144,12 @@ def card_for(erp: str | None, enterprise, client_id: str, products=PUSH_PATHS) -
         return Card("eas", "EAS", _jinshui(enterprise, client_id, products))
     if erp == "xingkong":
         sections = _jinshui(enterprise, client_id, products)
-        sections[0].notes.insert(0, "星空企业版：按以下金税互联设置填写。星空旗舰版：见最后的移动云初始化。")
-        return Card("xingkong", "星空", sections + [_mobile_cloud()])
+        sections[0].notes.insert(0, _("星空企业版：按以下金税互联设置填写。星空旗舰版：见最后的移动云初始化。"))
+        return Card("xingkong", _("星空"), sections + [_mobile_cloud()])
     if erp == "xinghan":
-        return Card("xinghan", "星瀚", [_mobile_cloud()], recipe=None)
-    return Card("other", "其他（标准接口）", [Section(
-        title="标准接口", path="业务系统的发票云接口配置",
-        fields=[Field("企业税号", enterprise.tax_id), Field("client id", client_id, "client_id"),
+        return Card("xinghan", _("星瀚"), [_mobile_cloud()], recipe=None)
+    return Card("other", _("其他（标准接口）"), [Section(
+        title=_("标准接口"), path=_("业务系统的发票云接口配置"),
+        fields=[Field(_("企业税号"), enterprise.tax_id), Field("client id", client_id, "client_id"),
                 Field("client secret", "", "client_secret"), Field("EncryKey", "", "encry_key")])],
         recipe=recipe(client_id))

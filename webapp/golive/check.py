@@ -21,6 +21,8 @@ from functools import partial, wraps
 
 from sqlalchemy import delete, func, or_, select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.core import audit, crypto, ids, jsonbody, unit_of_work
 from webapp.core.text import bad_character
 from webapp.core.unit_of_work import add_unique
@@ -45,24 +47,24 @@ MAX_BODY = 64 * 1024
 # Every errcode the two calls answer, with what it means: the one list the OpenAPI
 # description, the setup cards and the README show.
 ERRCODES = {
-    OK: "成功",
-    "1001": "未知的 client_id：未完整复制，或不是本平台签发的授权信息",
-    "1002": "client secret 已重置，请求（或令牌）仍来自旧的 client secret",
-    "1003": "sign 不匹配：说明应有的拼接顺序和算法",
-    "1004": "timestamp 超出服务器时间前后 5 分钟：请校准服务器时间",
-    "1005": "使用了租户授权：对接 ERP 请使用企业授权（按税号）",
-    "1006": "该授权信息已停用：请使用新授权邮件中的企业授权",
-    "1008": "请求格式错误：请求方法不是 POST、请求体超过 64 KB、不是 JSON 对象、JSON 嵌套过深，"
-            "或字段缺失、含有控制字符",
-    "1009": "调用过于频繁：按来源地址限流（Retry-After 头给出秒数）；令牌 2 小时有效，请缓存复用",
-    "2001": "access_token 无效或已过期：请重新获取令牌",
-    "2002": "请求体无法读取：不是 Base64、EncryKey 错误，或解密后不是 JSON",
-    "2003": "reqid 格式错误：应为 16 位数字（13 位毫秒时间戳 + 3 位随机数字）",
-    "9999": "系统繁忙：请稍后重试",
+    OK: _l("成功"),
+    "1001": _l("未知的 client_id：未完整复制，或不是本平台签发的授权信息"),
+    "1002": _l("client secret 已重置，请求（或令牌）仍来自旧的 client secret"),
+    "1003": _l("sign 不匹配：说明应有的拼接顺序和算法"),
+    "1004": _l("timestamp 超出服务器时间前后 5 分钟：请校准服务器时间"),
+    "1005": _l("使用了租户授权：对接 ERP 请使用企业授权（按税号）"),
+    "1006": _l("该授权信息已停用：请使用新授权邮件中的企业授权"),
+    "1008": _l("请求格式错误：请求方法不是 POST、请求体超过 64 KB、不是 JSON 对象、JSON 嵌套过深，"
+            "或字段缺失、含有控制字符"),
+    "1009": _l("调用过于频繁：按来源地址限流（Retry-After 头给出秒数）；令牌 2 小时有效，请缓存复用"),
+    "2001": _l("access_token 无效或已过期：请重新获取令牌"),
+    "2002": _l("请求体无法读取：不是 Base64、EncryKey 错误，或解密后不是 JSON"),
+    "2003": _l("reqid 格式错误：应为 16 位数字（13 位毫秒时间戳 + 3 位随机数字）"),
+    "9999": _l("系统繁忙：请稍后重试"),
 }
 
-REPLAY_RULE = ("同一 sign（同一 client_id + timestamp）在 timestamp 前后 5 分钟内重复请求，返回同一个 "
-               "access_token（expires_in 为剩余秒数），不作为重放拒绝；超出 5 分钟即 1004。")
+REPLAY_RULE = (_l("同一 sign（同一 client_id + timestamp）在 timestamp 前后 5 分钟内重复请求，返回同一个 "
+               "access_token（expires_in 为剩余秒数），不作为重放拒绝；超出 5 分钟即 1004。"))
 
 
 @dataclass
@@ -79,6 +81,9 @@ class CheckError(Exception):
     counted: bool = True
     retry_after: int | None = None
 
+    def __post_init__(self):
+        self.message = str(self.message)  # a lazy translation, resolved in the request's language
+
 
 def _when(moment: datetime) -> str:
     return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
@@ -88,13 +93,13 @@ def _timestamp(value, now: datetime) -> str:
     """The timestamp as sent (seconds or milliseconds), refused outside ±5 minutes."""
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
     if not re.fullmatch(r"[0-9]{1,16}", text):
-        raise CheckError("1008", "timestamp 必须是秒（10 位）或毫秒（13 位）时间戳")
+        raise CheckError("1008", _("timestamp 必须是秒（10 位）或毫秒（13 位）时间戳"))
     seconds = int(text) / 1000 if len(text) >= 12 else int(text)
     drift = seconds - now.timestamp()
     if abs(drift) > WINDOW_SECONDS:
-        raise CheckError("1004", f"timestamp 超出允许范围（服务器时间前后 5 分钟）：请求时间与服务器"
-                                 f"相差 {abs(int(drift))} 秒，请校准业务系统服务器时间；"
-                                 f"服务器当前时间 {_when(now)}（北京时间）")
+        raise CheckError("1004", _("timestamp 超出允许范围（服务器时间前后 5 分钟）：请求时间与服务器相差 %(abs)s 秒，"
+                                   "请校准业务系统服务器时间；服务器当前时间 %(when)s（北京时间）",
+                                   abs=abs(int(drift)), when=_when(now)))
     return text
 
 
@@ -105,25 +110,26 @@ def _enc_types(body: dict) -> tuple[int, ...]:
         return (0, 1, 2)
     if str(given) in ("0", "1", "2"):
         return (int(given),)
-    raise CheckError("1008", "encType 只能是 0（MD5）、1（SHA-256）或 2（HMAC-SHA256）")
+    raise CheckError("1008", _("encType 只能是 0（MD5）、1（SHA-256）或 2（HMAC-SHA256）"))
 
 
 def _load(client_id: str) -> Credential:
     cred = None if len(client_id) > MAX_CLIENT_ID else db.session.scalar(
         select(Credential).where(Credential.client_id == client_id))
     if cred is None:
-        raise CheckError("1001", f"未知的 client_id：{client_id[:64]}。请核对是否完整复制（不含空格），"
-                                 "以及是否为本平台签发的授权信息")
+        raise CheckError("1001", _("未知的 client_id：%(client_id)s。请核对是否完整复制（不含空格），"
+                                   "以及是否为本平台签发的授权信息",
+                                   client_id=client_id[:64]))
     return cred
 
 
 def _refuse_unusable(cred: Credential) -> None:
     if cred.is_disabled:
-        raise CheckError("1006", f"该授权信息已停用（{_when(cred.disabled_at)}），请使用新的授权邮件中的"
-                                 "企业授权", cred)
+        raise CheckError("1006", _("该授权信息已停用（%(when)s），请使用新的授权邮件中的企业授权",
+                                   when=_when(cred.disabled_at)), cred)
     if cred.scope == SCOPE_TENANT:
-        raise CheckError("1005", "这是租户授权的 client_id：对接 ERP 请使用企业授权（按企业税号）的 "
-                                 "client id、client secret 和 EncryKey，不要使用租户授权", cred)
+        raise CheckError("1005", _("这是租户授权的 client_id：对接 ERP 请使用企业授权（按企业税号）的 "
+                                 "client id、client secret 和 EncryKey，不要使用租户授权"), cred)
 
 
 def _verify_sign(cred: Credential, given: str, timestamp: str, enc_types) -> int:
@@ -134,14 +140,16 @@ def _verify_sign(cred: Credential, given: str, timestamp: str, enc_types) -> int
     if cred.previous_secret_enc:
         old = crypto.decrypt(cred.previous_secret_enc)
         if signing.matching_type(given, cred.client_id, old, timestamp, enc_types) is not None:
-            raise CheckError("1002", f"client secret 已于 {_when(cred.rotated_at)}（北京时间）重置，请求仍在"
-                                     "使用旧的 client secret：请使用重置后授权邮件中的新值", cred)
+            raise CheckError("1002", _("client secret 已于 %(when)s（北京时间）重置，请求仍在使用旧的 client secret："
+                                       "请使用重置后授权邮件中的新值",
+                                       when=_when(cred.rotated_at)), cred)
     wrong = signing.misordered(given, cred.client_id, secret, timestamp, enc_types)
     types = "、".join(f"encType {t} = {signing.SIGN_TYPES[t]}" for t in enc_types)
-    hint = f"拼接顺序用成了 {wrong}；" if wrong else ""
-    raise CheckError("1003", f"sign 不匹配：{hint}应为 {signing.SIGN_ORDER} 直接拼接（无分隔符，"
-                             f"timestamp 取请求中的原值）后计算 {types}，结果为小写十六进制。"
-                             "请检查 client secret 是否完整、是否含空格", cred)
+    hint = _("拼接顺序用成了 %(wrong)s；", wrong=wrong) if wrong else ""
+    raise CheckError("1003", _("sign 不匹配：%(hint)s应为 %(SIGN_ORDER)s 直接拼接（无分隔符，"
+                               "timestamp 取请求中的原值）后计算 %(types)s，结果为小写十六进制。"
+                               "请检查 client secret 是否完整、是否含空格",
+                               hint=hint, SIGN_ORDER=signing.SIGN_ORDER, types=types), cred)
 
 
 def _issued_recently(cred: Credential, ip: str | None, since: datetime) -> int:
@@ -174,10 +182,11 @@ def _json_object(raw: bytes) -> dict:
     try:
         body = jsonbody.parse(raw)
     except jsonbody.BadJson as bad:
-        raise CheckError("1008", f"请求体不是可读的 JSON（{bad.reason}）：应为 JSON 对象 "
-                                 "{\"client_id\", \"sign\", \"timestamp\"}") from None
+        raise CheckError("1008", _("请求体不是可读的 JSON（%(reason)s）：应为 JSON 对象 "
+                                   "{\"client_id\", \"sign\", \"timestamp\"}",
+                                   reason=bad.reason)) from None
     if not isinstance(body, dict):
-        raise CheckError("1008", "请求体必须是 JSON 对象：{\"client_id\", \"sign\", \"timestamp\"}")
+        raise CheckError("1008", _("请求体必须是 JSON 对象：{\"client_id\", \"sign\", \"timestamp\"}"))
     return body
 
 
@@ -186,9 +195,9 @@ def _text_field(body: dict, name: str) -> str:
     (PostgreSQL cannot store NUL) or a lone surrogate (it cannot be encoded)."""
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise CheckError("1008", f"缺少 {name}")
+        raise CheckError("1008", _("缺少 %(name)s", name=name))
     if problem := bad_character(value):
-        raise CheckError("1008", f"{name} {problem}：请检查是否完整复制")
+        raise CheckError("1008", _("%(name)s %(problem)s：请检查是否完整复制", name=name, problem=problem))
     return value.strip()
 
 
@@ -199,7 +208,7 @@ def _token_for(cred: Credential, sign: str) -> str:
 
 
 def _token_answer(token: str, expires_at: datetime, now: datetime) -> dict:
-    return {"errcode": OK, "description": "成功", "access_token": token, "token_type": "bearer",
+    return {"errcode": OK, "description": _("成功"), "access_token": token, "token_type": "bearer",
             "expires_in": max(1, int((expires_at - now).total_seconds()))}
 
 
@@ -233,7 +242,7 @@ def issue_token(raw: bytes, *, ip: str | None, limit: int = 30, window: int = 60
         db.session.delete(earned)
         db.session.flush()
     if _issued_recently(cred, ip, now - timedelta(seconds=window)) >= limit:
-        raise CheckError("1009", "获取令牌过于频繁：令牌有效期 2 小时，请缓存后复用", cred,
+        raise CheckError("1009", _("获取令牌过于频繁：令牌有效期 2 小时，请缓存后复用"), cred,
                          counted=False, retry_after=window)
     row = CheckToken(token_hash=crypto.keyed_hash(token, TOKEN_PURPOSE), sign_hash=sign_hash,
                      credential_id=cred.id, ip=ip, created_at=now,
@@ -250,8 +259,8 @@ def _payload(body: bytes, cred: Credential):
     try:
         plain = signing.decrypt_body(body, crypto.decrypt(cred.encry_key_enc))
     except signing.NotBase64:
-        raise CheckError("2002", "请求体不是 Base64 文本：请求体应为 Base64(AES-128-ECB(JSON, PKCS#7))，"
-                                 "Content-Type: application/json", cred) from None
+        raise CheckError("2002", _("请求体不是 Base64 文本：请求体应为 Base64(AES-128-ECB(JSON, PKCS#7))，"
+                                 "Content-Type: application/json"), cred) from None
     except signing.WrongKey:
         plain = None
     if plain is not None:
@@ -259,11 +268,14 @@ def _payload(body: bytes, cred: Credential):
             return jsonbody.parse(plain)
         except jsonbody.BadJson as bad:
             if plain.lstrip()[:1] in (b"{", b"["):  # decrypted, but not a document we read
-                raise CheckError("2002", f"请求体已用 EncryKey 解密，但内容不是可读的 JSON（{bad.reason}）",
+                raise CheckError("2002", _("请求体已用 EncryKey 解密，但内容不是可读的 JSON（%(reason)s）",
+                                           reason=bad.reason),
                                  cred) from None
-    rotated = f"（EncryKey 已于 {_when(cred.rotated_at)} 随密钥重置，请使用新值）" if cred.rotated_at else ""
-    raise CheckError("2002", "EncryKey 错误：请求体无法用该授权的 EncryKey 解密（AES-128-ECB，"
-                             f"PKCS#7，16 位 EncryKey 原样作为密钥）{rotated}", cred)
+    rotated = (_("（EncryKey 已于 %(when)s 随密钥重置，请使用新值）", when=_when(cred.rotated_at))
+               if cred.rotated_at else "")
+    raise CheckError("2002", _("EncryKey 错误：请求体无法用该授权的 EncryKey 解密（AES-128-ECB，"
+                               "PKCS#7，16 位 EncryKey 原样作为密钥）%(rotated)s",
+                               rotated=rotated), cred)
 
 
 @_remembering_failures
@@ -272,20 +284,21 @@ def echo(access_token: str | None, reqid: str | None, body: bytes, *, ip: str | 
     """POST /base/check/echo: decrypt the body under the credential's EncryKey and answer it."""
     now = now or utcnow()
     if not access_token:
-        raise CheckError("2001", "缺少 access_token（URL 参数）")
+        raise CheckError("2001", _("缺少 access_token（URL 参数）"))
     found = db.session.execute(
         select(CheckToken, Credential).join(Credential, Credential.id == CheckToken.credential_id)
         .where(CheckToken.token_hash == crypto.keyed_hash(access_token, TOKEN_PURPOSE))).first()
     if found is None or found[0].expires_at <= now:
-        raise CheckError("2001", "access_token 无效或已过期，请重新调用 /base/oauth/token 获取")
+        raise CheckError("2001", _("access_token 无效或已过期，请重新调用 /base/oauth/token 获取"))
     row, cred = found
     if cred.is_disabled:
-        raise CheckError("1006", f"该授权信息已停用（{_when(cred.disabled_at)}）", cred)
+        raise CheckError("1006", _("该授权信息已停用（%(when)s）", when=_when(cred.disabled_at)), cred)
     if cred.rotated_at and cred.rotated_at > row.created_at:
-        raise CheckError("1002", f"client secret 已于 {_when(cred.rotated_at)}（北京时间）重置，此 "
-                                 "access_token 是重置前获取的：请用新的 client secret 重新获取", cred)
+        raise CheckError("1002", _("client secret 已于 %(when)s（北京时间）重置，此 access_token 是重置前获取的："
+                                   "请用新的 client secret 重新获取",
+                                   when=_when(cred.rotated_at)), cred)
     if ids.digits(reqid, REQID_DIGITS) is None:
-        raise CheckError("2003", "reqid 格式错误：应为 13 位毫秒时间戳加 3 位随机数字（共 16 位 ASCII 数字）",
+        raise CheckError("2003", _("reqid 格式错误：应为 13 位毫秒时间戳加 3 位随机数字（共 16 位 ASCII 数字）"),
                          cred)
     payload = _payload(body, cred)
     enterprise = db.session.get(Enterprise, cred.enterprise_id)
@@ -294,7 +307,7 @@ def echo(access_token: str | None, reqid: str | None, body: bytes, *, ip: str | 
         outcome.verified_at, outcome.verified_ip = now, ip
         audit.record("golive.verified", actor_label="connection-check", tenant_id=cred.tenant_id,
                      target=cred, ip=ip, client_id=cred.client_id, tax_id=enterprise.tax_id)
-    return {"errcode": OK, "description": "连接检查成功：client id、client secret、EncryKey 均正确",
+    return {"errcode": OK, "description": _("连接检查成功：client id、client secret、EncryKey 均正确"),
             "data": {"taxNo": enterprise.tax_id, "enterpriseName": enterprise.name,
                      "clientId": cred.client_id, "reqid": reqid, "payload": payload}}
 

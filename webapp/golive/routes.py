@@ -1,6 +1,8 @@
 """The connection check endpoints (machine calls: JSON, no session, no CSRF) and the setup card."""
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf
 from webapp.golive import cards, check, guide
@@ -14,7 +16,7 @@ from webapp.web.errors import answer_errors_at
 bp = Blueprint("golive", __name__)
 
 TOKEN_PATH, ECHO_PATH = "/base/oauth/token", "/base/check/echo"
-TOO_LARGE = f"请求体过大（最多 {check.MAX_BODY // 1024} KB）"
+TOO_LARGE = _l("请求体过大（最多 %(value)s KB）", value=check.MAX_BODY // 1024)
 
 
 def _answer(payload: dict):
@@ -53,12 +55,12 @@ def _machine_error(status: int, message: str | None):
     app's limit, an input refused before the view, an unexpected error): still an errcode in
     an HTTP 200, counted against the address as any malformed call."""
     if status >= 500:
-        return _answer({"errcode": "9999", "description": check.ERRCODES["9999"]})
+        return _answer({"errcode": "9999", "description": str(check.ERRCODES["9999"])})
     if status == 429:  # a limit of the app's own (Retry-After is kept by the handler)
-        return _answer({"errcode": "1009", "description": message or "调用过于频繁，请稍后再试"})
+        return _answer({"errcode": "1009", "description": message or _("调用过于频繁，请稍后再试")})
     _failures().fail(_address())
-    description = {405: "请求方法错误：只接受 POST", 413: TOO_LARGE}.get(status) or message \
-        or "请求格式错误"
+    description = {405: _("请求方法错误：只接受 POST"), 413: str(TOO_LARGE)}.get(status) or message \
+        or _("请求格式错误")
     return _answer({"errcode": "1008", "description": description})
 
 
@@ -71,7 +73,7 @@ def _guarded_body() -> bytes:
     """The request body, refused (1009) when this address is over its failure limit and
     (1008) when it is larger than the calls ever need."""
     if wait := _failures().blocked(_address()):
-        raise check.CheckError("1009", f"失败次数过多，请 {wait} 秒后再试", counted=False,
+        raise check.CheckError("1009", _("失败次数过多，请 %(wait)s 秒后再试", wait=wait), counted=False,
                                retry_after=wait)
     if (request.content_length or 0) > check.MAX_BODY:
         raise check.CheckError("1008", TOO_LARGE)

@@ -10,8 +10,9 @@ import hmac
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from flask_babel import lazy_gettext as _l
 
-SIGN_TYPES = {0: "MD5", 1: "SHA-256", 2: "HMAC-SHA256（密钥为 client_secret）"}
+SIGN_TYPES = {0: "MD5", 1: "SHA-256", 2: _l("HMAC-SHA256（密钥为 client_secret）")}
 SIGN_ORDER = "client_id + client_secret + timestamp"
 # Orders integrators get wrong, recognised so the error can say which one was used.
 OTHER_ORDERS = {

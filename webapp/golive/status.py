@@ -5,6 +5,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.entitlements import service as entitlements
 from webapp.extensions import db
 from webapp.models import (Allocation, ChangeRequest, ConnectionCheck, Credential, Enterprise,
@@ -12,7 +14,7 @@ from webapp.models import (Allocation, ChangeRequest, ConnectionCheck, Credentia
 from webapp.models.allocation import holds_active
 
 ALLOCATED, EMAILED, VERIFIED = "allocated", "emailed", "verified"
-STEP_LABELS = {ALLOCATED: "已分配", EMAILED: "授权邮件已发送", VERIFIED: "连接已验证"}
+STEP_LABELS = {ALLOCATED: _l("已分配"), EMAILED: _l("授权邮件已发送"), VERIFIED: _l("连接已验证")}
 STEPS = [ALLOCATED, EMAILED, VERIFIED]
 FINISHED_REQUESTS = ("rejected", "executed")
 UNVERIFIED_SHOWN = 10
@@ -134,16 +136,17 @@ def overview(tenant_id: int, on: date | None = None) -> Overview:
                                        .limit(1))
     free = sum(b.quantity - b.allocated for b in bars)
     if first_order_id is None:
-        step = ("打开激活邮件中的链接，输入操作密钥完成产品激活。", None)
+        step = (_("打开激活邮件中的链接，输入操作密钥完成产品激活。"), None)
     elif not verified_count and not unverified_count:
-        step = ("新增需授权的企业并分配权益：点击【去配置】。", "main.configure")
+        step = (_("新增需授权的企业并分配权益：点击【去配置】。"), "main.configure")
     elif unverified_count:
-        step = (f"还有 {unverified_count} 家企业尚未验证连接：在 ERP 中填写企业授权后运行连接检查，"
-                "见【授权信息】中的接入指引。", "credentials.index")
+        step = (_("还有 %(unverified_count)s 家企业尚未验证连接：在 ERP 中填写企业授权后运行连接检查，"
+                  "见【授权信息】中的接入指引。",
+                  unverified_count=unverified_count), "credentials.index")
     elif free:
-        step = (f"所有已分配企业的连接已验证；还有 {free} 个权益可分配。", "main.configure")
+        step = (_("所有已分配企业的连接已验证；还有 %(free)s 个权益可分配。", free=free), "main.configure")
     else:
-        step = ("所有已分配企业的连接已验证，可以正式上线。", None)
+        step = (_("所有已分配企业的连接已验证，可以正式上线。"), None)
     return Overview(bars=bars, expiring=expiring,
                     unverified=[(e, statuses[e.id]) for e in waiting],
                     unverified_count=unverified_count, verified_count=verified_count,

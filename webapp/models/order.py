@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 from typing import Self
 
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Select, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,8 +11,19 @@ from webapp.extensions import db
 from webapp.models.scoping import TenantOwned
 from webapp.orm import utcnow
 
-ERP_CHOICES = [("xinghan", "星瀚"), ("xingkong", "星空"), ("eas", "EAS"), ("other", "其他")]
-DEPLOYMENT_CHOICES = [("public", "公有云"), ("private", "私有化部署")]
+ERP_CHOICES = [("xinghan", _l("星瀚")), ("xingkong", _l("星空")), ("eas", "EAS"),
+               ("other", _l("其他"))]
+DEPLOYMENT_CHOICES = [("public", _l("公有云")), ("private", _l("私有化部署"))]
+
+
+def N_(name: str) -> str:
+    """Marks a name kept in the database for the catalogues (`make messages`); `Product.label`
+    translates it when shown."""
+    return name
+
+
+# The catalogue's products as migration 0001 creates them (ops may add more, shown as typed).
+PRODUCT_NAMES = (N_("发票云开票"), N_("发票云收票"), N_("发票云影像"), N_("电子档案"))
 
 
 class Product(db.Model):
@@ -23,6 +35,11 @@ class Product(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     sort: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (a name the catalogues know), else as stored."""
+        return gettext(self.name)
 
 
 class Order(TenantOwned, db.Model):
@@ -61,11 +78,13 @@ class Order(TenantOwned, db.Model):
 
     @property
     def erp_label(self) -> str | None:
-        return dict(ERP_CHOICES).get(self.erp)
+        label = dict(ERP_CHOICES).get(self.erp)
+        return None if label is None else str(label)
 
     @property
     def deployment_label(self) -> str | None:
-        return dict(DEPLOYMENT_CHOICES).get(self.deployment)
+        label = dict(DEPLOYMENT_CHOICES).get(self.deployment)
+        return None if label is None else str(label)
 
 
 class OrderLine(db.Model):

@@ -1,27 +1,32 @@
 """The outbox: emails written in the same transaction as the change that causes them."""
 from datetime import datetime
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
+from webapp.models.order import N_
 from webapp.orm import utcnow
 
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
-STATUS_LABELS = {PENDING: "待发送", SENT: "已发送", FAILED: "发送失败"}
+STATUS_LABELS = {PENDING: _l("待发送"), SENT: _l("已发送"), FAILED: _l("发送失败")}
 # A pending email withdrawn before it went out (a resend made its key useless): stored as
 # failed, so no sender picks it up, but shown as what it is.
 VOID = "void"
-VOID_LABEL = "已作废"
-SUPERSEDED = "已被新的激活邮件取代，未发送（其中的操作密钥已失效）"
+VOID_LABEL = _l("已作废")
+# Stored as the email's last_error (in the seed's words), shown translated (error_label).
+SUPERSEDED = N_("已被新的激活邮件取代，未发送（其中的操作密钥已失效）")
 KIND_LABELS = {
-    "activation": "激活邮件",
-    "authorization": "授权邮件",
-    "reminder": "到期提醒",
-    "request": "申请通知",
-    "staff_password": "设置密码邮件",
+    "activation": _l("激活邮件"),
+    "authorization": _l("授权邮件"),
+    "reminder": _l("到期提醒"),
+    "request": _l("申请通知"),
+    "staff_password": _l("设置密码邮件"),
+    "password_reset": _l("重设密码邮件"),
 }
 
 
@@ -63,8 +68,13 @@ class OutboxEmail(db.Model):
 
     @property
     def status_label(self) -> str:
-        return VOID_LABEL if self.is_void else STATUS_LABELS[self.status]
+        return str(VOID_LABEL if self.is_void else STATUS_LABELS[self.status])
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return str(KIND_LABELS.get(self.kind, self.kind))
+
+    @property
+    def error_label(self) -> str | None:
+        """last_error as shown: a withdrawn email's reason in the reader's language."""
+        return gettext(SUPERSEDED) if self.is_void else self.last_error

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,7 +17,8 @@ APPROVER = "approver"
 OPS = "ops"
 STAFF_ROLES = (SUPPORT, APPROVER, OPS)
 ROLES = (TENANT_ADMIN, *STAFF_ROLES)
-ROLE_LABELS = {TENANT_ADMIN: "租户管理员", SUPPORT: "客服", APPROVER: "审批人", OPS: "运营"}
+ROLE_LABELS = {TENANT_ADMIN: _l("租户管理员"), SUPPORT: _l("客服"), APPROVER: _l("审批人"),
+               OPS: _l("运营")}
 
 
 class User(UserMixin, db.Model):
@@ -45,6 +47,9 @@ class User(UserMixin, db.Model):
     # 忘记密码 emails sent in the hour that began at password_resets_since (a per-account cap).
     password_resets_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     password_resets_since: Mapped[datetime | None]
+    # The language the user chose with the top bar's switch ("zh_CN", "en"); None: never chose
+    # (pages follow the browser, emails go out in zh_CN).
+    locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant = relationship("Tenant", lazy="joined")  # every request reads both, in one query
@@ -66,7 +71,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
+        return str(ROLE_LABELS[self.role])
 
     def set_password(self, password: str) -> None:
         """Set the password; a change (not the first one) ends every session, and a password

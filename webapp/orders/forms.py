@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.orders.service import MAX_QUANTITY
 from webapp.web.forms import customer_field
 
@@ -22,28 +24,28 @@ class _ChineseParseError:
 class QuantityField(_ChineseParseError, IntegerField):
     """An integer field whose parse error is in Chinese."""
 
-    parse_error = "数量必须是整数"
+    parse_error = _l("数量必须是整数")
 
 
 class DayField(_ChineseParseError, DateField):
     """A YYYY-MM-DD date field whose parse error is in Chinese."""
 
-    parse_error = "日期格式应为 YYYY-MM-DD"
+    parse_error = _l("日期格式应为 YYYY-MM-DD")
 
 
 class OrderForm(FlaskForm):
     """新建订单; one quantity field per catalogue product is added by `order_form(products)`."""
 
-    order_no = StringField("订单号", validators=[DataRequired("请输入订单号"),
-                                              Length(max=64, message="订单号不超过 64 位")])
+    order_no = StringField(_l("订单号"), validators=[DataRequired(_l("请输入订单号")),
+                                              Length(max=64, message=_l("订单号不超过 64 位"))])
     customer = customer_field()
-    contact_email = EmailField("联系邮箱", validators=[DataRequired("请输入联系邮箱"),
-                                                   Length(max=254, message="邮箱不超过 254 位")])
-    sales = StringField("销售人员", validators=[Optional(), Length(max=100, message="不超过 100 字")])
-    valid_until = DayField("有效期", validators=[Optional()],
+    contact_email = EmailField(_l("联系邮箱"), validators=[DataRequired(_l("请输入联系邮箱")),
+                                                   Length(max=254, message=_l("邮箱不超过 254 位"))])
+    sales = StringField(_l("销售人员"), validators=[Optional(), Length(max=100, message=_l("不超过 100 字"))])
+    valid_until = DayField(_l("有效期"), validators=[Optional()],
                             render_kw={"placeholder": "YYYY-MM-DD"})
-    delivered = BooleanField("创建后立即标记已交付（发送激活邮件）")
-    submit = SubmitField("创建订单")
+    delivered = BooleanField(_l("创建后立即标记已交付（发送激活邮件）"))
+    submit = SubmitField(_l("创建订单"))
 
     def quantity_fields(self):
         return [getattr(self, name) for name in self._quantity_names]
@@ -59,8 +61,9 @@ def order_form(products, **kwargs) -> OrderForm:
     for product in products:
         name = f"qty_{product.code}"
         setattr(_Form, name, QuantityField(
-            product.name, validators=[Optional(), NumberRange(
-                min=1, max=MAX_QUANTITY, message=f"数量需为 1–{MAX_QUANTITY} 的整数")]))
+            product.label, validators=[Optional(), NumberRange(
+                min=1, max=MAX_QUANTITY, message=_("数量需为 1–%(MAX_QUANTITY)s 的整数",
+                                                   MAX_QUANTITY=MAX_QUANTITY))]))
         names.append(name)
     form = _Form(**kwargs)
     form._quantity_names = names

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from flask_babel import gettext as _
 from webapp.core.errors import ServiceError
 from webapp.extensions import db
 from webapp.models import Product
@@ -46,6 +47,6 @@ def new_order():
             orders.deliver(order, actor=current_user)
     except ServiceError as exc:  # a refusal about the lines names no field of the form
         return _page(form, 422, lines_error=None if mark_fields(form, exc) else exc.message)
-    state = "已交付，激活邮件已进入发送队列" if form.delivered.data else "未交付"
-    flash(f"订单 {order.order_no} 已创建（{state}）。", "success")
+    state = _("已交付，激活邮件已进入发送队列") if form.delivered.data else _("未交付")
+    flash(_("订单 %(order_no)s 已创建（%(state)s）。", order_no=order.order_no, state=state), "success")
     return hx_redirect(url_for("support.order", order_id=order.id))

@@ -14,6 +14,6 @@ CompanyInfo = make_dataclass(
     [("tax_id", str), ("name", str), *((f.name, str | None, None) for f in BUSINESS_FIELDS)],
     frozen=True, namespace={"as_dict": _as_dict, "__module__": __name__},
 )
-CompanyInfo.__doc__ = "One registered company: tax_id, name and the 工商信息 of BUSINESS_FIELDS."
+CompanyInfo.__doc__ = "One registered company: tax_id, name and the 工商信息 of BUSINESS_FIELDS."  # i18n: data
 
 INFO_FIELDS = [f.name for f in fields(CompanyInfo)]

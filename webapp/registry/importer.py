@@ -12,6 +12,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from webapp.core import business_fields, taxid
 from webapp.core.business_fields import header_fields
 from webapp.models.business_fields import FIELD, FIELDS
@@ -50,7 +51,7 @@ def parse_row(record: dict) -> dict:
     # Names are stored NFKC-normalised, as queries are, so full-width text still matches.
     record = {**record, "name": unicodedata.normalize("NFKC", record.get("name") or "")}
     if not record["name"].strip():
-        raise ServiceError("缺少企业名称")
+        raise ServiceError(_("缺少企业名称"))
     row = {}
     if "tax_id" in record:
         row["tax_id"] = taxid.validate(unicodedata.normalize("NFKC", record["tax_id"] or "").strip())
@@ -60,7 +61,7 @@ def parse_row(record: dict) -> dict:
         row[name], problem = business_fields.clean(name, record[name])
         if problem:
             if name == "established_on":
-                problem += f"，当前为“{record[name].strip()[:30]}”"
+                problem += _("，当前为“%(value)s”", value=record[name].strip()[:30])
             raise ServiceError(problem)
     return row
 
@@ -69,8 +70,8 @@ def _columns(header: list[str], report: ImportReport) -> dict[int, str]:
     columns, report.ignored_columns = header_fields(header)
     missing = [FIELD[name].label for name in REQUIRED if name not in columns.values()]
     if missing:
-        raise ServiceError("CSV 表头缺少列：" + "、".join(missing)
-                           + "（表头需含 企业名称 与 企业税号，或 name 与 tax_id）")
+        raise ServiceError(_("CSV 表头缺少列：%(columns)s（表头需含 企业名称 与 企业税号，或 name 与 tax_id）",
+                             columns="、".join(str(label) for label in missing)))
     return columns
 
 
@@ -108,8 +109,8 @@ def import_csv(binary, progress=None) -> ImportReport:
                     progress(binary.tell())
         _flush(chunk, report)
     except UnicodeDecodeError as exc:
-        raise ServiceError(f"文件编码无法识别（需 UTF-8 或 GBK）：第 {reader.line_num + 1} 行附近"
-                           ) from exc
+        raise ServiceError(_("文件编码无法识别（需 UTF-8 或 GBK）：第 %(line)s 行附近",
+                             line=reader.line_num + 1)) from exc
     except csv.Error as exc:
         raise ServiceError(reading_error(exc, max(reader.line_num, 1))) from exc
     finally:

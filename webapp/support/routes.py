@@ -5,6 +5,7 @@ Support, ops and approvers may look; support and ops may act. Tenant admins get 
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
+from flask_babel import gettext as _
 from webapp.core.errors import ServiceError
 from webapp.core.ids import parse_id
 from webapp.extensions import db
@@ -111,7 +112,9 @@ def resend(order_id: int):
     except ServiceError as exc:
         return order_page(order, status_of(exc), resend_form=form, fragment="support/_resend.html",
                           resend_error=None if mark_fields(form, exc) else exc.message)
-    flash(f"已重新推送激活邮件至 {order.contact_email}：新的操作密钥已生成，旧密钥和旧链接已失效。",
+    flash(_("已重新推送激活邮件至 %(contact_email)s：新的操作密钥已生成，"
+            "旧密钥和旧链接已失效。",
+            contact_email=order.contact_email),
           "success")
     return hx_redirect(url_for(".order", order_id=order.id))
 
@@ -132,8 +135,9 @@ def contact_email(order_id: int):
         mark_fields(form, exc, fallback="contact_email")
         return order_page(order, status_of(exc), email_form=form,
                           fragment="support/_contact_email.html")
-    flash(f"联系邮箱已由 {old} 改为 {order.contact_email}。如需发送激活邮件，"
-          "请点击【重新推送激活邮件】。", "success")
+    flash(_("联系邮箱已由 %(old)s 改为 %(contact_email)s。"
+            "如需发送激活邮件，请点击【重新推送激活邮件】。",
+            old=old, contact_email=order.contact_email), "success")
     return hx_redirect(url_for(".order", order_id=order.id))
 
 
@@ -143,12 +147,13 @@ def deliver(order_id: int):
     """【标记已交付】 (ops): queues the activation email to the contact."""
     order = _order(order_id, lock=True)
     if not DeliverForm().validate_on_submit():
-        return order_page(order, 400, error="表单无效，请刷新页面后重试。")
+        return order_page(order, 400, error=_("表单无效，请刷新页面后重试。"))
     try:
         orders.deliver(order, actor=current_user)
     except ServiceError as exc:
         return order_page(order, status_of(exc), error=exc.message)
-    flash(f"订单 {order.order_no} 已标记为已交付，激活邮件已进入发送队列（{order.contact_email}）。",
+    flash(_("订单 %(order_no)s 已标记为已交付，激活邮件已进入发送队列（%(contact_email)s）。",
+            order_no=order.order_no, contact_email=order.contact_email),
           "success")
     return hx_redirect(url_for(".order", order_id=order.id))
 
@@ -161,11 +166,11 @@ def password_reset(order_id: int):
     order = _order(order_id)
     form = PasswordResetForm()
     if not form.validate_on_submit():
-        return order_page(order, 400, error="表单无效，请刷新页面后重试。")
+        return order_page(order, 400, error=_("表单无效，请刷新页面后重试。"))
     user = or_404(support.tenant_admin(order, parse_id(form.user_id.data)))
     try:
         support.send_password_reset(order, user, actor=current_user, ip=request.remote_addr)
     except ServiceError as exc:
         return order_page(order, status_of(exc), error=exc.message)
-    flash(f"重设密码邮件已发送至 {user.email}：链接 1 小时内有效，之前发送的链接随即失效。", "success")
+    flash(_("重设密码邮件已发送至 %(email)s：链接 1 小时内有效，之前发送的链接随即失效。", email=user.email), "success")
     return hx_redirect(url_for(".order", order_id=order.id))

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webapp.activation import service as activation
 from webapp.auth import reset
 from webapp.core import audit, keyset
@@ -25,11 +27,11 @@ RESEND_ACTION = "support.activation_resent"
 PASSWORD_RESET_ACTION = "support.order_password_reset"
 RESENDS_PER_HOUR = 3
 PAGE_SIZE = 20
-NOT_DELIVERED = "订单尚未交付，请联系销售人员确认"
-ALREADY_ACTIVATED = ("该订单已激活，激活邮件中的操作密钥已无用途，无需重新推送。"
+NOT_DELIVERED = _l("订单尚未交付，请联系销售人员确认")
+ALREADY_ACTIVATED = (_l("该订单已激活，激活邮件中的操作密钥已无用途，无需重新推送。"
                      "请客户使用联系邮箱登录后继续配置；如忘记密码，请客户在登录页点击【忘记密码】，"
-                     "或在本页下方为该租户的管理员发送重设密码邮件。")
-NOT_FOUND = "未找到该订单：请核对下单企业全称和订单号（两者都需与订单一致）。"
+                     "或在本页下方为该租户的管理员发送重设密码邮件。"))
+NOT_FOUND = _l("未找到该订单：请核对下单企业全称和订单号（两者都需与订单一致）。")
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
 _SPACES = re.compile(r"\s+")
 
@@ -50,7 +52,7 @@ def find_order(customer: str, order_no: str) -> Order:
     number = normalise_order_no(order_no)
     wanted = normalise_name(customer)
     if not number or not wanted:
-        raise Invalid("请同时填写下单企业全称和订单号")
+        raise Invalid(_("请同时填写下单企业全称和订单号"))
     # 订单号 is unique as stored; "so-1" and "SO-1" could both exist, so check every candidate.
     candidates = db.session.scalars(
         select(Order).where(func.lower(Order.order_no) == number).limit(10))
@@ -149,9 +151,9 @@ def resends_in_last_hour(order: Order, now: datetime | None = None) -> int:
 def _reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError("请填写原因", field="reason")
+        raise ServiceError(_("请填写原因"), field="reason")
     if len(reason) > 500:
-        raise ServiceError("原因不超过 500 字", field="reason")
+        raise ServiceError(_("原因不超过 500 字"), field="reason")
     return reason
 
 
@@ -169,8 +171,9 @@ def resend_activation(order: Order, *, reason: str, actor: User, ip: str | None 
         raise Conflict(ALREADY_ACTIVATED)
     if resends_in_last_hour(order, now) >= RESENDS_PER_HOUR:
         raise RateLimited(
-            f"该订单 1 小时内已重新推送 {RESENDS_PER_HOUR} 次，请稍后再试；"
-            "如客户仍未收到，请先核对联系邮箱并查看下方邮件记录中的发送错误。")
+            _("该订单 1 小时内已重新推送 %(RESENDS_PER_HOUR)s 次，"
+              "请稍后再试；如客户仍未收到，请先核对联系邮箱并查看下方邮件记录中的发送错误。",
+              RESENDS_PER_HOUR=RESENDS_PER_HOUR))
     _supersede_pending(order, now or utcnow())
     key = activation.send_activation_email(order, actor=actor)
     audit.record(RESEND_ACTION, actor=actor, target=order, tenant_id=order.tenant_id, ip=ip,
@@ -201,9 +204,9 @@ def change_contact_email(order: Order, new_email: str, *, reason: str, actor: Us
     except ServiceError as exc:
         raise ServiceError(exc.message, field="contact_email") from None
     if order.is_activated:
-        raise Conflict("该订单已激活，联系邮箱不能在客服工作台修改。", field="contact_email")
+        raise Conflict(_("该订单已激活，联系邮箱不能在客服工作台修改。"), field="contact_email")
     if new_email == order.contact_email:
-        raise ServiceError("新联系邮箱与当前联系邮箱相同", field="contact_email")
+        raise ServiceError(_("新联系邮箱与当前联系邮箱相同"), field="contact_email")
     old = order.contact_email
     order.contact_email = new_email
     audit.record("support.contact_email_changed", actor=actor, target=order,

@@ -4,6 +4,7 @@ from functools import wraps
 from typing import NamedTuple
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
 from webapp.core.ids import parse_id
@@ -44,7 +45,7 @@ def _remember_signed_in(_sender, user: User, **_extra) -> None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    flash("请先登录。", "info")
+    flash(_("请先登录。"), "info")
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if is_htmx():
         return hx_redirect(target)

@@ -4,6 +4,8 @@ a full page for browsers, and on the few paths a machine calls with its own erro
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -16,15 +18,15 @@ STATUS = {Invalid: 422, Forbidden: 403, NotFound: 404, Conflict: 409, Expired: 4
           TooLarge: 413, RateLimited: 429}
 
 MESSAGES = {
-    400: "请求无效，请刷新页面后重试。",
-    403: "没有权限访问此页面。",
-    404: "页面不存在，或您无权查看。",
-    405: "不支持该操作。",
-    410: "链接已失效。",
-    413: "上传的内容过大。",
-    422: "提交的内容有误，请检查后重试。",
-    429: "操作过于频繁，请稍后再试。",
-    500: "系统繁忙，请稍后再试。如问题持续，请联系售后。",
+    400: _l("请求无效，请刷新页面后重试。"),
+    403: _l("没有权限访问此页面。"),
+    404: _l("页面不存在，或您无权查看。"),
+    405: _l("不支持该操作。"),
+    410: _l("链接已失效。"),
+    413: _l("上传的内容过大。"),
+    422: _l("提交的内容有误，请检查后重试。"),
+    429: _l("操作过于频繁，请稍后再试。"),
+    500: _l("系统繁忙，请稍后再试。如问题持续，请联系售后。"),
 }
 
 
@@ -54,7 +56,7 @@ def _is_api() -> bool:
 def _error_response(code: int, message: str | None = None):
     if machine := current_app.extensions.get(MACHINE_ANSWERS, {}).get(request.path):
         return machine(code, message)
-    message = message or MESSAGES.get(code, MESSAGES[500])
+    message = str(message or MESSAGES.get(code, MESSAGES[500]))
     if _is_api():
         response = jsonify(error=message)
         response.status_code = code
@@ -66,7 +68,7 @@ def _error_response(code: int, message: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        response = _error_response(400, "页面已过期或表单无效（CSRF 校验失败），请刷新页面后重试。")
+        response = _error_response(400, _("页面已过期或表单无效（CSRF 校验失败），请刷新页面后重试。"))
         if is_htmx():
             response.headers["HX-Refresh"] = "true"
         return response

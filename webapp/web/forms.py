@@ -1,5 +1,6 @@
 """Forms' shared pieces: refusals shown where the user typed (one way for every form), and the
 fields several features' forms ask for alike."""
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -20,5 +21,5 @@ def mark_fields(form, exc: ServiceError, fallback: str | None = None) -> bool:
 
 def customer_field() -> StringField:
     """下单企业全称, as 查找订单 asks for it and 新建订单 records it."""
-    return StringField("下单企业全称", validators=[DataRequired("请输入下单企业全称"),
-                                                Length(max=200, message="不超过 200 字")])
+    return StringField(_l("下单企业全称"), validators=[
+        DataRequired(_l("请输入下单企业全称")), Length(max=200, message=_l("不超过 %(max)d 字"))])

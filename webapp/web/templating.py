@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from webapp.orm import CST
+from webapp.web import i18n
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
 
@@ -17,6 +18,14 @@ def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(CST).strftime(fmt)
+
+
+def localized_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """|datetime: format_datetime's digits in zh_CN (the default, and the common case: no Babel
+    on that path), the locale's own pattern in other languages (web/i18n.py)."""
+    if i18n.locale_name() == i18n.DEFAULT:
+        return format_datetime(value, fmt)
+    return i18n.format_datetime(value, fmt)
 
 
 def linkify(text: str) -> Markup:
@@ -53,8 +62,9 @@ def _memo(app: Flask):
         return url
 
     def menu() -> Markup:
-        """_nav.html for the signed-in user's role (the menu differs by role only)."""
-        key = (request.script_root, current_user.role)
+        """_nav.html for the signed-in user's role and language (the menu differs by those
+        only)."""
+        key = (request.script_root, current_user.role, i18n.locale_name())
         html = menus.get(key)
         if html is None:
             html = menus[key] = Markup(render_template("_nav.html"))
@@ -68,6 +78,7 @@ def register(app: Flask) -> None:
     from webapp.web import navigation
 
     navigation.register(app)
-    app.add_template_filter(format_datetime, "datetime")
+    i18n.register(app)
+    app.add_template_filter(localized_datetime, "datetime")
     app.add_template_filter(linkify, "linkify")
     _memo(app)

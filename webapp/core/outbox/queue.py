@@ -17,7 +17,8 @@ def queue(kind: str, to: str, subject: str, text: str, html: str | None = None, 
           order_id: int | None = None, tenant_id: int | None = None) -> OutboxEmail:
     """Add an email to the outbox in the caller's transaction."""
     email = OutboxEmail(
-        message_id=make_msgid("outbox", domain=_domain()), kind=kind, to_addr=to, subject=subject,
+        message_id=make_msgid("outbox", domain=_domain()), kind=kind, to_addr=to,
+        subject=str(subject),
         text_enc=crypto.encrypt(text), html_enc=crypto.encrypt(html) if html else None,
         order_id=order_id, tenant_id=tenant_id, next_attempt_at=utcnow(),
     )

@@ -1,0 +1,410 @@
+"""The portal in zh_CN and en (Flask-Babel): no Chinese outside a translation call in the areas
+done, a complete en catalogue, pages and emails really in English.
+
+The scan reads Python string literals (docstrings, log lines and translation calls excepted) and
+template text (Jinja comments and translation calls excepted). A literal that is data, not words
+shown to a user (a table of region names, a pattern matching Chinese input), carries
+`# i18n: data` on its statement's first line.
+"""
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from factories import login
+
+ROOT = Path(__file__).resolve().parents[2]
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+# The areas whose every user-facing string is translated: webapp packages and modules, and
+# template folders and files (relative to templates/).
+DONE = {
+    "python": ["webapp/web", "webapp/core/text.py", "webapp/core/errors.py", "webapp/core/taxid.py",
+               "webapp/core/audit.py", "webapp/core/business_fields.py", "webapp/core/csvread.py",
+               "webapp/core/jsonbody.py", "webapp/core/gb2260.py", "webapp/core/i18n.py",
+               "webapp/core/outbox", "webapp/core/audit_labels.py",
+               "webapp/models/user.py", "webapp/models/order.py", "webapp/auth",
+               "webapp/activation", "webapp/orders", "webapp/support", "webapp/models/outbox.py",
+               "webapp/dev", "webapp/golive", "webapp/registry", "webapp/api/payload.py",
+               "webapp/api/routes.py"],
+    "templates": ["base.html", "errors", "macros", "auth", "email/password_reset.txt",
+                  "email/staff_password.txt", "activation", "email/activation.html",
+                  "email/activation.txt", "email/_not_received.txt", "orders", "_nav.html",
+                  "support", "dev", "golive"],
+}
+
+# Still to translate (phase B): the lead shrinks this as areas move to DONE.
+PENDING = {
+    "python": ["webapp/changes", "webapp/credentials", "webapp/entitlements", "webapp/enterprises",
+               "webapp/allocation", "webapp/main", "webapp/api/openapi.py",
+               "webapp/models/allocation.py", "webapp/models/business_fields.py",
+               "webapp/models/credential.py", "webapp/models/enterprise.py",
+               "webapp/models/request.py", "webapp/models/tenant.py"],
+    "templates": ["requests", "credentials", "entitlements", "enterprises", "allocation", "main",
+                  "email/authorization.html", "email/authorization.txt",
+                  "email/reminder.html", "email/reminder.txt", "email/request_step.txt",
+                  "email/_change_hint.txt"],
+}
+
+TRANSLATING = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext",
+               "lazy_pgettext", "npgettext", "N_"}
+LOGGING = {"debug", "info", "warning", "error", "exception", "critical"}
+PRAGMA = "# i18n: data"
+
+
+# Command-line tools speak to operators in a terminal, in the seed's words: not the portal.
+NOT_UI = {"cli.py"}
+# Modules that are data in Chinese, not words of the portal.
+DATA_MODULES = {
+    "webapp/registry/demo.py": "synthetic 工商 records, Chinese like the real registry's",
+}
+
+
+def _files(entries, base: Path, pattern: str):
+    for entry in entries:
+        path = base / entry
+        found = sorted(path.rglob(pattern)) if path.is_dir() else [path]
+        yield from (p for p in found if p.name not in NOT_UI
+                    and str(p.relative_to(ROOT)) not in DATA_MODULES)
+
+
+def _call_name(node: ast.Call) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else None)
+
+
+def python_offences(path: Path) -> list[str]:
+    """Literals holding Chinese outside a translation call, as "path:line: text"."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    skip: set[int] = set()
+
+    def skip_all(node):
+        skip.update(id(n) for n in ast.walk(node))
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                skip_all(body[0])
+        if isinstance(node, ast.Call):
+            name = _call_name(node)
+            is_log = (isinstance(node.func, ast.Attribute) and name in LOGGING
+                      and isinstance(node.func.value, ast.Name)
+                      and node.func.value.id in ("log", "logger", "logging"))
+            if name in TRANSLATING or is_log:
+                skip_all(node)
+        if isinstance(node, ast.stmt) and PRAGMA in lines[node.lineno - 1]:
+            skip_all(node)
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and HAN.search(node.value):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:40]!r}")
+        elif isinstance(node, ast.JoinedStr):
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            if HAN.search(text):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: f{text[:40]!r}")
+            skip_all(node)
+    return found
+
+
+JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+TRANS_BLOCK = re.compile(r"\{%-?\s*trans\b.*?%\}.*?\{%-?\s*endtrans\s*-?%\}", re.S)
+# A translation call's string arguments: _("…"), gettext('…'), ngettext("…", "…", n).
+TRANS_CALL = re.compile(r"\b(?:_|gettext|ngettext|pgettext)\(\s*(?:\"[^\"]*\"|'[^']*')"
+                        r"(?:\s*,\s*(?:\"[^\"]*\"|'[^']*'))*")
+
+
+def template_offences(path: Path) -> list[str]:
+    """Template text or literals holding Chinese outside a translation call."""
+    text = path.read_text(encoding="utf-8")
+
+    def blank(match):  # keep line numbers
+        return "\n" * match.group(0).count("\n")
+
+    for pattern in (JINJA_COMMENT, TRANS_BLOCK, TRANS_CALL):
+        text = pattern.sub(blank, text)
+    return [f"{path.relative_to(ROOT)}:{number}: {line.strip()[:60]!r}"
+            for number, line in enumerate(text.splitlines(), 1) if HAN.search(line)]
+
+
+def test_done_areas_hold_no_chinese_outside_a_translation_call():
+    offences = []
+    for path in _files(DONE["python"], ROOT, "*.py"):
+        offences += python_offences(path)
+    for path in _files(DONE["templates"], ROOT / "templates", "*.*"):
+        offences += template_offences(path)
+    assert not offences, "Chinese outside a translation call:\n" + "\n".join(offences)
+
+
+def test_no_area_is_both_done_and_pending():
+    for kind in ("python", "templates"):
+        assert not set(DONE[kind]) & set(PENDING[kind])
+
+
+def test_every_area_is_done_or_pending():
+    """A new package or template folder is counted somewhere, so the scan cannot miss it."""
+    python = {p.parent.name for p in (ROOT / "webapp").glob("*/__init__.py")}
+    listed = {e.split("/")[1] for e in DONE["python"] + PENDING["python"]}
+    assert python <= listed | {"models", "core"}, python - listed
+    templates = {p.name for p in (ROOT / "templates").iterdir()}
+    listed = {e.split("/")[0] for e in DONE["templates"] + PENDING["templates"]}
+    assert templates <= listed, templates - listed
+
+
+# Chinese may stay in an English string only in parentheses: the words a Chinese-only screen
+# shows (an ERP's menu "Golden Tax connection settings (金税互联设置)").
+PARENTHESISED = re.compile(r"\([^()]*\)")
+
+
+def _catalogue(locale: str):
+    path = ROOT / "webapp" / "translations" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def test_the_en_catalogue_translates_every_marked_string():
+    with (ROOT / "webapp" / "translations" / "messages.pot").open("rb") as fh:
+        template = read_po(fh)
+    en = _catalogue("en")
+    problems = []
+    for message in template:
+        if not message.id:
+            continue
+        entry = en.get(message.id, message.context)
+        strings = () if entry is None else (
+            entry.string if isinstance(entry.string, tuple) else (entry.string,))
+        if entry is None:
+            problems.append(f"missing: {message.id!r}")
+        elif entry.fuzzy or not all(strings):
+            problems.append(f"{'fuzzy' if entry.fuzzy else 'empty'}: {message.id!r}")
+        elif any(HAN.search(PARENTHESISED.sub("", s)) for s in strings):
+            problems.append(f"Chinese left in: {message.id!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_catalogue_template_is_up_to_date():
+    """Every string marked in the code is in messages.pot (`make messages` was run)."""
+    from babel.messages.frontend import CommandLineInterface
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "now.pot"
+        CommandLineInterface().run(
+            ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k",
+             "lazy_gettext", "-k", "lazy_ngettext:1,2", "-k", "lazy_pgettext:1c,2", "-k", "N_",
+             "--no-location", "-o", str(out), str(ROOT / "webapp"), str(ROOT / "templates")])
+        with out.open("rb") as fh:
+            now = {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(fh) if m.id}
+    with (ROOT / "webapp" / "translations" / "messages.pot").open("rb") as fh:
+        kept = {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(fh) if m.id}
+    assert not now - kept, f"run `make messages`: {sorted(now - kept)[:10]}"
+
+
+# --- pages in English -------------------------------------------------------------------------
+
+EN = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+def test_chinese_is_the_default_and_accept_language_chooses_english(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "发票云激活中心" in page
+    response = client.get("/login", headers=EN)
+    assert "Accept-Language" in response.headers["Vary"]
+    page = response.get_data(as_text=True)
+    assert '<html lang="en">' in page and "Invoice Cloud Activation Center" in page
+    assert "发票云激活中心" not in page
+    page = client.get("/login", headers={"Accept-Language": "fr-FR, zh-TW;q=0.8"}).get_data(
+        as_text=True)
+    assert '<html lang="zh-CN">' in page  # nothing the portal speaks: the default
+
+
+def test_the_switch_is_remembered_for_the_user_across_sessions(app, client, admin):
+    from webapp.models import User
+
+    response = client.post("/language", data={"locale": "en", "next": "/enterprises/"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/enterprises/")
+    with app.app_context():
+        assert db_get(User, admin["user_id"]).locale == "en"
+    assert '<html lang="en">' in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+    other = app.test_client()  # another browser: no cookie, a Chinese Accept-Language
+    login(other, admin["email"])
+    page = other.get("/", headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
+    assert '<html lang="en">' in page.get_data(as_text=True)
+
+    other.post("/language", data={"locale": "zh_CN"})
+    with app.app_context():
+        assert db_get(User, admin["user_id"]).locale == "zh_CN"
+
+
+def test_the_switch_works_before_signing_in_and_refuses_what_it_does_not_know(client):
+    response = client.post("/language", data={"locale": "en", "next": "//evil.example/x"})
+    assert response.status_code == 303 and "evil" not in response.headers["Location"]
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+    assert client.post("/language", data={"locale": "fr"}).status_code == 400
+    # Back where it was pressed: a page only POST answers returns by its Referer instead.
+    response = client.post("/language", data={"locale": "zh_CN", "next": "/logout"},
+                           headers={"Referer": "http://localhost/login?next=/x"})
+    assert response.headers["Location"].endswith("/login?next=/x")
+
+
+def test_dates_and_amounts_follow_the_locale(app):
+    from datetime import datetime, timezone
+
+    from flask_babel import force_locale
+
+    from webapp.web.i18n import format_datetime, format_money
+
+    moment = datetime(2026, 3, 5, 6, 7, 8, tzinfo=timezone.utc)
+    with app.test_request_context("/"):
+        assert format_datetime(moment) == "2026-03-05 14:07"
+        assert format_money(50000) == "¥500.00"
+        with force_locale("en"):
+            assert format_datetime(moment) == "5 Mar 2026, 14:07"
+            assert format_datetime(moment, "%Y-%m-%d") == "5 Mar 2026"
+            assert format_money(123456) == "CN¥1,234.56"
+
+
+def db_get(model, ident):
+    from webapp.extensions import db
+
+    return db.session.get(model, ident)
+
+
+def test_an_email_goes_out_in_its_recipients_language(app, client, admin, smtp_server,
+                                                      make_app):
+    """忘记密码 for an account whose user chose English: subject and body in English, delivered
+    through the real SMTP server; an account that never chose gets Chinese."""
+    from fixtures.smtp import text_of
+
+    from webapp.core.outbox import sender
+    from webapp.models import User
+
+    client.post("/language", data={"locale": "en"})
+    anonymous = app.test_client()
+    anonymous.post("/password/forgot", data={"email": admin["email"]}).close()
+    mailer = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with mailer.app_context():
+        sender.send_due()
+    resets = [m for m in smtp_server.inbox.messages if "激活邮件" not in m["Subject"]]
+    message = resets[-1]
+    assert message["Subject"] == "[Invoice Cloud Activation Center] Reset your sign-in password"
+    body = text_of(message)
+    assert "Open this link to set a new password" in body and "您好" not in body
+
+    with app.app_context():
+        db_get(User, admin["user_id"]).locale = None
+        from webapp.extensions import db
+
+        db.session.commit()
+    app.test_client().post("/password/forgot", data={"email": admin["email"]},
+                           headers=EN).close()  # the page in English, the account's unknown
+    with mailer.app_context():
+        sender.send_due()
+    assert "重设登录密码" in smtp_server.inbox.messages[-1]["Subject"]
+
+
+def test_the_activation_page_and_email_speak_english(app, client, make_order):
+    """产品激活 in English: the page by Accept-Language, and the activation email of a contact
+    without an account in the language of whoever sent it (here: the CLI's zh_CN default)."""
+    from factories import link_and_key, outbox_text
+
+    make_order()
+    text = outbox_text(app)
+    assert "激活链接" in text  # queued outside a request: zh_CN
+    path, _key = link_and_key(text)
+    page = client.get(path, headers=EN).get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Product activation" in page and "Enter the operation key" in page
+    assert not HAN.search(re.sub(r"<title>.*?</title>", "", page.split("<main", 1)[1], flags=re.S)
+                          .replace("苏州示例科技有限公司", ""))
+
+
+def test_the_erp_facing_json_keeps_its_fields_and_its_description_follows_accept_language(
+        client):
+    body = {"client_id": "nobody", "sign": "x", "timestamp": "1"}
+    chinese = client.post("/base/oauth/token", json=body).get_json()
+    english = client.post("/base/oauth/token", json=body, headers=EN).get_json()
+    assert chinese["errcode"] == english["errcode"] == "1004"
+    assert set(chinese) == set(english)
+    assert "timestamp 超出允许范围" in chinese["description"]
+    assert english["description"].startswith("timestamp outside the allowed window")
+
+
+def test_a_tax_id_is_read_aloud_in_english(app):
+    """The reading's words follow the locale; what it compares stays the seed's words."""
+    from flask_babel import force_locale
+
+    from webapp.core import taxid
+
+    with app.test_request_context("/"):
+        chinese = taxid.read("91350211M0000XUF46")
+        assert chinese.summary.startswith("工商 · 企业 · ")
+        with force_locale("en"):
+            english = taxid.read("91350211M0000XUF46")
+            assert english.summary.startswith("Industry and commerce · Enterprise · ")
+            assert english.notes[0].startswith("The 18th character does not follow")
+            assert english.category == "企业"  # data, compared with what registries write
+            assert taxid.read("94320500MA1AAAAA1").problem.startswith("A tax ID has 18")
+
+
+def test_an_activation_email_to_an_english_account_is_in_english(app, make_admin, make_order):
+    """The contact already has an account whose user chose English: a new order's activation
+    email (queued outside any request) goes out in English, both parts."""
+    from factories import outbox_text
+
+    from webapp.core import outbox
+    from webapp.extensions import db
+    from webapp.models import OutboxEmail, User
+
+    admin = make_admin()
+    with app.app_context():
+        db_get(User, admin["user_id"]).locale = "en"
+        db.session.commit()
+    make_order(order_no="SO-EN-2", email=admin["email"])
+    text = outbox_text(app)
+    assert "Activation link (valid for" in text and "操作密钥" not in text
+    with app.app_context():
+        email = db.session.query(OutboxEmail).order_by(OutboxEmail.id.desc()).first()
+        assert email.subject == "[Invoice Cloud] Activation email for order SO-EN-2"
+        html = outbox.body(email)[1]
+    assert '<html lang="en">' in html and "Invoice Cloud Issuing" in html
+
+
+def _main_text(html: str) -> str:
+    """A page's <main> without the data it shows (customer and enterprise names are Chinese)."""
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r"<[^>]+>", " ", main)
+
+
+DATA_WORDS = ("苏州示例科技有限公司",)
+
+
+@pytest.mark.parametrize("role,paths", [
+    ("ops", ["/support/", "/support/orders/new", "/staff/", "/support/orders/{order_id}"]),
+])
+def test_staff_pages_of_done_areas_are_english(client, make_staff, make_order, role, paths):
+    order_id, _key = make_order()
+    login(client, make_staff(role))
+    client.post("/language", data={"locale": "en"})
+    for path in paths:
+        response = client.get(path.format(order_id=order_id))
+        assert response.status_code == 200, path
+        text = _main_text(response.get_data(as_text=True))
+        for word in DATA_WORDS:
+            text = text.replace(word, "")
+        assert not HAN.search(text), (path, HAN.findall(text)[:20], text[:2000])
+
+
+def test_anonymous_pages_of_done_areas_are_english(client):
+    for path in ("/login", "/password/forgot", "/password/" + "A" * 43, "/no-such-page"):
+        page = client.get(path, headers=EN).get_data(as_text=True)
+        assert not HAN.search(_main_text(page).replace("\u4e2d\u6587", "")), path
