@@ -5,6 +5,7 @@ Every write runs as one unit of work, as web/boundary.py runs a request: committ
 service returns, rolled back when it refuses (a ServiceError: the 4xx the route answers).
 When a service's signature changes, adapt it here and nowhere else.
 """
+import inspect
 import time
 from dataclasses import dataclass
 
@@ -150,8 +151,11 @@ def accept(app, request_id: int, actor_id: int, *, consent: bool = True):
     consent attached when `consent`)."""
     from webapp.changes import lifecycle
 
+    # Issue 15 makes support attach the tenant's written consent: passed once accept takes it.
+    takes_upload = "upload" in inspect.signature(lifecycle.accept).parameters
+    extra = {"upload": _upload()} if consent and takes_upload else {}
     return unit_of_work_in(app, lambda: lifecycle.accept(
-        _req(request_id), _user(actor_id), "同意", ip=IP))
+        _req(request_id), _user(actor_id), "同意", ip=IP, **extra))
 
 
 def refuse(app, request_id: int, actor_id: int):
