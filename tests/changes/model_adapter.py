@@ -231,6 +231,45 @@ def token_request(client, client_id: str, client_secret: str) -> dict:
 
 # ---- what a tenant reads ----
 
+COUNT_CELL = r"{label}\s*</t[dh]>\s*<t[dh][^>]*>\s*{n}\s*<"
+
+
+def page_shows_counts(html: str, rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The (label, n) preview rows a page shows as a count beside its label."""
+    import re
+
+    return [(label, n) for label, n in rows
+            if re.search(COUNT_CELL.format(label=re.escape(label), n=n), html)]
+
+
+def signed_in_client(app, user_id: int):
+    """A browser of this user, signed in through /login."""
+    from factories import login
+
+    with app.app_context():
+        email = _user(user_id).email
+    client = app.test_client()
+    login(client, email)
+    return client
+
+
+def move_form_rows(tenant_id: int, actor_id: int, tax_id: str) -> list[tuple[str, int]]:
+    """What the move form's preview would count for this tax ID (another tenant's)."""
+    from webapp.changes import filing, preview
+    from webapp.models.request import MOVE
+
+    tenant = _tenant(tenant_id)
+    holder = filing.movable(tenant, tax_id)
+    return preview.rows(filing.draft(MOVE, _user(actor_id), tenant,
+                                     **filing.move_fields(tenant, holder, None))[1])
+
+
+def preview_rows_now(request_id: int) -> list[tuple[str, int]]:
+    """The request's preview as it would be computed now, as (label, n) rows."""
+    from webapp.changes import preview
+
+    return preview.rows(preview.compute(_req(request_id)))
+
 def enterprise_list(tenant_id: int) -> set[int]:
     """企业管理 (GET /enterprises/): every page."""
     from webapp.enterprises import service as enterprises

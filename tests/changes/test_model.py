@@ -54,12 +54,14 @@ HISTORY_STAYS = "history_stays"  # [3] a move hands the source's requests and au
 PAID_AFTER_APPROVAL = "paid_after_approval"  # [5] 标记已付款 before 通过
 CONSENT_IS_THE_TENANTS = "consent_is_the_tenants"  # [8] support accepts without consent
 MERGE_PREVIEW_TELLS_NOTHING = "merge_preview_tells_nothing"  # [7] the merge form's counts
+COUNTS_AFTER_CONSENT = "counts_after_consent"  # [3] the filer sees the holder's counts at once
 # Not in the issue's list (found by this test): a tax ID allocated again through 【下一步】 after a
 # change switched its credential off keeps only the 已停用 one, and the authorization email of
 # the new allocation carries it (the ERP gets 1006).
 REALLOCATED_KEEPS_DISABLED = "reallocated_keeps_disabled"
-KNOWN_DEFECTS = {CREDENTIAL_FOLLOWS_HOLDINGS, REALLOCATED_KEEPS_DISABLED, LISTS_FOLLOW_HOLDINGS, HISTORY_STAYS,
-                 PAID_AFTER_APPROVAL, CONSENT_IS_THE_TENANTS, MERGE_PREVIEW_TELLS_NOTHING}
+KNOWN_DEFECTS = {CREDENTIAL_FOLLOWS_HOLDINGS, LISTS_FOLLOW_HOLDINGS, HISTORY_STAYS,
+                 COUNTS_AFTER_CONSENT, PAID_AFTER_APPROVAL, MERGE_PREVIEW_TELLS_NOTHING,
+                 CONSENT_IS_THE_TENANTS, REALLOCATED_KEEPS_DISABLED}
 
 TENANTS = ("苏州示例科技有限公司", "杭州持有集团有限公司", "南京第三方实业有限公司")
 # Per tenant: its orders, each a list of (product, quantity): 开票, 收票 and a free product.
@@ -185,6 +187,7 @@ class ModelMachine(RuleBasedStateMachine):
         self.audit_owner: dict[int, int | None] = {}
         self.merged: dict[int, int] = {}  # source tenant → target
         self.verified: set[tuple] = set()  # (credential, secret) whose token call answered 0000
+        self.browsers: dict = {}  # user id → a signed-in test client
         self.last_audit = 0
         self._learn_audit()
 
@@ -340,8 +343,6 @@ class ModelMachine(RuleBasedStateMachine):
                                     tax)
         if isinstance(result, do.Refused):
             self.assert_unchanged(before, "a refused tax ID change")
-            holder = self.owner.get(tax)
-            assert holder not in (None, tenant) or True  # refusals: same tax ID, duplicates…
             return
         kind = TAX_ISSUE if product == "issue" else "tax_change_receive"
         assert self.owner.get(tax) in (None, tenant), f"{tax} is another tenant's"
@@ -390,6 +391,44 @@ class ModelMachine(RuleBasedStateMachine):
                     and not (isinstance(known, dict) and known.get("counts")),
                     f"the merge preview of an existing tenant answers {known!r}, of an unknown "
                     f"name {unknown!r}")
+
+    def browser(self, user_id: int):
+        if user_id not in self.browsers:
+            self.browsers[user_id] = do.signed_in_client(self.app, user_id)
+        return self.browsers[user_id]
+
+    @rule(r=st.integers(0, 9), tax=st.sampled_from(POOL))
+    def filer_reads_before_consent(self, r, tax):
+        """Before the other side consents, the filer sees none of its counts: neither on the
+        move form of a tax ID another tenant holds, nor on the page of its waiting request."""
+        req = self.pick_request(r, AWAITING)
+        holder = self.owner.get(tax)
+        if holder is not None:
+            tenant = self.alive(r)
+            if tenant != holder:
+                admin = self.admin_of(tenant)
+                page = self.browser(admin).get(f"/requests/move?tax_id={tax}")
+                assert page.status_code == 200, page.status_code
+                with self.app.app_context():
+                    rows = do.move_form_rows(tenant, admin, tax)
+                    db.session.rollback()
+                shown = do.page_shows_counts(page.get_data(as_text=True), rows)
+                self.expect(COUNTS_AFTER_CONSENT, not shown,
+                            f"the move form shows the holder's counts of {tax}: {shown}")
+        if req is None:
+            return
+        with self.app.app_context():
+            r_db = db.session.get(ChangeRequest, req.id)
+            others = req.kind == MOVE or r_db.target_tenant_id == req.filer
+            rows = do.preview_rows_now(req.id)
+        if not others:
+            return
+        page = self.browser(self.admin_of(self.alive_id(req.filer))).get(f"/requests/{req.id}")
+        assert page.status_code == 200, page.status_code
+        shown = do.page_shows_counts(page.get_data(as_text=True), rows)
+        self.expect(COUNTS_AFTER_CONSENT, not shown,
+                    f"the filer of request {req.id} ({req.kind}, 待对方确认) sees the other "
+                    f"side's counts {shown}")
 
     # ---- the steps of a request ----
 
@@ -933,6 +972,21 @@ def test_known_defect_a_move_leaves_the_source_its_history(model_app):
         ("advance_request", dict(r=1, fee="")),  # tenant 0 accepts
         ("advance_request", dict(r=1, fee="")),  # approved: executed
     ])
+
+
+@pytest.mark.xfail(strict=True, raises=Violation, reason="issue 15 [3]: before the holder "
+                   "consents, the move form and the filer's request page show its counts")
+def test_known_defect_no_counts_before_consent(model_app):
+    defect_replay(COUNTS_AFTER_CONSENT, [
+        ("file_move", dict(t=T1, tax=POOL[0], by_support=False)),
+        ("filer_reads_before_consent", dict(r=1, tax=POOL[9])),  # POOL[9]: nobody holds it
+    ])
+
+
+@pytest.mark.xfail(strict=True, raises=Violation, reason="issue 15 [3]: the move form shows "
+                   "the holder's counts")
+def test_known_defect_move_form_shows_no_counts(model_app):
+    defect_replay(COUNTS_AFTER_CONSENT, [("filer_reads_before_consent", dict(r=1, tax=POOL[0]))])
 
 
 @pytest.mark.xfail(strict=True, raises=Violation, reason="issue 15 [5]: 标记已付款 is taken "
