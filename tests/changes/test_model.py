@@ -16,10 +16,12 @@ connection checks; after every step it checks the invariants against the databas
 `make test` runs a bounded, derandomized search on each database; `make fuzz` a longer random
 one (MODEL_EXAMPLES, MODEL_STEPS, MODEL_RANDOM=1).
 
-KNOWN_DEFECTS names the checks that today's code fails because of a defect the issue lists;
-the main run records them instead of failing, and test_known_defect_* (strict xfail) replays
-the minimal sequence hypothesis printed for each. When a fix merges, drop its name from
-KNOWN_DEFECTS and the xfail mark of its replay.
+KNOWN_DEFECTS names the checks that today's code fails: on a defect the issue lists, or on one
+this test found (test_defect_*). The main run records them (printed with -s) instead of
+failing; test_known_defect_* and test_defect_* (strict xfail) replay for each the shortest
+sequence that breaks it (hypothesis' failing sequence, shortened by hand), with only that check
+enforced. When a fix merges, drop its name from KNOWN_DEFECTS and the xfail mark of its replay
+(a fixed defect makes its strict xfail fail as XPASS, which says so).
 """
 import os
 from dataclasses import dataclass, field
