@@ -850,7 +850,7 @@ class ModelMachine(RuleBasedStateMachine):
                             f"授权信息 of tenant {tenant} lists {sorted(set(creds))}, but only "
                             f"{sorted(held)} hold an active allocation")
                 self.expect(LISTS_FOLLOW_HOLDINGS,
-                            all(sorted(creds[i]) == sorted(entitled[i]) for i in set(creds) & held),
+                            all(set(creds[i]) == set(entitled[i]) for i in set(creds) & held),
                             f"授权信息 of tenant {tenant} names products {creds}; 权益查询 {entitled}")
                 counted = do.home_counts(tenant)
                 self.expect(LISTS_FOLLOW_HOLDINGS, counted == len(held),
