@@ -57,6 +57,7 @@ PAID_AFTER_APPROVAL = "paid_after_approval"  # [5] 标记已付款 before 通过
 CONSENT_IS_THE_TENANTS = "consent_is_the_tenants"  # [8] support accepts without consent
 MERGE_PREVIEW_TELLS_NOTHING = "merge_preview_tells_nothing"  # [7] the merge form's counts
 COUNTS_AFTER_CONSENT = "counts_after_consent"  # [3] the filer sees the holder's counts at once
+WAITING_ON_HOME = "waiting_on_home"  # [4] the holder's home does not show what waits for it
 # Not in the issue's list (found by this test): a tax ID allocated again through 【下一步】 after a
 # change switched its credential off keeps only the 已停用 one, and the authorization email of
 # the new allocation carries it (the ERP gets 1006).
@@ -65,7 +66,7 @@ REALLOCATED_KEEPS_DISABLED = "reallocated_keeps_disabled"
 # enterprise moved to tenant B, on B's enterprise (the new tax ID is created in B).
 REQUEST_ACTS_ON_ITS_OWN = "request_acts_on_its_own"
 KNOWN_DEFECTS = {CREDENTIAL_FOLLOWS_HOLDINGS, LISTS_FOLLOW_HOLDINGS, HISTORY_STAYS,
-                 COUNTS_AFTER_CONSENT, PAID_AFTER_APPROVAL, MERGE_PREVIEW_TELLS_NOTHING,
+                 COUNTS_AFTER_CONSENT, WAITING_ON_HOME, PAID_AFTER_APPROVAL, MERGE_PREVIEW_TELLS_NOTHING,
                  CONSENT_IS_THE_TENANTS, REALLOCATED_KEEPS_DISABLED, REQUEST_ACTS_ON_ITS_OWN}
 
 TENANTS = ("苏州示例科技有限公司", "杭州持有集团有限公司", "南京第三方实业有限公司")
@@ -437,6 +438,19 @@ class ModelMachine(RuleBasedStateMachine):
         self.expect(COUNTS_AFTER_CONSENT, not shown,
                     f"the filer of request {req.id} ({req.kind}, 待对方确认) sees the other "
                     f"side's counts {shown}")
+
+    @rule(r=st.integers(0, 9))
+    def other_side_opens_its_home(self, r):
+        """What waits for a tenant is in front of it: the home of the side that must confirm
+        links to the request."""
+        req = self.pick_request(r, AWAITING)
+        admin = req and self.other_side_admin(req)
+        if admin is None:
+            return
+        page = self.browser(admin).get("/home")
+        assert page.status_code == 200, page.status_code
+        self.expect(WAITING_ON_HOME, f'href="/requests/{req.id}"' in page.get_data(as_text=True),
+                    f"the home of the side that must confirm request {req.id} does not link to it")
 
     # ---- the steps of a request ----
 
@@ -998,6 +1012,15 @@ def test_known_defect_no_counts_before_consent(model_app):
                    "the holder's counts")
 def test_known_defect_move_form_shows_no_counts(model_app):
     defect_replay(COUNTS_AFTER_CONSENT, [("filer_reads_before_consent", dict(r=1, tax=POOL[0]))])
+
+
+@pytest.mark.xfail(strict=True, raises=Violation, reason="issue 15 [4]: the holder's home does "
+                   "not show the request waiting for its confirmation")
+def test_known_defect_the_home_shows_what_waits(model_app):
+    defect_replay(WAITING_ON_HOME, [
+        ("file_move", dict(t=T1, tax=POOL[0], by_support=False)),
+        ("other_side_opens_its_home", dict(r=0)),
+    ])
 
 
 @pytest.mark.xfail(strict=True, raises=Violation, reason="issue 15 [5]: 标记已付款 is taken "
