@@ -42,7 +42,7 @@ from webapp.models import (Allocation, AllocationDraft, AuditEntry, ChangeReques
 from webapp.models.request import (APPROVED, AWAITING, EXECUTED, FAILED, MERGE, MOVE, PENDING,
                                    REJECTED, TAX_ISSUE)
 
-EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "8"))
 STEPS = int(os.environ.get("MODEL_STEPS", "30"))
 RANDOM = os.environ.get("MODEL_RANDOM") == "1"
 # Known defects whose checks fail the run anyway (comma-separated names, or "all"): to see the
