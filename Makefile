@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: install run serve test test-fast lint bench bench-server bench-breakdown clean messages
+.PHONY: install run serve test test-fast fuzz lint bench bench-server bench-breakdown clean messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ serve: install
 
 test: install
 	$(PY) -m pytest
+
+# The model-based test of 智能审批 (tests/changes/test_model.py), longer and random: `make test`
+# runs it bounded and derandomized. MODEL_EXAMPLES / MODEL_STEPS / MODEL_ENFORCE override.
+MODEL_EXAMPLES ?= 300
+MODEL_STEPS ?= 60
+fuzz: install
+	MODEL_RANDOM=1 MODEL_EXAMPLES=$(MODEL_EXAMPLES) MODEL_STEPS=$(MODEL_STEPS) \
+		$(PY) -m pytest tests/changes/test_model.py -k every_invariant -s -p no:cacheprovider
 
 # The import layers (pyproject.toml [tool.importlinter]) and ruff's checks.
 lint: install

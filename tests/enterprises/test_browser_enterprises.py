@@ -74,6 +74,7 @@ def test_nothing_found_then_cross_tenant_refusal(live_server, make_admin, page):
     page.audit()
     page.get_by_label("申请原因").fill("该企业已并入本集团")
     page.get_by_role("button", name="提交申请").click()
-    page.get_by_text("申请已提交，售后审批后将为您处理。").first.wait_for()
+    # the real next step (issue 15): the holder tenant confirms before any approval
+    page.get_by_text("申请已提交。待现租户【").first.wait_for()
     assert "待对方确认" in page.content()  # the holder tenant accepts before approval
     page.shot("requested")
