@@ -53,10 +53,10 @@ def tenant(tenant_id: int):
 
 
 def _query_form() -> tuple[QueryForm, entitlements.Filters | None]:
-    form = QueryForm(formdata=request.args, products=entitlements.products())
+    form = QueryForm.read(request.args, products=entitlements.products())
     if not form.validate():
         return form, None
-    return form, entitlements.Filters(q=form.q.data or "", product=form.product.data or None)
+    return form, entitlements.Filters(q=form.q or "", product=form.product or None)
 
 
 def _tenant_view(tenant: Tenant):
