@@ -22,6 +22,7 @@ from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, Ten
 from webapp.models.allocation import ACTIVE, REPLACED
 from webapp.models.credential import DISABLED
 from webapp.models.request import APPROVED, EXECUTED, FAILED, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
+from webapp.models.tenant import enterprises_merged, enterprises_moved
 from webapp.orm import utcnow
 
 
@@ -107,6 +108,7 @@ def _move(req: ChangeRequest, actor: User) -> None:
     _rename_collisions(Enterprise.id == req.enterprise_id, req.target_tenant_id)
     _reassign(scope.enterprise_rows(req.enterprise_id, req.source_tenant_id, req.id),
               req.target_tenant_id)
+    enterprises_moved(req.source_tenant_id, req.target_tenant_id)
 
 
 def _merge(req: ChangeRequest, actor: User) -> None:
@@ -116,6 +118,7 @@ def _merge(req: ChangeRequest, actor: User) -> None:
         Credential.tenant_id == source_id, Credential.enterprise_id.is_(None))
         .values(status=DISABLED, disabled_at=utcnow()).execution_options(synchronize_session=False))
     _reassign(scope.tenant_rows(source_id, None), target_id)  # the merge request too
+    enterprises_merged(source_id, target_id)
     db.session.execute(update(Tenant).where(Tenant.id == source_id)
                        .values(merged_into_id=target_id, merged_at=utcnow())
                        .execution_options(synchronize_session=False))

@@ -20,6 +20,7 @@ from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
 from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
+from webapp.models.tenant import enterprises_added
 from webapp.registry import service as registry
 
 CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
@@ -152,6 +153,7 @@ def add(tenant: Tenant, data, *, actor: User, source: str | None = None,
     if not add_unique(enterprise):
         # A concurrent add of the same tax ID committed between our check and our insert.
         raise _taken(find_holder(cleaned["tax_id"]), tenant)
+    enterprises_added(tenant.id)
     audit.record("enterprise.created", actor=actor, tenant_id=tenant.id, target=enterprise,
                  ip=ip, tax_id=enterprise.tax_id, name=enterprise.name, source=enterprise.source,
                  via=via)
@@ -174,6 +176,9 @@ def page(tenant_id: int, q: str = "", after: int | None = None, before: int | No
         where.append(clause)
     found = keyset.page(select(Enterprise).where(*where), [Enterprise.id], lambda e: e.id,
                         after=after, before=before, size=size, descending=True, scalars=True)
-    total = db.session.scalar(select(func.count()).select_from(Enterprise).where(*where))
+    if clause is None:  # the tenant's kept count (models/tenant.py), not count(*) over its rows
+        total = db.session.scalar(select(Tenant.enterprise_count).where(Tenant.id == tenant_id))
+    else:
+        total = db.session.scalar(select(func.count()).select_from(Enterprise).where(*where))
     return Page(items=found.rows, total=total, next_after=found.next_key,
                 prev_before=found.prev_key)
