@@ -11,7 +11,7 @@ from webapp.entitlements import service as entitlements
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.models import Tenant
 from webapp.models.user import ROLES
-from webapp.web.access import or_404, roles_required
+from webapp.web.access import TenantRef, or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.htmx import render
 
@@ -34,7 +34,7 @@ def _base_url() -> str:
 def index():
     """A tenant admin sees its own tenant; staff first find a tenant."""
     if not current_user.is_staff:
-        return _tenant_view(current_user.tenant)
+        return _tenant_view(current_user.tenant_ref)
     form = TenantSearchForm(formdata=request.args)
     matches, more, status = [], False, 200
     if form.q.data:
@@ -59,7 +59,7 @@ def _query_form() -> tuple[QueryForm, entitlements.Filters | None]:
     return form, entitlements.Filters(q=form.q or "", product=form.product or None)
 
 
-def _tenant_view(tenant: Tenant):
+def _tenant_view(tenant: Tenant | TenantRef):
     form, filters = _query_form()
     lines, page = [], None
     if filters is not None:

@@ -23,6 +23,13 @@ class SignedIn(NamedTuple):
     tenant_id: int | None
 
 
+class TenantRef(NamedTuple):
+    """A tenant's id and name, for a page that shows no more of it."""
+
+    id: int
+    name: str
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CurrentUser:
     """The signed-in user as a small value, read with one indexed Core query per request.
@@ -66,6 +73,11 @@ class CurrentUser:
         if self._entity is None:
             object.__setattr__(self, "_entity", db.session.get(User, self.id))
         return self._entity
+
+    @property
+    def tenant_ref(self) -> TenantRef | None:
+        """The tenant's id and name, without loading it."""
+        return TenantRef(self.tenant_id, self.tenant_name) if self.tenant_id is not None else None
 
     @property
     def tenant(self) -> Tenant | None:
