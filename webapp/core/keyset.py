@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, tuple_
+from sqlalchemy import Select, and_, bindparam, tuple_
 
 from webapp.extensions import db
 
@@ -56,20 +56,40 @@ def page(query: Select, columns: Sequence, key: Callable[[Any], Any], *, after=N
 
     run = db.session.scalars if scalars else db.session.execute
     if before is not None:
-        rows = list(run(query.where(_past(columns, as_tuple(before), not descending))
-                        .order_by(*_ordered(columns, not descending)).limit(size + 1)))
-        has_prev = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_next = True
+        rows = run(query.where(_past(columns, as_tuple(before), not descending))
+                   .order_by(*_ordered(columns, not descending)).limit(size + 1))
     else:
         if after is not None:
             query = query.where(_past(columns, as_tuple(after), descending))
-        rows = list(run(query.order_by(*_ordered(columns, descending)).limit(size + 1)))
-        has_next = len(rows) > size
+        rows = run(query.order_by(*_ordered(columns, descending)).limit(size + 1))
+    return assemble(list(rows), key, size=size, after=after, before=before)
+
+
+def assemble(rows: list, key: Callable[[Any], Any], *, size: int, after=None,
+             before=None) -> Page:
+    """The page from the `size + 1` rows a keyset statement fetched (in its own order: going
+    back `before` a key, the reverse of the list's), for a caller running a statement it built
+    once (`statements()` gives them) instead of through `page()`."""
+    if before is not None:
+        has_prev, has_next = len(rows) > size, True
+        rows = list(reversed(rows[:size]))
+    else:
+        has_next, has_prev = len(rows) > size, after is not None
         rows = rows[:size]
-        has_prev = after is not None
     return Page(rows=rows, next_key=key(rows[-1]) if rows and has_next else None,
                 prev_key=key(rows[0]) if rows and has_prev else None)
+
+
+def statements(query: Select, column, *, descending: bool = False) -> dict[str, Select]:
+    """A list's three keyset statements on one unique `column`, built once by the caller:
+    "first" page, "after" and "before" the bound parameter `key`; each takes `limit` (size + 1)."""
+    limit = bindparam("limit")
+    forward, backward = _ordered([column], descending), _ordered([column], not descending)
+    return {"first": query.order_by(*forward).limit(limit),
+            "after": query.where(_past([column], (bindparam("key"),), descending))
+                          .order_by(*forward).limit(limit),
+            "before": query.where(_past([column], (bindparam("key"),), not descending))
+                           .order_by(*backward).limit(limit)}
 
 
 def _ordered(columns: Sequence, descending: bool) -> list:
