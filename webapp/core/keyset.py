@@ -80,16 +80,21 @@ def assemble(rows: list, key: Callable[[Any], Any], *, size: int, after=None,
                 prev_key=key(rows[0]) if rows and has_prev else None)
 
 
-def statements(query: Select, column, *, descending: bool = False) -> dict[str, Select]:
-    """A list's three keyset statements on one unique `column`, built once by the caller:
-    "first" page, "after" and "before" the bound parameter `key`; each takes `limit` (size + 1)."""
-    limit = bindparam("limit")
-    forward, backward = _ordered([column], descending), _ordered([column], not descending)
+def statements(query: Select, columns: Sequence, *, descending: bool = False) -> dict[str, Select]:
+    """A list's three keyset statements on `columns` (unique together), built once by the
+    caller: the "first" page, "after" and "before" a key given as the bound parameters `key0`,
+    `key1`, … (one a column); each takes `limit` (size + 1)."""
+    limit, key = bindparam("limit"), [bindparam(f"key{i}") for i in range(len(columns))]
+    forward, backward = _ordered(columns, descending), _ordered(columns, not descending)
     return {"first": query.order_by(*forward).limit(limit),
-            "after": query.where(_past([column], (bindparam("key"),), descending))
-                          .order_by(*forward).limit(limit),
-            "before": query.where(_past([column], (bindparam("key"),), not descending))
+            "after": query.where(_past(columns, key, descending)).order_by(*forward).limit(limit),
+            "before": query.where(_past(columns, key, not descending))
                            .order_by(*backward).limit(limit)}
+
+
+def key_params(key) -> dict:
+    """A key (a value, or a tuple of one per column) as the parameters of `statements()`."""
+    return {f"key{i}": v for i, v in enumerate(key if isinstance(key, (tuple, list)) else (key,))}
 
 
 def _ordered(columns: Sequence, descending: bool) -> list:

@@ -196,7 +196,7 @@ def _list_query():
 def _list_statements() -> dict:
     # Built once: building and compiling a statement cost more than running it here.
     c, tenant = Enterprise.__table__.c, Tenant.__table__.c
-    stmts = keyset.statements(_list_query().where(c.tenant_id == bindparam("tenant_id")), c.id,
+    stmts = keyset.statements(_list_query().where(c.tenant_id == bindparam("tenant_id")), [c.id],
                               descending=True)
     stmts["total"] = select(tenant.enterprise_count).where(tenant.id == bindparam("tenant_id"))
     return stmts
@@ -219,9 +219,11 @@ def page(tenant_id: int, q: str = "", after: int | None = None, before: int | No
     params = {"tenant_id": tenant_id, "limit": size + 1}
     which = "first"
     if before is not None:
-        which, params["key"] = "before", before
+        which = "before"
+        params.update(keyset.key_params(before))
     elif after is not None:
-        which, params["key"] = "after", after
+        which = "after"
+        params.update(keyset.key_params(after))
     rows = [ListRow(*r) for r in conn.execute(stmts[which], params)]
     found = keyset.assemble(rows, lambda e: e.id, size=size, after=after, before=before)
     total = conn.execute(stmts["total"], {"tenant_id": tenant_id}).scalar()
