@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import bindparam, select
 
 from webapp.core.ids import parse_id
+from webapp.database import read_before_writing
 from webapp.extensions import db, login_manager
 from webapp.models import Tenant, User
 from webapp.models.user import ROLE_LABELS, STAFF_ROLES, TENANT_ADMIN
@@ -107,7 +108,8 @@ def _load_user(session_id: str) -> CurrentUser | None:
     user_id = parse_id(match.group(1)) if match else None
     if user_id is None:
         return None
-    row = db.session.connection().execute(_user_statement(), {"id": user_id}).first()
+    with read_before_writing() as conn:  # on SQLite, not under the write lock
+        row = conn.execute(_user_statement(), {"id": user_id}).first()
     if row is None or not row[3] or row[4] != int(match.group(2)):
         return None
     user = CurrentUser(*row)
