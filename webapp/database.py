@@ -144,6 +144,11 @@ def configure(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
+            if has_request_context() and g.get("_reading_first"):
+                # read_before_writing's own SELECT: a deferred read, query_only left as it is
+                # (switching it there and back would cost two PRAGMAs a write request).
+                connection.exec_driver_sql("BEGIN")
+                return
             write = transaction_may_write()
             dbapi = connection.connection  # its .info lives as long as the DBAPI connection
             if dbapi.info.get("query_only", False) == write:
