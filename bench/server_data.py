@@ -87,6 +87,7 @@ def seed(data: Dataset) -> Dataset:
     from webapp.core.taxid import compose
     from webapp.models import Allocation, Enterprise, Order, OrderLine, Product
     from webapp.models.enterprise import RegistryCompany
+    from webapp.models.tenant import recount_enterprises
 
     app = make_app(data.url)
     rnd = random.Random(SEED)
@@ -104,6 +105,7 @@ def seed(data: Dataset) -> Dataset:
             rows.append({"tenant_id": tenant_id, "tax_id": tax_id,
                          "name": name, "source": "manual", "reg_status": "存续"})
         db.session.execute(insert(Enterprise), rows)
+        recount_enterprises([tenant_id])  # bulk-loaded: the kept count set once
         ids = list(db.session.scalars(select(Enterprise.id).where(Enterprise.tenant_id == tenant_id)
                                       .order_by(Enterprise.name, Enterprise.id)))
         now = datetime.now(timezone.utc)

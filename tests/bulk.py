@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
+from webapp.models.tenant import recount_enterprises
 
 
 def tenant(name: str) -> int:
@@ -38,6 +39,7 @@ def enterprises(tenant_id: int, count: int, start: int = 0, name: str = "企业{
              "source": "manual", "created_at": datetime.now(timezone.utc)}
             for i in range(start, start + count)]
     db.session.execute(insert(Enterprise), rows)
+    recount_enterprises([tenant_id])  # inserted in bulk, past the services that keep it
     ids = [tax_id(i) for i in range(start, start + count)]
     found = dict(tuple(r) for r in db.session.execute(
         select(Enterprise.tax_id, Enterprise.id).where(Enterprise.tenant_id == tenant_id)))

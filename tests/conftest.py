@@ -6,6 +6,7 @@ import pytest
 from factories import PASSWORD, login, tax_id
 
 from webapp.extensions import db
+from webapp.models.tenant import enterprises_added
 
 pytest_plugins = ["fixtures.database", "fixtures.smtp", "fixtures.browser"]
 
@@ -85,6 +86,7 @@ def make_batch(app):
             enterprises = [Enterprise(tenant_id=admin["tenant_id"], name=name, tax_id=number)
                            for name, number in names]
             db.session.add_all(enterprises)
+            enterprises_added(admin["tenant_id"], len(enterprises))
             batch = AllocationBatch(token=uuid.uuid4().hex, line_id=line.id,
                                     created_by_id=admin["user_id"])
             db.session.add(batch)

@@ -11,6 +11,7 @@ from webapp.core.taxid import compose
 from webapp.database import count_statements
 from webapp.extensions import db
 from webapp.models import Enterprise, RegistryCompany
+from webapp.models.tenant import recount_enterprises
 
 PASSWORD = "secret-pass-1"
 
@@ -96,6 +97,7 @@ def add_enterprises(app, tenant_id: int, count: int, start: int = 0, name="企�
                  "name": f"{name}{start + i:05d}有限公司", "source": "manual"}
                 for i in range(count)]
         db.session.execute(insert(Enterprise), rows)
+        recount_enterprises([tenant_id])  # inserted in bulk, past the services that keep it
         db.session.commit()
         return list(db.session.scalars(
             db.select(Enterprise.id).where(Enterprise.tenant_id == tenant_id)

@@ -50,7 +50,7 @@ def _check_secrets(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from webapp import database
     from webapp.core import crypto, ratelimit
-    from webapp.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from webapp.extensions import csrf, db, login_manager, mail, migrate
 
     database.engine_options(app)
     db.init_app(app)
@@ -59,8 +59,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    limiter.init_app(app)
     crypto.init_app(app)
     ratelimit.init_app(app)
 

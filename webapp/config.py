@@ -147,7 +147,6 @@ class Defaults:
     DAILY_JOBS_CHECK_SECONDS = 300.0  # how often `outbox work` looks for a new day's jobs
     # "thread": a background sender inside the web process; "off": only `flask outbox send|work`.
     OUTBOX_SENDER = "thread"
-    RATELIMIT_HEADERS_ENABLED = False
     PASSWORD_LINK_MAX_AGE = 3 * 24 * 3600  # the link a new staff account sets its password with
     PASSWORD_RESET_MAX_AGE = 3600  # a 忘记密码 link (also one support sends)
     PASSWORD_RESET_EMAILS_PER_HOUR = 3  # 忘记密码 emails per account and hour (more: no email)

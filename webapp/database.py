@@ -44,7 +44,27 @@ def transaction_may_write() -> bool:
     """
     if not has_request_context() or g.get("_writing_remembered"):
         return True
-    return view_may_write() and not g.get("_database_committed")
+    return (view_may_write() and not g.get("_database_committed")
+            and not g.get("_reading_first"))
+
+
+@contextmanager
+def read_before_writing():
+    """Yield a connection whose statements run in a read transaction of their own, ended
+    (rolled back: it wrote nothing) before the request's write transaction begins, for checks
+    that need no write lock (the signed-in user): on SQLite they then run before `BEGIN
+    IMMEDIATE` instead of holding the one write lock. Elsewhere, or when a transaction is
+    already open, the request's own connection as it is."""
+    if (not has_request_context() or db.session().in_transaction()
+            or db.engine.dialect.name != "sqlite" or not transaction_may_write()):
+        yield db.session.connection()
+        return
+    g._reading_first = True
+    try:
+        yield db.session.connection()
+    finally:
+        g._reading_first = False
+        db.session.rollback()
 
 
 @contextmanager
@@ -124,6 +144,11 @@ def configure(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
+            if has_request_context() and g.get("_reading_first"):
+                # read_before_writing's own SELECT: a deferred read, query_only left as it is
+                # (switching it there and back would cost two PRAGMAs a write request).
+                connection.exec_driver_sql("BEGIN")
+                return
             write = transaction_may_write()
             dbapi = connection.connection  # its .info lives as long as the DBAPI connection
             if dbapi.info.get("query_only", False) == write:

@@ -1,13 +1,13 @@
 """user.locale: the language a user chose with the top bar's switch (zh_CN, en); NULL until then
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ from webapp.core.errors import ServiceError
 from webapp.core.ids import parse_id
 from webapp.enterprises import search
 from webapp.extensions import db
-from webapp.models import Allocation, AllocationDraft, Enterprise, OrderLine, User
+from webapp.models import Allocation, AllocationDraft, Enterprise, OrderLine, Product, User
 from webapp.orm import utcnow
 
 PAGE_SIZE = 50
@@ -94,14 +94,43 @@ def _lock_line(conn, params: dict) -> LineRef | None:
     return LineRef(*row) if row else None
 
 
-def load_line_with_count(tenant_id: int, order_id: int, line_id: int):
-    """(line, drafted count) in one statement, for read-only pages."""
+class ProductRef(NamedTuple):
+    name: str
+
+
+class PanelLine(NamedTuple):
+    """The line as the panel shows it, read as a Core row."""
+
+    id: int
+    order_id: int
+    quantity: int
+    allocated: int
+    product: ProductRef
+
+
+@cache
+def _panel_stmts():
+    # Built once, as the toggle's: building a statement costs more than running it here.
     drafted = (select(func.count()).select_from(AllocationDraft)
                .where(AllocationDraft.line_id == OrderLine.id).scalar_subquery())
-    row = db.session.execute(
-        OrderLine.select_activated(tenant_id, order_id, line_id, OrderLine, drafted)
-    ).unique().first()
-    return (row[0], row[1]) if row else (None, 0)
+    line = (OrderLine.select_activated(
+                bindparam("tenant_id"), bindparam("order_id"), bindparam("line_id"),
+                OrderLine.id, OrderLine.order_id, OrderLine.quantity, OrderLine.allocated,
+                Product.name, drafted)
+            .join(Product, Product.id == OrderLine.product_id))
+    rows = keyset.statements(rows_query(bindparam("line_id"), bindparam("tenant_id")),
+                             [Enterprise.name, Enterprise.id])
+    return line, rows
+
+
+def load_line_with_count(tenant_id: int, order_id: int, line_id: int):
+    """(line, drafted count) in one statement, for read-only pages."""
+    row = db.session.connection().execute(
+        _panel_stmts()[0], {"tenant_id": tenant_id, "order_id": order_id, "line_id": line_id}
+    ).first()
+    if row is None:
+        return None, 0
+    return PanelLine(*row[:4], ProductRef(row[4])), row[5]
 
 
 def drafted_count(line: OrderLine | LineRef) -> int:
@@ -144,17 +173,24 @@ def rows_query(line_id, tenant_id):
     )
 
 
-def panel_page(line: OrderLine, tenant_id: int, q: str = "", after: str | None = None,
+def panel_page(line: OrderLine | LineRef | PanelLine, tenant_id: int, q: str = "", after: str | None = None,
                size: int = PAGE_SIZE) -> Page:
     """One page of the tenant's enterprises for this line, keyset-paginated by (name, id)."""
-    query = rows_query(line.id, tenant_id)
-    if (matching := search.clause(q)) is not None:
-        query = query.where(matching)
     start = decode_cursor(after)
-    found = keyset.page(query, [Enterprise.name, Enterprise.id], lambda r: encode_cursor(Row(*r)),
-                        after=start, size=size)
-    return Page(rows=[Row(*r) for r in found.rows], q=q, after=after if start else "",
-                next_cursor=found.next_key)
+    if (matching := search.clause(q)) is not None:
+        found = keyset.page(rows_query(line.id, tenant_id).where(matching),
+                            [Enterprise.name, Enterprise.id], lambda r: encode_cursor(Row(*r)),
+                            after=start, size=size)
+        rows = [Row(*r) for r in found.rows]
+    else:  # the prebuilt statements
+        params = {"line_id": line.id, "tenant_id": tenant_id, "limit": size + 1}
+        if start is not None:
+            params.update(keyset.key_params(start))
+        result = db.session.connection().execute(
+            _panel_stmts()[1]["after" if start is not None else "first"], params)
+        found = keyset.assemble([Row(*r) for r in result], encode_cursor, size=size, after=start)
+        rows = found.rows
+    return Page(rows=rows, q=q, after=after if start else "", next_cursor=found.next_key)
 
 
 def _rows_for(line_id: int, tenant_id: int, ids: list[int]) -> dict[int, Row]:

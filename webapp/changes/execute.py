@@ -22,6 +22,7 @@ from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, Ten
 from webapp.models.allocation import ACTIVE, REPLACED, enterprise_holds_active
 from webapp.models.credential import DISABLED
 from webapp.models.request import APPROVED, EXECUTED, FAILED, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
+from webapp.models.tenant import enterprises_merged, enterprises_moved
 from webapp.orm import utcnow
 
 
@@ -117,6 +118,7 @@ def _move(req: ChangeRequest, actor: User) -> None:
                  **common)
     audit.record("enterprise.moved_in", tenant_id=target.id, summary=f"从【{source.name}】转入",
                  **common)
+    enterprises_moved(req.source_tenant_id, req.target_tenant_id)
 
 
 def _merge(req: ChangeRequest, actor: User) -> None:
@@ -126,6 +128,7 @@ def _merge(req: ChangeRequest, actor: User) -> None:
         Credential.tenant_id == source_id, Credential.enterprise_id.is_(None))
         .values(status=DISABLED, disabled_at=utcnow()).execution_options(synchronize_session=False))
     _reassign(scope.tenant_rows(source_id, None), target_id)  # the merge request too
+    enterprises_merged(source_id, target_id)
     db.session.execute(update(Tenant).where(Tenant.id == source_id)
                        .values(merged_into_id=target_id, merged_at=utcnow())
                        .execution_options(synchronize_session=False))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, tuple_
+from sqlalchemy import Select, and_, bindparam, tuple_
 
 from webapp.extensions import db
 
@@ -56,20 +56,45 @@ def page(query: Select, columns: Sequence, key: Callable[[Any], Any], *, after=N
 
     run = db.session.scalars if scalars else db.session.execute
     if before is not None:
-        rows = list(run(query.where(_past(columns, as_tuple(before), not descending))
-                        .order_by(*_ordered(columns, not descending)).limit(size + 1)))
-        has_prev = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_next = True
+        rows = run(query.where(_past(columns, as_tuple(before), not descending))
+                   .order_by(*_ordered(columns, not descending)).limit(size + 1))
     else:
         if after is not None:
             query = query.where(_past(columns, as_tuple(after), descending))
-        rows = list(run(query.order_by(*_ordered(columns, descending)).limit(size + 1)))
-        has_next = len(rows) > size
+        rows = run(query.order_by(*_ordered(columns, descending)).limit(size + 1))
+    return assemble(list(rows), key, size=size, after=after, before=before)
+
+
+def assemble(rows: list, key: Callable[[Any], Any], *, size: int, after=None,
+             before=None) -> Page:
+    """The page from the `size + 1` rows a keyset statement fetched (in its own order: going
+    back `before` a key, the reverse of the list's), for a caller running a statement it built
+    once (`statements()` gives them) instead of through `page()`."""
+    if before is not None:
+        has_prev, has_next = len(rows) > size, True
+        rows = list(reversed(rows[:size]))
+    else:
+        has_next, has_prev = len(rows) > size, after is not None
         rows = rows[:size]
-        has_prev = after is not None
     return Page(rows=rows, next_key=key(rows[-1]) if rows and has_next else None,
                 prev_key=key(rows[0]) if rows and has_prev else None)
+
+
+def statements(query: Select, columns: Sequence, *, descending: bool = False) -> dict[str, Select]:
+    """A list's three keyset statements on `columns` (unique together), built once by the
+    caller: the "first" page, "after" and "before" a key given as the bound parameters `key0`,
+    `key1`, … (one a column); each takes `limit` (size + 1)."""
+    limit, key = bindparam("limit"), [bindparam(f"key{i}") for i in range(len(columns))]
+    forward, backward = _ordered(columns, descending), _ordered(columns, not descending)
+    return {"first": query.order_by(*forward).limit(limit),
+            "after": query.where(_past(columns, key, descending)).order_by(*forward).limit(limit),
+            "before": query.where(_past(columns, key, not descending))
+                           .order_by(*backward).limit(limit)}
+
+
+def key_params(key) -> dict:
+    """A key (a value, or a tuple of one per column) as the parameters of `statements()`."""
+    return {f"key{i}": v for i, v in enumerate(key if isinstance(key, (tuple, list)) else (key,))}
 
 
 def _ordered(columns: Sequence, descending: bool) -> list:

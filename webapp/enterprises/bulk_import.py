@@ -29,6 +29,7 @@ from webapp.enterprises.service import InvalidEnterprise
 from webapp.extensions import db
 from webapp.models import Enterprise, ImportPreview, Tenant, User
 from webapp.models.enterprise import SOURCE_MANUAL
+from webapp.models.tenant import enterprises_added
 from webapp.orm import utcnow
 
 REQUIRED = ("name", "tax_id")
@@ -220,6 +221,7 @@ def confirm(tenant: Tenant, user: User, token: str, ip: str | None = None) -> li
                           **row.data) for row in good]
     if not add_unique(*created):
         raise Conflict("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。")
+    enterprises_added(tenant.id, len(created))
     for enterprise in created:
         audit.record("enterprise.created", actor=user, tenant_id=tenant.id, target=enterprise,
                      ip=ip, tax_id=enterprise.tax_id, name=enterprise.name,

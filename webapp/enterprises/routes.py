@@ -34,7 +34,7 @@ SUGGESTION_LIMIT = 10
 def index():
     """The tenant's enterprises: search by name or tax ID, keyset pages of 50."""
     q, search_error = search_arg()
-    result = enterprises.page(current_tenant().id, q=q, after=int_arg("after"),
+    result = enterprises.page(current_user.tenant_id, q=q, after=int_arg("after"),
                               before=int_arg("before"))
     return render("enterprises/index.html", "enterprises/_list.html", 422 if search_error else 200,
                   listing=result, q=q, search_error=search_error)
@@ -43,7 +43,7 @@ def index():
 @bp.get("/<int:enterprise_id>")
 @tenant_admin_required
 def show(enterprise_id: int):
-    enterprise = or_404(Enterprise.get_for_tenant(enterprise_id, current_tenant().id))
+    enterprise = or_404(Enterprise.get_for_tenant(enterprise_id, current_user.tenant_id))
     reading = taxid.read(enterprise.tax_id)
     mismatch = taxid.category_mismatch(reading, enterprise.company_type)
     return render("enterprises/show.html", enterprise=enterprise, fields=BUSINESS_FIELDS,
@@ -69,7 +69,7 @@ def _form_page(form: EnterpriseForm, status: int = 200, **ctx):
 
 def _bound(companies) -> dict[str, str]:
     """Which suggested tax IDs a tenant holds already: this one ("own") or another ("other")."""
-    return enterprises.bound_tax_ids([c.tax_id for c in companies or ()], current_tenant().id)
+    return enterprises.bound_tax_ids([c.tax_id for c in companies or ()], current_user.tenant_id)
 
 
 def _suggest(query: str) -> list:

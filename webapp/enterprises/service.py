@@ -6,9 +6,12 @@ before the insert only produces the friendlier message first. Two concurrent add
 the check on PostgreSQL; the loser's INSERT hits the constraint and gets the same message.
 """
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, business_fields, keyset, taxid
@@ -19,7 +22,8 @@ from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Enterprise, Tenant, User
-from webapp.models.enterprise import SOURCE_MANUAL, SOURCE_REGISTRY
+from webapp.models.enterprise import SOURCE_LABELS, SOURCE_MANUAL, SOURCE_REGISTRY
+from webapp.models.tenant import enterprises_added
 from webapp.registry import service as registry
 
 CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
@@ -152,28 +156,76 @@ def add(tenant: Tenant, data, *, actor: User, source: str | None = None,
     if not add_unique(enterprise):
         # A concurrent add of the same tax ID committed between our check and our insert.
         raise _taken(find_holder(cleaned["tax_id"]), tenant)
+    enterprises_added(tenant.id)
     audit.record("enterprise.created", actor=actor, tenant_id=tenant.id, target=enterprise,
                  ip=ip, tax_id=enterprise.tax_id, name=enterprise.name, source=enterprise.source,
                  via=via)
     return enterprise
 
 
+class ListRow(NamedTuple):
+    """One row of 企业管理, read as a Core row (no ORM entity per row)."""
+
+    id: int
+    name: str
+    tax_id: str
+    legal_rep: str | None
+    reg_status: str | None
+    source: str
+    created_at: datetime
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+
 @dataclass
 class Page:
-    items: list[Enterprise]
+    items: list[ListRow]
     total: int
     next_after: int | None  # id to continue after (older entries)
     prev_before: int | None  # id to go back before (newer entries)
 
 
+def _list_query():
+    c = Enterprise.__table__.c
+    return select(c.id, c.name, c.tax_id, c.legal_rep, c.reg_status, c.source, c.created_at)
+
+
+@cache
+def _list_statements() -> dict:
+    # Built once: building and compiling a statement cost more than running it here.
+    c, tenant = Enterprise.__table__.c, Tenant.__table__.c
+    stmts = keyset.statements(_list_query().where(c.tenant_id == bindparam("tenant_id")), [c.id],
+                              descending=True)
+    stmts["total"] = select(tenant.enterprise_count).where(tenant.id == bindparam("tenant_id"))
+    return stmts
+
+
 def page(tenant_id: int, q: str = "", after: int | None = None, before: int | None = None,
          size: int = PAGE_SIZE) -> Page:
-    """One page of the tenant's enterprises, newest first, by keyset on id (two statements)."""
-    where = [Enterprise.tenant_id == tenant_id]
+    """One page of the tenant's enterprises, newest first, by keyset on id (two statements).
+
+    Without a search, both are built once and the total is the tenant's kept count
+    (models/tenant.py), not count(*) over its rows."""
     if (clause := search.clause(q)) is not None:
-        where.append(clause)
-    found = keyset.page(select(Enterprise).where(*where), [Enterprise.id], lambda e: e.id,
-                        after=after, before=before, size=size, descending=True, scalars=True)
-    total = db.session.scalar(select(func.count()).select_from(Enterprise).where(*where))
+        where = [Enterprise.tenant_id == tenant_id, clause]
+        found = keyset.page(_list_query().where(*where), [Enterprise.id], lambda e: e[0],
+                            after=after, before=before, size=size, descending=True)
+        total = db.session.scalar(select(func.count()).select_from(Enterprise).where(*where))
+        rows = [ListRow(*r) for r in found.rows]
+        return Page(items=rows, total=total, next_after=found.next_key, prev_before=found.prev_key)
+    stmts, conn = _list_statements(), db.session.connection()
+    params = {"tenant_id": tenant_id, "limit": size + 1}
+    which = "first"
+    if before is not None:
+        which = "before"
+        params.update(keyset.key_params(before))
+    elif after is not None:
+        which = "after"
+        params.update(keyset.key_params(after))
+    rows = [ListRow(*r) for r in conn.execute(stmts[which], params)]
+    found = keyset.assemble(rows, lambda e: e.id, size=size, after=after, before=before)
+    total = conn.execute(stmts["total"], {"tenant_id": tenant_id}).scalar()
     return Page(items=found.rows, total=total, next_after=found.next_key,
                 prev_before=found.prev_key)

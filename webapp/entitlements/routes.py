@@ -11,7 +11,7 @@ from webapp.entitlements import service as entitlements
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.models import Tenant
 from webapp.models.user import ROLES
-from webapp.web.access import or_404, roles_required
+from webapp.web.access import TenantRef, or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.htmx import render
 
@@ -34,7 +34,7 @@ def _base_url() -> str:
 def index():
     """A tenant admin sees its own tenant; staff first find a tenant."""
     if not current_user.is_staff:
-        return _tenant_view(current_user.tenant)
+        return _tenant_view(current_user.tenant_ref)
     form = TenantSearchForm(formdata=request.args)
     matches, more, status = [], False, 200
     if form.q.data:
@@ -53,13 +53,13 @@ def tenant(tenant_id: int):
 
 
 def _query_form() -> tuple[QueryForm, entitlements.Filters | None]:
-    form = QueryForm(formdata=request.args, products=entitlements.products())
+    form = QueryForm.read(request.args, products=entitlements.products())
     if not form.validate():
         return form, None
-    return form, entitlements.Filters(q=form.q.data or "", product=form.product.data or None)
+    return form, entitlements.Filters(q=form.q or "", product=form.product or None)
 
 
-def _tenant_view(tenant: Tenant):
+def _tenant_view(tenant: Tenant | TenantRef):
     form, filters = _query_form()
     lines, page = [], None
     if filters is not None:

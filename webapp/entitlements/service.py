@@ -5,9 +5,10 @@ enterprise list pages by keyset (name, id) and the CSV export streams in chunks.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 
 from webapp.core import audit, keyset
 from webapp.enterprises import search
@@ -93,15 +94,24 @@ def visible_tenant(tenant_id: int, user: User) -> Tenant | None:
     return tenant
 
 
-def products() -> list[Product]:
-    """The catalogue, for the product filter."""
-    return list(db.session.scalars(select(Product).order_by(Product.sort, Product.id)))
+# The unfiltered page's statements are built once from the same builders (with bound
+# parameters): building and compiling a statement cost more than running it here.
+@cache
+def _prebuilt() -> dict:
+    tenant_id = bindparam("tenant_id")
+    return {"products": select(Product.code, Product.name).order_by(Product.sort, Product.id),
+            "lines": _lines_statement(tenant_id, None),
+            "first": _enterprises_statement(tenant_id, Filters())
+                     .order_by(Enterprise.name, Enterprise.id).limit(bindparam("limit")),
+            "holdings": _holdings_statement(bindparam("ids", expanding=True), None)}
 
 
-def lines_for_tenant(tenant_id: int, product: str | None = None,
-                     on: date | None = None) -> list[LineRow]:
-    """Every order line of the tenant with 购买数量 / 已分配 / 剩余 / 有效期 / 状态 (one statement)."""
-    on = on or today()
+def products() -> list:
+    """The catalogue (code, name), for the product filter."""
+    return list(db.session.connection().execute(_prebuilt()["products"]))
+
+
+def _lines_statement(tenant_id, product: str | None):
     stmt = (
         select(OrderLine.id, Order.order_no, Product.name, OrderLine.quantity,
                OrderLine.allocated, OrderLine.valid_from, OrderLine.valid_until)
@@ -112,8 +122,18 @@ def lines_for_tenant(tenant_id: int, product: str | None = None,
     )
     if product:
         stmt = stmt.where(Product.code == product)
-    return [LineRow(*row, status=validity_status(row.valid_until, on))
-            for row in db.session.execute(stmt)]
+    return stmt
+
+
+def lines_for_tenant(tenant_id: int, product: str | None = None,
+                     on: date | None = None) -> list[LineRow]:
+    """Every order line of the tenant with 购买数量 / 已分配 / 剩余 / 有效期 / 状态 (one statement)."""
+    on = on or today()
+    if product:
+        result = db.session.execute(_lines_statement(tenant_id, product))
+    else:
+        result = db.session.connection().execute(_prebuilt()["lines"], {"tenant_id": tenant_id})
+    return [LineRow(*row, status=validity_status(row[6], on)) for row in result]
 
 
 def _enterprise_where(tenant_id: int, filters: Filters) -> list:
@@ -144,27 +164,45 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
     Two statements per page: the enterprises, then all their holdings at once.
     """
     on = on or today()
-    stmt = (select(Enterprise.id, Enterprise.name, Enterprise.tax_id)
-            .where(*_enterprise_where(tenant_id, filters)))
-    found = keyset.page(stmt, [Enterprise.name, Enterprise.id], lambda r: r.id, size=size,
-                        after=None if after is None else Enterprise.name_key(after, tenant_id))
+    plain = not filters.q and not filters.product  # page 1 unfiltered: the prebuilt statements
+    if plain and after is None:
+        found = keyset.assemble(list(db.session.connection().execute(
+            _prebuilt()["first"], {"tenant_id": tenant_id, "limit": size + 1})),
+            lambda r: r.id, size=size)
+    else:
+        found = keyset.page(_enterprises_statement(tenant_id, filters),
+                            [Enterprise.name, Enterprise.id], lambda r: r.id, size=size,
+                            after=None if after is None else Enterprise.name_key(after, tenant_id))
     rows = {r.id: EnterpriseRow(r.id, r.name, r.tax_id) for r in found.rows}
     if rows:
-        holdings = (
-            select(Allocation.enterprise_id, Product.name, Order.order_no,
-                   Allocation.allocated_at, holding_valid_until())
-            .join(OrderLine, Allocation.line_id == OrderLine.id)
-            .join(Order, OrderLine.order_id == Order.id)
-            .join(Product, OrderLine.product_id == Product.id)
-            .where(Allocation.enterprise_id.in_(list(rows)), is_active())
-            .order_by(Allocation.enterprise_id, Product.sort, Allocation.allocated_at)
-        )
         if filters.product:
-            holdings = holdings.where(Product.code == filters.product)
-        for ent_id, product, order_no, since, valid_until in db.session.execute(holdings):
+            result = db.session.execute(_holdings_statement(list(rows), filters.product))
+        else:
+            result = db.session.connection().execute(_prebuilt()["holdings"], {"ids": list(rows)})
+        for ent_id, product, order_no, since, valid_until in result:
             rows[ent_id].holdings.append(
                 Holding(product, order_no, since, valid_until, validity_status(valid_until, on)))
     return EnterprisePage(list(rows.values()), found.next_key)
+
+
+def _enterprises_statement(tenant_id, filters: Filters):
+    return (select(Enterprise.id, Enterprise.name, Enterprise.tax_id)
+            .where(*_enterprise_where(tenant_id, filters)))
+
+
+def _holdings_statement(enterprise_ids, product: str | None):
+    holdings = (
+        select(Allocation.enterprise_id, Product.name, Order.order_no,
+               Allocation.allocated_at, holding_valid_until())
+        .join(OrderLine, Allocation.line_id == OrderLine.id)
+        .join(Order, OrderLine.order_id == Order.id)
+        .join(Product, OrderLine.product_id == Product.id)
+        .where(Allocation.enterprise_id.in_(enterprise_ids), is_active())
+        .order_by(Allocation.enterprise_id, Product.sort, Allocation.allocated_at)
+    )
+    if product:
+        holdings = holdings.where(Product.code == product)
+    return holdings
 
 
 def record_export(actor, tenant: Tenant, filters: Filters, ip: str | None = None) -> None:

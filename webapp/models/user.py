@@ -73,6 +73,10 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return str(ROLE_LABELS[self.role])
 
+    @property
+    def tenant_name(self) -> str | None:  # as on web/access.CurrentUser, what the layout shows
+        return self.tenant.name if self.tenant is not None else None
+
     def set_password(self, password: str) -> None:
         """Set the password; a change (not the first one) ends every session, and a password
         link still outstanding stops working (it was for the password replaced)."""
