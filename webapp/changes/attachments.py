@@ -9,6 +9,8 @@ A part that comes without a usable file name (empty, or a line break in it: Werk
 the part over as text) and more than one file in the field are refused with a message; before,
 both were silently dropped or cut to the first file.
 """
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 import re
 import unicodedata
 
@@ -29,8 +31,8 @@ UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"<>:|?*]+")
 # and line or paragraph separators: nothing a file name should show.
 INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 MAX_NAME = 200
-NO_NAME = "附件的文件名为空或含有换行符，请重命名文件后重新选择。"
-ONE_FILE = "只能上传一个附件：如有多份材料，请合并为一个 PDF 后上传。"
+NO_NAME = _l("附件的文件名为空或含有换行符，请重命名文件后重新选择。")
+ONE_FILE = _l("只能上传一个附件：如有多份材料，请合并为一个 PDF 后上传。")
 
 
 class BrokenPart:
@@ -65,7 +67,7 @@ def stored_name(name: str, kind: str) -> str:
     if not dot:
         stem, extension = name, ""
     suffix = f".{extension}" if f".{extension.lower()}" in allowed else allowed[0]
-    stem = stem.strip(" .") or "附件"
+    stem = stem.strip(" .") or "附件"  # i18n: data (a stored file name)
     return stem[:MAX_NAME - len(suffix)] + suffix
 
 
@@ -92,12 +94,12 @@ def check(upload) -> tuple[str, str, bytes] | None:
         raise ServiceError(NO_NAME, field="attachment")
     limit = max_bytes()
     if len(data) > limit:
-        raise TooLarge(f"附件不能超过 {size_label(limit)}", field="attachment")
+        raise TooLarge(_("附件不能超过 %(size)s", size=size_label(limit)), field="attachment")
     if not data:
-        raise ServiceError("附件是空文件", field="attachment")
+        raise ServiceError(_("附件是空文件"), field="attachment")
     kind = next((t for magic, t in MAGIC if data.startswith(magic)), None)
     if kind is None:
-        raise ServiceError("附件只能是 PDF 或图片（PNG、JPG）", field="attachment")
+        raise ServiceError(_("附件只能是 PDF 或图片（PNG、JPG）"), field="attachment")
     return stored_name(filename, kind), kind, data
 
 

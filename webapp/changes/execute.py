@@ -5,6 +5,7 @@ paid request only once 已付款): a replayed form, a second approver or a retry
 updates no row and executes nothing. The work runs in a savepoint after the claim; any failure
 rolls the savepoint back (the claim too) and leaves the request 执行失败 with the reason.
 """
+from flask_babel import gettext as _
 from datetime import date
 
 from sqlalchemy import or_, update
@@ -59,7 +60,8 @@ def run(req: ChangeRequest, actor: User, *, ip: str | None = None) -> bool:
         savepoint.commit()
     except (ServiceError, SQLAlchemyError) as exc:
         savepoint.rollback()
-        message = exc.message if isinstance(exc, ServiceError) else f"数据库错误：{type(exc).__name__}"
+        message = (exc.message if isinstance(exc, ServiceError)
+                   else _("数据库错误：%(name)s", name=type(exc).__name__))
         _fail(req, actor, message, ip)
         return False
     db.session.refresh(req)
@@ -114,9 +116,12 @@ def _move(req: ChangeRequest, actor: User) -> None:
     target = db.session.get(Tenant, req.target_tenant_id)
     common = dict(actor=actor, target=db.session.get(Enterprise, req.enterprise_id),
                   request_id=req.id, tax_id=req.tax_id)
-    audit.record("enterprise.moved_out", tenant_id=source.id, summary=f"转出至【{target.name}】",
+    # The audit log keeps its summaries in the seed's words (stored, like the names in them).
+    moved_out = f"转出至【{target.name}】"  # i18n: data
+    moved_in = f"从【{source.name}】转入"  # i18n: data
+    audit.record("enterprise.moved_out", tenant_id=source.id, summary=moved_out,
                  **common)
-    audit.record("enterprise.moved_in", tenant_id=target.id, summary=f"从【{source.name}】转入",
+    audit.record("enterprise.moved_in", tenant_id=target.id, summary=moved_in,
                  **common)
     enterprises_moved(req.source_tenant_id, req.target_tenant_id)
 

@@ -2,6 +2,8 @@
 tenant (the caller passes the tenant). Each request stores the preview computed when it is
 filed; a preview with problems (same tax ID, a third tenant's tax ID, another product…) is
 refused and nothing is written."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.changes import attachments, notify, preview
@@ -17,11 +19,11 @@ from webapp.models.request import (AWAITING, CASE_LABELS, MERGE, MOVE, OPEN_STAT
                                    TAX_KINDS)
 
 REASON_MAX = 1000
-MOVE_REASON = "请填写申请原因，例如：该企业已归属本集团，需要在本租户下分配权益。"
+MOVE_REASON = _l("请填写申请原因，例如：该企业已归属本集团，需要在本租户下分配权益。")
 
 
 def _reason(text: str | None) -> str:
-    return free_text(text, "申请原因", REASON_MAX, required=MOVE_REASON)
+    return free_text(text, _("申请原因"), REASON_MAX, required=str(MOVE_REASON))
 
 
 def open_request(**where) -> ChangeRequest | None:
@@ -54,10 +56,12 @@ def movable(tenant: Tenant, raw_tax_id: str) -> Enterprise:
     holder = enterprises.holder_of(raw_tax_id)  # one stored under an older rule moves too
     if holder is None:
         tax_id = taxid.validate(raw_tax_id)
-        raise ServiceError(f"企业【{tax_id}】尚未被任何租户绑定，请直接【新增企业】。", field="tax_id")
+        raise ServiceError(_("企业【%(tax_id)s】尚未被任何租户绑定，请直接【新增企业】。", tax_id=tax_id),
+                           field="tax_id")
     tax_id = holder.tax_id
     if holder.tenant_id == tenant.id:
-        raise ServiceError(f"企业【{tax_id}】已在本租户下，无需申请。", field="tax_id")
+        raise ServiceError(_("企业【%(tax_id)s】已在本租户下，无需申请。", tax_id=tax_id),
+                           field="tax_id")
     return holder
 
 
@@ -74,7 +78,8 @@ def file_move(tenant: Tenant, actor: User, raw_tax_id: str, reason: str | None, 
     text = _reason(reason)
     checked = attachments.check(upload)
     if open_request(kind=MOVE, tenant_id=tenant.id, tax_id=holder.tax_id) is not None:
-        raise Conflict(f"您已提交过企业【{holder.tax_id}】的变更租户申请，正在处理中，请勿重复提交。",
+        raise Conflict(_("您已提交过企业【%(tax_id)s】的变更租户申请，正在处理中，请勿重复提交。",
+                         tax_id=holder.tax_id),
                            field="reason")
     req, shown = draft(MOVE, actor, tenant, **move_fields(tenant, holder, text))
     _save(req, shown, actor, ip)
@@ -92,13 +97,13 @@ def merge_other(tenant: Tenant, other_name: str | None, direction: str) -> tuple
     as a directory of tenants."""
     name = (other_name or "").strip()
     if not name:
-        raise Invalid("请输入对方租户的完整名称", field="other_tenant")
+        raise Invalid(_("请输入对方租户的完整名称"), field="other_tenant")
     if len(name) > 200:
-        raise Invalid("租户名称不能超过 200 个字符", field="other_tenant")
+        raise Invalid(_("租户名称不能超过 200 个字符"), field="other_tenant")
     if name == tenant.name:
-        raise ServiceError("不能与本租户合并", field="other_tenant")
+        raise ServiceError(_("不能与本租户合并"), field="other_tenant")
     if direction not in MERGE_DIRECTIONS:
-        raise ServiceError("请选择合并方向", field="direction")
+        raise ServiceError(_("请选择合并方向"), field="direction")
     return tenant_named(name), name
 
 
@@ -125,7 +130,7 @@ def file_merge(tenant: Tenant, actor: User, other_name: str | None, direction: s
     else:
         for a, b in ((source, target), (target, source)):
             if open_request(kind=MERGE, source_tenant_id=a.id, target_tenant_id=b.id):
-                raise Conflict("这两个租户已有进行中的合并申请，请勿重复提交。", field="reason")
+                raise Conflict(_("这两个租户已有进行中的合并申请，请勿重复提交。"), field="reason")
         req, shown = draft(MERGE, actor, tenant, source_tenant_id=source.id,
                            target_tenant_id=target.id, reason=text)
         _save(req, shown, actor, ip)
@@ -150,16 +155,17 @@ def tax_change_fields(allocation: Allocation, data) -> dict:
     """The checked fields of a tax ID change; InvalidEnterprise / ServiceError list problems."""
     kind = data.get("kind") or preview.kind_for_product(allocation.line.product.code)
     if kind not in TAX_KINDS:
-        raise ServiceError("未知的申请表单", field="kind")
+        raise ServiceError(_("未知的申请表单"), field="kind")
     case = data.get("change_case")
     if case not in CASE_LABELS:
-        raise ServiceError("请选择变更情况", field="change_case")
+        raise ServiceError(_("请选择变更情况"), field="change_case")
     try:
         cleaned = enterprises.check({"name": data.get("new_name"), "tax_id": data.get("new_tax_id"),
                                      **{f.name: data.get(f.name) for f in BUSINESS_FIELDS}})
     except enterprises.InvalidEnterprise as exc:  # the form calls the new enterprise's fields new_…
         raise enterprises.InvalidEnterprise({NEW_FIELDS.get(k, k): v for k, v in exc.errors.items()}) from None
-    text = free_text(data.get("reason"), "申请原因", REASON_MAX, required="请填写变更原因")
+    text = free_text(data.get("reason"), _("申请原因"), REASON_MAX,
+                     required=_("请填写变更原因"))
     old = allocation.enterprise
     holder = enterprises.find_holder(cleaned["tax_id"])
     if holder is not None and holder.tenant_id != old.tenant_id:
@@ -177,11 +183,11 @@ def file_tax_change(tenant: Tenant, actor: User, allocation_id: int | None, data
     with an optional attachment (`upload`, a PDF or an image)."""
     allocation = active_allocation(tenant.id, allocation_id)
     if allocation is None:
-        raise NotFound("该分配不存在，或已被替换。")
+        raise NotFound(_("该分配不存在，或已被替换。"))
     fields = tax_change_fields(allocation, data)
     checked = attachments.check(upload)
     if open_request(allocation_id=allocation.id) is not None:
-        raise Conflict("该分配已有进行中的变更申请，请勿重复提交。", field="reason")
+        raise Conflict(_("该分配已有进行中的变更申请，请勿重复提交。"), field="reason")
     kind = fields.pop("kind")
     req, shown = draft(kind, actor, tenant, **fields)
     _save(req, shown, actor, ip)

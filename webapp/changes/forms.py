@@ -1,9 +1,11 @@
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, SubmitField, TextAreaField
 
 
 class MoveRequestForm(FlaskForm):
     tax_id = HiddenField()
-    reason = TextAreaField("申请原因")
-    attachment = FileField("附件（选填）")
-    submit = SubmitField("提交申请")
+    reason = TextAreaField(_l("申请原因"))
+    attachment = FileField(_l("附件（选填）"))
+    submit = SubmitField(lazy_pgettext("button", "提交申请"))

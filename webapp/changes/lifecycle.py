@@ -4,6 +4,8 @@
 Every transition is a conditional UPDATE on the current state, so two people acting at once (or
 a replayed form) change it once; the loser gets a 409 and nothing changes.
 """
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 import re
 
 from flask import current_app
@@ -69,15 +71,16 @@ def _transition(req: ChangeRequest, from_states: tuple, to_state: str, **values)
         .values(status=to_state, **values).execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         db.session.refresh(req)
-        raise Conflict(f"该申请已被处理（当前状态：{STATUS_LABELS[req.status]}），请刷新页面。")
+        raise Conflict(_("该申请已被处理（当前状态：%(status)s），请刷新页面。",
+                         status=STATUS_LABELS[req.status]))
     db.session.refresh(req)
 
 
 def _comment(text: str | None, *, required: str | None = None, field: str = "comment") -> str | None:
-    return free_text(text, "意见", COMMENT_MAX, required=required, field=field)
+    return free_text(text, _("意见"), COMMENT_MAX, required=required, field=field)
 
 
-CONSENT_REQUIRED = "客服代对方租户确认时，必须上传对方租户的书面同意（PDF 或图片）。"
+CONSENT_REQUIRED = _l("客服代对方租户确认时，必须上传对方租户的书面同意（PDF 或图片）。")
 
 
 def accept(req: ChangeRequest, actor: User, comment: str | None, *, consent=None,
@@ -87,7 +90,7 @@ def accept(req: ChangeRequest, actor: User, comment: str | None, *, consent=None
     Consent is the tenant's: support must attach the tenant's written consent (`consent`, an
     upload as `attachments.check` takes it); who accepted, and when, is kept on the request."""
     if not can_accept(req, actor):
-        raise Forbidden("只有对方租户的管理员或客服可以确认该申请。")
+        raise Forbidden(_("只有对方租户的管理员或客服可以确认该申请。"))
     text = _comment(comment)
     on_behalf = actor.role == SUPPORT
     checked = attachments.check(consent) if on_behalf else None
@@ -104,19 +107,19 @@ def accept(req: ChangeRequest, actor: User, comment: str | None, *, consent=None
 def refuse(req: ChangeRequest, actor: User, reason: str | None, *, ip: str | None = None) -> None:
     """The other tenant declines: 待对方确认 → 已驳回, with the reason."""
     if not can_refuse(req, actor):
-        raise Forbidden("只有对方租户的管理员或客服可以拒绝该申请。")
-    text = _comment(reason, required="请填写拒绝原因")
+        raise Forbidden(_("只有对方租户的管理员或客服可以拒绝该申请。"))
+    text = _comment(reason, required=_("请填写拒绝原因"))
     _transition(req, (AWAITING,), REJECTED, decided_by_id=actor.id, decided_at=utcnow())
     notify.step(req, actor, "refused", text, ip=ip)
 
 
 def _check_approver(req: ChangeRequest, actor: User) -> None:
     if actor.role != APPROVER:
-        raise Forbidden("只有审批人可以审批申请。")
+        raise Forbidden(_("只有审批人可以审批申请。"))
     if req.created_by_id == actor.id:
-        raise Forbidden("不能审批自己提交的申请。")
+        raise Forbidden(_("不能审批自己提交的申请。"))
     if req.accepted_by_id == actor.id:
-        raise Forbidden("不能审批由您代对方确认的申请。")
+        raise Forbidden(_("不能审批由您代对方确认的申请。"))
 
 
 FEE_RE = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
@@ -129,11 +132,11 @@ def parse_fee(raw: str | None) -> int:
         return int(current_app.config["TAX_ID_CHANGE_FEE"]) * 100
     amount = FEE_RE.fullmatch(text)
     if not amount:
-        raise ServiceError("费用金额格式不正确，例如 500 或 500.00", field="fee")
+        raise ServiceError(_("费用金额格式不正确，例如 500 或 500.00"), field="fee")
     whole, frac = amount.group(1), amount.group(2) or ""
     cents = int(whole) * 100 + int((frac + "00")[:2])
     if cents > FEE_MAX_CENTS:
-        raise ServiceError("费用金额过大", field="fee")
+        raise ServiceError(_("费用金额过大"), field="fee")
     return cents
 
 
@@ -156,7 +159,7 @@ def approve(req: ChangeRequest, actor: User, comment: str | None, *, fee: str | 
 
 def reject(req: ChangeRequest, actor: User, comment: str | None, *, ip: str | None = None) -> None:
     _check_approver(req, actor)
-    text = _comment(comment, required="请填写驳回意见")
+    text = _comment(comment, required=_("请填写驳回意见"))
     _transition(req, (PENDING,), REJECTED, decided_by_id=actor.id, decided_at=utcnow())
     notify.step(req, actor, "rejected", text, ip=ip)
 
@@ -172,10 +175,11 @@ def mark_paid(req: ChangeRequest, actor: User, payment_ref: str | None, *,
     """已付款 (who, when, the payment reference) of an approved 开票 request, which is then
     executed. One conditional UPDATE on (已通过, unpaid); the fee approved stays as it is."""
     if actor.role != APPROVER:
-        raise Forbidden("只有审批人可以确认付款。")
+        raise Forbidden(_("只有审批人可以确认付款。"))
     if not req.is_paid_kind:
-        raise Conflict("该申请无需付费。")
-    ref = free_text(payment_ref, "付款凭证号", PAYMENT_REF_MAX, required="请填写付款凭证号（流水号）",
+        raise Conflict(_("该申请无需付费。"))
+    ref = free_text(payment_ref, _("付款凭证号"), PAYMENT_REF_MAX,
+                    required=_("请填写付款凭证号（流水号）"),
                      field="payment_ref", multiline=False)
     moved = db.session.execute(
         update(ChangeRequest).where(ChangeRequest.id == req.id, ChangeRequest.kind == TAX_ISSUE,
@@ -186,8 +190,9 @@ def mark_paid(req: ChangeRequest, actor: User, payment_ref: str | None, *,
     db.session.refresh(req)
     if moved.rowcount != 1:
         if req.status in (AWAITING, PENDING):
-            raise Conflict("该申请尚未审批通过：审批人确定费用并通过后，才能标记已付款。")
-        raise Conflict(f"该申请已确认付款或已结束（当前状态：{req.status_label}），请刷新页面。")
+            raise Conflict(_("该申请尚未审批通过：审批人确定费用并通过后，才能标记已付款。"))
+        raise Conflict(_("该申请已确认付款或已结束（当前状态：%(status)s），请刷新页面。",
+                         status=req.status_label))
     notify.step(req, actor, "paid", ref, ip=ip, payment_ref=ref, fee_cents=req.fee_cents)
     if execute.executable(req):
         return execute.run(req, actor, ip=ip)
@@ -197,9 +202,9 @@ def mark_paid(req: ChangeRequest, actor: User, payment_ref: str | None, *,
 def retry(req: ChangeRequest, actor: User, *, ip: str | None = None) -> bool:
     """Run a 执行失败 request again (approver); executes once whoever clicks."""
     if actor.role != APPROVER:
-        raise Forbidden("只有审批人可以重新执行。")
+        raise Forbidden(_("只有审批人可以重新执行。"))
     if req.status != FAILED:
-        raise Conflict(f"该申请当前状态为{req.status_label}，无需重新执行。")
+        raise Conflict(_("该申请当前状态为%(status)s，无需重新执行。", status=req.status_label))
     return execute.run(req, actor, ip=ip)
 
 

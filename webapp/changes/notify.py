@@ -1,10 +1,11 @@
 """Every step of a request: its event (who, when, comment), the audit entry for each tenant
 concerned, and an email (through the outbox) to the requester and the tenants' admins."""
+from flask_babel import gettext as _
 from flask import current_app, render_template
 from sqlalchemy import select
 
 from webapp.changes import waiting
-from webapp.core import audit, outbox
+from webapp.core import audit, i18n, outbox
 from webapp.extensions import db
 from webapp.models import ChangeRequest, RequestEvent, User
 from webapp.models.request import EVENT_LABELS
@@ -46,11 +47,14 @@ def step(req: ChangeRequest, actor: User | None, action: str, comment: str | Non
     for tenant_id in tenants_concerned(req) or [None]:
         audit.record(f"request.{action}", actor=actor, tenant_id=tenant_id, target=req, ip=ip,
                      kind=req.kind, status=req.status, comment=comment, **detail)
-    label = EVENT_LABELS.get(action, action)
     url = f"{current_app.config['PUBLIC_BASE_URL']}/requests/{req.id}"
-    subject = f"【发票云】申请 #{req.id} {req.kind_label}：{label}"
-    text = render_template("email/request_step.txt", req=req, label=label, comment=comment,
-                           actor=actor, url=url, next_step=waiting.next_step(req))
     for to in recipients(req):
-        outbox.queue(KIND, to, subject, text, tenant_id=req.tenant_id)
+        with i18n.in_language_of(to):  # each recipient reads it in their own language
+            label = str(EVENT_LABELS.get(action, action))
+            subject = _("【发票云】申请 #%(id)s %(kind)s：%(step)s", id=req.id, kind=req.kind_label,
+                        step=label)
+            text = render_template("email/request_step.txt", req=req, label=label,
+                                   comment=comment, actor=actor, url=url,
+                                   next_step=waiting.next_step(req))
+            outbox.queue(KIND, to, subject, text, tenant_id=req.tenant_id)
     return event

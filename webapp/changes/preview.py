@@ -5,17 +5,21 @@ request when it is filed and computed again at execution, so an approver sees bo
 numbers changed in between. A preview is plain JSON:
 {"counts": {kind: n}, "collisions": [text], "problems": [text], "notes": [text]}.
 """
+from flask_babel import gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from webapp.changes import scope
 from webapp.core import taxid
 from webapp.enterprises import service as enterprises
 from webapp.extensions import db
+from webapp.web import i18n
 from webapp.models import Allocation, ChangeRequest, Credential, Enterprise, OrderLine, Tenant
 from webapp.models.allocation import ACTIVE, is_active
 from webapp.models.request import KIND_LABELS, MERGE, MOVE, TAX_ISSUE, TAX_KINDS
 
-MERGED_SUFFIX = "（合并）"
+MERGED_SUFFIX = "（合并）"  # i18n: data (added to a stored enterprise name)
 # Kinds every step of the request itself adds to (its audit entries, its emails): a change in
 # them alone is not a change the approver must compare.
 GROWING = ("audit", "emails")
@@ -50,12 +54,12 @@ def name_collisions(source_where, target_id: int) -> list[tuple[int, str]]:
 def _tenant_problems(source: Tenant | None, target: Tenant | None) -> list[str]:
     problems = []
     if source is None or target is None:
-        return ["租户不存在"]
+        return [_("租户不存在")]
     if source.id == target.id:
-        problems.append("现租户与新租户相同，无需变更")
+        problems.append(_("现租户与新租户相同，无需变更"))
     for tenant in (source, target):
         if tenant.merged_into_id is not None:
-            problems.append(f"租户【{tenant.name}】已合并至其他租户，不能再变更")
+            problems.append(_("租户【%(name)s】已合并至其他租户，不能再变更", name=tenant.name))
     return problems
 
 
@@ -65,15 +69,17 @@ def for_move(req: ChangeRequest) -> dict:
     target = db.session.get(Tenant, req.target_tenant_id)
     problems = _tenant_problems(source, target)
     if enterprise is None or enterprise.tenant_id != req.source_tenant_id:
-        problems.append(f"企业【{req.tax_id}】已不在租户【{source.name if source else ''}】下")
+        problems.append(_("企业【%(tax_id)s】已不在租户【%(tenant)s】下", tax_id=req.tax_id,
+                          tenant=source.name if source else ''))
         return dict(counts={}, collisions=[], problems=problems, notes=[])
     counts = counts_of(scope.enterprise_rows(enterprise.id, source.id, req.id))
-    collisions = [f"新租户已有同名企业【{name}】，迁入后名称加后缀：{merged_name(name)}"
+    collisions = [_("新租户已有同名企业【%(name)s】，迁入后名称加后缀：%(merged)s", name=name,
+                    merged=merged_name(name))
                   for _id, name in name_collisions(Enterprise.id == enterprise.id, target.id)]
     lines = _count(OrderLine, OrderLine.id.in_(
         select(Allocation.line_id).where(Allocation.enterprise_id == enterprise.id)))
-    notes = [f"该企业分配所占用的 {lines} 个订单行仍属于原订单（租户【{source.name}】），"
-             "不随企业迁移；已分配数量不变。", HISTORY_STAYS]
+    notes = [_("该企业分配所占用的 %(lines)s 个订单行仍属于原订单（租户【%(tenant)s】），"
+               "不随企业迁移；已分配数量不变。", lines=lines, tenant=source.name), str(HISTORY_STAYS)]
     return dict(counts=counts, collisions=collisions, problems=problems, notes=notes)
 
 
@@ -87,11 +93,13 @@ def for_merge(req: ChangeRequest) -> dict:
     if problems:
         return dict(counts={}, collisions=[], problems=problems, notes=[])
     counts = counts_of(scope.tenant_rows(source.id, req.id))  # the request itself moves too
-    collisions = [f"目标租户已有同名企业【{name}】，合并后名称加后缀：{merged_name(name)}"
+    collisions = [_("目标租户已有同名企业【%(name)s】，合并后名称加后缀：%(merged)s", name=name,
+                    merged=merged_name(name))
                   for _id, name in name_collisions(Enterprise.tenant_id == source.id, target.id)]
-    notes = [f"合并后租户【{source.name}】显示为 已合并至【{target.name}】，不能再登录操作或分配。"]
+    notes = [_("合并后租户【%(source)s】显示为 已合并至【%(target)s】，不能再登录操作或分配。",
+               source=source.name, target=target.name)]
     if _count(Credential, (Credential.tenant_id == source.id) & Credential.enterprise_id.is_(None)):
-        notes.append("原租户的租户授权保留为已停用（目标租户沿用自己的租户授权）。")
+        notes.append(_("原租户的租户授权保留为已停用（目标租户沿用自己的租户授权）。"))
     return dict(counts=counts, collisions=collisions, problems=problems, notes=notes)
 
 
@@ -100,69 +108,74 @@ def for_tax_change(req: ChangeRequest) -> dict:
     problems: list[str] = []
     allocation = db.session.get(Allocation, req.allocation_id) if req.allocation_id else None
     if allocation is None or allocation.status != ACTIVE:
-        return dict(counts={}, collisions=[], problems=["该分配已不存在或已被替换"], notes=[])
+        return dict(counts={}, collisions=[], problems=[_("该分配已不存在或已被替换")], notes=[])
     old = allocation.enterprise
     product = allocation.line.product
     if old.tenant_id != req.source_tenant_id:  # the enterprise moved to another tenant since
-        return dict(counts={}, collisions=[], problems=[f"企业【{old.tax_id}】已不在本租户下"],
+        return dict(counts={}, collisions=[], problems=[_("企业【%(tax_id)s】已不在本租户下", tax_id=old.tax_id)],
                     notes=[])
     if kind_for_product(product.code) != req.kind:
-        problems.append(f"该分配的产品是【{product.name}】，不能使用"
-                        f"【{KIND_LABELS[req.kind]}】变更（不能跨产品）")
+        problems.append(_("该分配的产品是【%(product)s】，不能使用【%(kind)s】变更（不能跨产品）",
+                          product=gettext(product.name), kind=KIND_LABELS[req.kind]))
     problem = taxid.problem(req.new_tax_id)
     if problem:
         problems.append(problem)
     new_tax_id = taxid.normalise(req.new_tax_id)
     if new_tax_id == old.tax_id:
-        problems.append("新税号与原税号相同，无需变更")
+        problems.append(_("新税号与原税号相同，无需变更"))
     holder = enterprises.find_holder(new_tax_id) if not problem else None
     if holder is not None and holder.tenant_id != old.tenant_id:
-        problems.append(f"企业【{new_tax_id}】已绑定在其他租户下，不能变更至该税号")
+        problems.append(_("企业【%(tax_id)s】已绑定在其他租户下，不能变更至该税号", tax_id=new_tax_id))
     if holder is not None and holder.tenant_id == old.tenant_id and _count(
             Allocation, (Allocation.line_id == allocation.line_id)
             & (Allocation.enterprise_id == holder.id)):
-        problems.append(f"企业【{new_tax_id}】已持有该订单行的权益，不能重复分配")
+        problems.append(_("企业【%(tax_id)s】已持有该订单行的权益，不能重复分配", tax_id=new_tax_id))
     creds = _count(Credential, (Credential.enterprise_id == old.id))
     others = _count(Allocation, (Allocation.enterprise_id == old.id) & is_active()
                     & (Allocation.id != allocation.id))
     counts = {"allocations": 1, "enterprises": 0 if holder else 1}
-    notes = [f"原分配（{old.name} {old.tax_id}，{product.name}）保留为已替换，指向新分配；"
-             "订单行已分配数量不变。",
-             (f"原税号仍持有其他 {others} 项权益，其企业授权信息保持有效；"
-              if others else f"原企业授权信息 {creds} 条标记为已停用（保留，不删除）；")
-             + "新企业获得授权信息与授权邮件。"]
+    notes = [_("原分配（%(name)s %(tax_id)s，%(product)s）保留为已替换，指向新分配；订单行已分配数量不变。",
+               name=old.name, tax_id=old.tax_id, product=gettext(product.name)),
+             (_("原税号仍持有其他 %(others)s 项权益，其企业授权信息保持有效；", others=others)
+              if others else _("原企业授权信息 %(creds)s 条标记为已停用（保留，不删除）；", creds=creds))
+             + _("新企业获得授权信息与授权邮件。")]
     if holder is None and not problem:
-        notes.append(f"将在本租户下新建企业【{req.new_name}】（{new_tax_id}）。")
+        notes.append(_("将在本租户下新建企业【%(name)s】（%(tax_id)s）。", name=req.new_name,
+                       tax_id=new_tax_id))
     return dict(counts=counts, collisions=[], problems=problems, notes=notes)
 
 
-HISTORY_STAYS = "原租户提交的申请和操作日志保留在原租户，不随企业迁移；新租户的操作日志记录“从【原租户】转入”。"
+HISTORY_STAYS = _l("原租户提交的申请和操作日志保留在原租户，不随企业迁移；"
+                   "新租户的操作日志记录“从【原租户】转入”。")
 # What the filer sees before the other side consents: what such a request does in general,
 # never the other side's counts (nor, for a merge, whether the named tenant exists).
 BEFORE_CONSENT = {
-    MOVE: ["审批通过后，该企业及其分配、授权信息和未提交的勾选将变更到新租户下；分配所占用的订单行"
-           "仍属于原订单。", HISTORY_STAYS, "现租户确认后，双方均可查看将迁移的数据。"],
-    MERGE: ["审批通过后，原租户的订单、企业、分配、授权信息、申请、操作日志、管理员和邮件记录将全部"
-            "并入目标租户；原租户显示为已合并，不能再登录操作或分配。",
-            "对方租户确认后，双方均可查看将迁移的数据。"],
+    MOVE: [_l("审批通过后，该企业及其分配、授权信息和未提交的勾选将变更到新租户下；分配所占用的订单行"
+              "仍属于原订单。"), HISTORY_STAYS, _l("现租户确认后，双方均可查看将迁移的数据。")],
+    MERGE: [_l("审批通过后，原租户的订单、企业、分配、授权信息、申请、操作日志、管理员和邮件记录将全部"
+               "并入目标租户；原租户显示为已合并，不能再登录操作或分配。"),
+            _l("对方租户确认后，双方均可查看将迁移的数据。")],
 }
 
 
 def before_consent(kind: str, problems: list[str] | None = None) -> dict:
     """The preview shown to the filer while the other side has not consented."""
     return dict(counts={}, collisions=[], problems=list(problems or []),
-                notes=list(BEFORE_CONSENT[kind]))
+                notes=[str(note) for note in BEFORE_CONSENT[kind]])
 
 
 def compute(req: ChangeRequest) -> dict:
-    """The preview of `req` as things stand now."""
+    """The preview of `req` as things stand now, in the reader's language (the one stored at
+    filing is in the filer's: `locale` says which, so `differs` compares like with like)."""
     if req.kind in TAX_KINDS:
-        return for_tax_change(req)
-    if req.kind == MOVE:
-        return for_move(req)
-    if req.kind == MERGE:
-        return for_merge(req)
-    raise ValueError(req.kind)
+        found = for_tax_change(req)
+    elif req.kind == MOVE:
+        found = for_move(req)
+    elif req.kind == MERGE:
+        found = for_merge(req)
+    else:
+        raise ValueError(req.kind)
+    return {**found, "locale": i18n.locale_name()}
 
 
 def differs(stored: dict | None, current: dict | None) -> bool:
@@ -173,11 +186,17 @@ def differs(stored: dict | None, current: dict | None) -> bool:
     def business(p: dict) -> dict:
         return {k: v for k, v in (p.get("counts") or {}).items() if k not in GROWING}
 
-    return (business(stored) != business(current)
-            or stored.get("collisions") != current.get("collisions"))
+    def collisions(p: dict) -> list | int:
+        # Worded in the language each was computed in (a preview stored before the portal
+        # spoke English is Chinese): compared as sentences when both share it, else counted.
+        found = p.get("collisions") or []
+        same = stored.get("locale", i18n.DEFAULT) == current.get("locale", i18n.DEFAULT)
+        return found if same else len(found)
+
+    return business(stored) != business(current) or collisions(stored) != collisions(current)
 
 
 def rows(preview: dict | None) -> list[tuple[str, int]]:
     """(label, n) for display, in the order of scope.LABELS."""
     counts = (preview or {}).get("counts") or {}
-    return [(label, counts[kind]) for kind, label in scope.LABELS.items() if kind in counts]
+    return [(str(label), counts[kind]) for kind, label in scope.LABELS.items() if kind in counts]

@@ -1,5 +1,7 @@
 """申请 (智能审批): filing (【联系售后】, 【申请变更】, 我的申请, support for a tenant), the request
 page with its steps, the other side's 确认, and the approver's queue and decisions."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
@@ -26,7 +28,7 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 
 def submitted(req) -> str:
     """The flash after filing: what was done and the real next step."""
-    return f"申请已提交。{lifecycle.next_step(req)}"
+    return _("申请已提交。%(next_step)s", next_step=lifecycle.next_step(req))
 
 filer_required = roles_required(TENANT_ADMIN, SUPPORT)
 staff_required = roles_required(SUPPORT, APPROVER, OPS)
@@ -231,8 +233,9 @@ STEPS = {
     "paid": lambda req, f, ip: lifecycle.mark_paid(req, current_user, f.get("payment_ref"), ip=ip),
     "retry": lambda req, f, ip: lifecycle.retry(req, current_user, ip=ip),
 }
-DONE = {"accept": "已确认，申请进入待审批。", "refuse": "已拒绝该申请。", "approve": "审批已通过。",
-        "reject": "已驳回该申请。", "paid": "已标记已付款。", "retry": "已重新执行。"}
+DONE = {"accept": _l("已确认，申请进入待审批。"), "refuse": _l("已拒绝该申请。"),
+        "approve": _l("审批已通过。"), "reject": _l("已驳回该申请。"), "paid": _l("已标记已付款。"),
+        "retry": _l("已重新执行。")}
 
 
 @bp.post("/<int:request_id>/<step>")
@@ -247,11 +250,12 @@ def act(request_id: int, step: str):
     except ServiceError as exc:
         return _show_page(req, status_of(exc), error=exc.message)
     if req.status == "failed":
-        flash(f"{DONE[step]} 执行失败：{req.error}", "error")
+        flash(_("%(done)s 执行失败：%(error)s", done=DONE[step], error=req.error), "error")
     elif req.status == "executed":
-        flash(f"{DONE[step]} 已执行。", "success")
+        flash(_("%(done)s 已执行。", done=DONE[step]), "success")
     else:
-        flash(f"{DONE[step]} 下一步：{lifecycle.next_step(req)}", "success")
+        flash(_("%(done)s 下一步：%(next_step)s", done=DONE[step],
+                next_step=lifecycle.next_step(req)), "success")
     return hx_redirect(url_for(".show", request_id=req.id))
 
 

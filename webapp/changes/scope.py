@@ -1,5 +1,6 @@
 """What a request moves, as SQL clauses: the preview counts them and execution updates them,
 so both read the same definition of "everything of the enterprise / of the tenant"."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from webapp.models import (Allocation, AllocationDraft, AuditEntry, ChangeRequest, Credential,
@@ -9,17 +10,17 @@ from webapp.models.user import TENANT_ADMIN
 
 # The kinds of row, in the order the preview shows them, with their UI labels.
 LABELS = {
-    "orders": "订单",
-    "lines": "订单行（权益）",
-    "enterprises": "企业",
-    "allocations": "分配",
-    "credentials": "授权信息",
-    "drafts": "未提交的勾选",
-    "requests": "申请",
-    "audit": "操作日志",
-    "admins": "租户管理员",
-    "emails": "邮件记录",
-    "reminders": "到期提醒记录",
+    "orders": _l("订单"),
+    "lines": _l("订单行（权益）"),
+    "enterprises": _l("企业"),
+    "allocations": _l("分配"),
+    "credentials": _l("授权信息"),
+    "drafts": _l("未提交的勾选"),
+    "requests": _l("申请"),
+    "audit": _l("操作日志"),
+    "admins": _l("租户管理员"),
+    "emails": _l("邮件记录"),
+    "reminders": _l("到期提醒记录"),
 }
 
 

@@ -1,6 +1,7 @@
 """申请 (智能审批), the public face other features use: the 【联系售后】 lookup, filing a
 企业变更租户 request, a tenant's list and its open count. The rules live in filing.py,
 lifecycle.py, preview.py and execute.py."""
+from flask_babel import gettext as _
 from datetime import timedelta
 
 from flask import current_app
@@ -26,7 +27,8 @@ def count_lookup(tenant: Tenant, ip: str | None) -> None:
     cfg = current_app.config
     limit = FailureLimit("move-lookup", cfg["MOVE_LOOKUP_LIMIT"], cfg["MOVE_LOOKUP_WINDOW"])
     if wait := limit.take(f"tenant:{tenant.id}", f"ip:{ip}"):
-        raise RateLimited(f"查询过于频繁，请 {retry_minutes(wait)} 分钟后再试。", field="tax_id")
+        raise RateLimited(_("查询过于频繁，请 %(minutes)s 分钟后再试。", minutes=retry_minutes(wait)),
+                          field="tax_id")
 
 
 movable = filing.movable  # (tenant, raw_tax_id) -> Enterprise; ServiceError otherwise

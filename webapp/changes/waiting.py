@@ -1,5 +1,6 @@
 """Who must do what next on a request: the side that must consent, and the next step in words
 (the request page, the flash after each step and every email say it)."""
+from flask_babel import gettext as _
 from webapp.extensions import db
 from webapp.models import ChangeRequest, Tenant
 from webapp.models.request import APPROVED, AWAITING, FAILED, MOVE, PENDING
@@ -22,19 +23,21 @@ def other_name(req: ChangeRequest) -> str:
 def next_step(req: ChangeRequest) -> str:
     """Who must do what next, in words (the flash after each step and every email say it)."""
     if req.status == AWAITING:
-        who = "现租户" if req.kind == MOVE else "对方租户"
-        return (f"待{who}【{other_name(req)}】确认：请{who}的管理员打开申请页面，点击【确认】或【拒绝】；"
-                "对方确认后由审批人审批。")
+        if req.kind == MOVE:
+            return _("待现租户【%(name)s】确认：请现租户的管理员打开申请页面，点击【确认】或【拒绝】；"
+                     "对方确认后由审批人审批。", name=other_name(req))
+        return _("待对方租户【%(name)s】确认：请对方租户的管理员打开申请页面，点击【确认】或【拒绝】；"
+                 "对方确认后由审批人审批。", name=other_name(req))
     if req.status == PENDING:
         if req.is_paid_kind:
-            return "待审批人审批：审批人确定费用并通过后，确认付款后执行。"
-        return "待审批人审批：审批通过后立即执行。"
+            return _("待审批人审批：审批人确定费用并通过后，确认付款后执行。")
+        return _("待审批人审批：审批通过后立即执行。")
     if req.status == APPROVED and req.is_paid_kind and req.fee_paid_at is None:
-        return f"待付款：请按费用 {req.fee_label} 付款，审批人确认付款（标记已付款）后执行。"
+        return _("待付款：请按费用 %(fee)s 付款，审批人确认付款（标记已付款）后执行。", fee=req.fee_label)
     if req.status == APPROVED:
-        return "待执行。"
+        return _("待执行。")
     if req.status == FAILED:
-        return "执行失败：待审批人处理后点击【重新执行】。"
-    return "申请已结束，无需再操作。"
+        return _("执行失败：待审批人处理后点击【重新执行】。")
+    return _("申请已结束，无需再操作。")
 
 

@@ -4,6 +4,8 @@ Lifecycle: (待对方确认 →) 待审批 → 已驳回 | 已通过 → 已执�
 """
 from datetime import datetime
 
+from flask_babel import format_currency
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text,
                         false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,10 +20,10 @@ MOVE = "move_enterprise"
 MERGE = "merge_tenant"
 TAX_KINDS = (TAX_ISSUE, TAX_RECEIVE)
 KIND_LABELS = {
-    TAX_ISSUE: "发票云开票产品使用企业名称&税号&税盘变更申请",
-    TAX_RECEIVE: "金蝶发票云收票产品使用企业变更流程",
-    MOVE: "企业变更租户",
-    MERGE: "合并租户",
+    TAX_ISSUE: _l("发票云开票产品使用企业名称&税号&税盘变更申请"),
+    TAX_RECEIVE: _l("金蝶发票云收票产品使用企业变更流程"),
+    MOVE: _l("企业变更租户"),
+    MERGE: _l("合并租户"),
 }
 AWAITING = "awaiting"
 PENDING = "pending"
@@ -30,27 +32,27 @@ APPROVED = "approved"
 EXECUTED = "executed"
 FAILED = "failed"
 STATUS_LABELS = {
-    AWAITING: "待对方确认",
-    PENDING: "待审批",
-    REJECTED: "已驳回",
-    APPROVED: "已通过",
-    EXECUTED: "已执行",
-    FAILED: "执行失败",
+    AWAITING: _l("待对方确认"),
+    PENDING: _l("待审批"),
+    REJECTED: _l("已驳回"),
+    APPROVED: _l("已通过"),
+    EXECUTED: _l("已执行"),
+    FAILED: _l("执行失败"),
 }
 OPEN_STATUSES = (AWAITING, PENDING, APPROVED, FAILED)
 CASE_LABELS = {
-    "wrong_tax_id": "激活时税号填写错误，需调整为正确税号",
-    "deregistered": "原税号注销或无法继续使用，权益替换至关联公司税号",
+    "wrong_tax_id": _l("激活时税号填写错误，需调整为正确税号"),
+    "deregistered": _l("原税号注销或无法继续使用，权益替换至关联公司税号"),
 }
 EVENT_LABELS = {
-    "submitted": "提交申请",
-    "accepted": "对方确认",
-    "refused": "对方拒绝",
-    "approved": "审批通过",
-    "rejected": "审批驳回",
-    "paid": "标记已付款",
-    "executed": "执行成功",
-    "failed": "执行失败",
+    "submitted": _l("提交申请"),
+    "accepted": _l("对方确认"),
+    "refused": _l("对方拒绝"),
+    "approved": _l("审批通过"),
+    "rejected": _l("审批驳回"),
+    "paid": _l("标记已付款"),
+    "executed": _l("执行成功"),
+    "failed": _l("执行失败"),
 }
 
 
@@ -127,15 +129,16 @@ class ChangeRequest(TenantOwned, db.Model):
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return str(KIND_LABELS[self.kind])
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def case_label(self) -> str | None:
-        return CASE_LABELS.get(self.change_case or "")
+        label = CASE_LABELS.get(self.change_case or "")
+        return None if label is None else str(label)
 
     @property
     def is_tax_change(self) -> bool:
@@ -153,7 +156,8 @@ class ChangeRequest(TenantOwned, db.Model):
     def fee_label(self) -> str | None:
         if self.fee_cents is None:
             return None
-        return f"¥{self.fee_cents // 100}.{self.fee_cents % 100:02d}"
+        # In the reader's locale (¥500.00, CN¥500.00), as the `money` filter shows amounts.
+        return format_currency(self.fee_cents / 100, "CNY")
 
 
 class RequestEvent(db.Model):
@@ -170,13 +174,13 @@ class RequestEvent(db.Model):
 
     @property
     def action_label(self) -> str:
-        return EVENT_LABELS.get(self.action, self.action)
+        return str(EVENT_LABELS.get(self.action, self.action))
 
 
 ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
 FILING = "filing"
 CONSENT = "consent"  # the tenant's written consent, attached by support accepting for it
-PURPOSE_LABELS = {FILING: "附件", CONSENT: "对方书面同意"}
+PURPOSE_LABELS = {FILING: _l("附件"), CONSENT: _l("对方书面同意")}
 
 
 class RequestAttachment(db.Model):
@@ -201,4 +205,4 @@ class RequestAttachment(db.Model):
 
     @property
     def purpose_label(self) -> str:
-        return PURPOSE_LABELS[self.purpose]
+        return str(PURPOSE_LABELS[self.purpose])

@@ -1,6 +1,7 @@
 """Tenants: the customer organisation that holds orders and enterprises."""
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import ForeignKey, String, bindparam, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,7 +29,8 @@ class Tenant(db.Model):
         """The name, with 已合并至【目标租户】 once merged (the source stays readable)."""
         if self.merged_into_id is None:
             return self.name
-        return f"{self.name}（已合并至【{self.merged_into.name}】）"
+        return gettext("%(name)s（已合并至【%(target)s】）", name=self.name,
+                       target=self.merged_into.name)
 
     def __repr__(self) -> str:
         return f"<Tenant {self.id} {self.name}>"
