@@ -21,7 +21,26 @@ ROLE_LABELS = {TENANT_ADMIN: _l("租户管理员"), SUPPORT: _l("客服"), APPRO
                OPS: _l("运营")}
 
 
-class User(UserMixin, db.Model):
+class Identity:
+    """What the session cookie holds and the layout shows of a user, from its `id`,
+    `session_version` and `role`: shared by the ORM user and the signed-in value
+    (web/access.CurrentUser)."""
+
+    __slots__ = ()
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS[self.role])
+
+
+class User(Identity, UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
         CheckConstraint(
@@ -58,20 +77,9 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
-    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
-        return f"{self.id}.{self.session_version}"
-
     def end_sessions(self) -> None:
         """Invalidate every session of this user (each browser, each captured cookie)."""
         self.session_version = (self.session_version or 0) + 1
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def role_label(self) -> str:
-        return str(ROLE_LABELS[self.role])
 
     @property
     def tenant_name(self) -> str | None:  # as on web/access.CurrentUser, what the layout shows

@@ -13,7 +13,7 @@ from webapp.core.ids import parse_id
 from webapp.database import read_before_writing
 from webapp.extensions import db, login_manager
 from webapp.models import Tenant, User
-from webapp.models.user import ROLE_LABELS, STAFF_ROLES, TENANT_ADMIN
+from webapp.models.user import TENANT_ADMIN, Identity
 from webapp.web.htmx import hx_redirect, is_htmx
 
 # What User.get_id() writes into the session: "<id>.<session_version>".
@@ -33,7 +33,7 @@ class TenantRef(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class CurrentUser:
+class CurrentUser(Identity):
     """The signed-in user as a small value, read with one indexed Core query per request.
 
     What every request checks or shows (id, tenant, role, active, session version, and the
@@ -58,17 +58,6 @@ class CurrentUser:
     @property
     def is_active(self) -> bool:
         return self.active
-
-    def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def role_label(self) -> str:
-        return str(ROLE_LABELS[self.role])
 
     @property
     def entity(self) -> User:
