@@ -54,6 +54,25 @@ def request_of(app, **where) -> ChangeRequest:
         return req
 
 
+def filed_tax_change(app, client, admin, make_batch, database_url, *, kind: str, line_index: int,
+                     name: str, tax_id: str, new_name: str, new_tax_id: str) -> dict:
+    """A tax ID change filed by `admin` (signed in on `client`) for a new enterprise allocated on
+    the order's line `line_index`: the request, its allocation id, and the app config a step
+    worker process needs to reach the same database."""
+    from fixtures.database import BASE_CONFIG
+
+    _b, ids = make_batch(admin, line_index=line_index, names=[(name, tax_id)])
+    with app.app_context():
+        alloc = db.session.scalar(select(Allocation.id).where(Allocation.enterprise_id == ids[0]))
+    response = client.post(f"/requests/tax/{alloc}", data={
+        "kind": kind, "change_case": "wrong_tax_id", "new_name": new_name,
+        "new_tax_id": new_tax_id, "reason": "税号填错", "action": "submit"})
+    assert response.status_code == 303
+    return {"request": request_of(app), "alloc": alloc,
+            "config": {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                       "DATA_ENCRYPTION_KEY": app.config["DATA_ENCRYPTION_KEY"]}}
+
+
 def step_worker(config: dict, email: str, password: str, url: str, data: dict, barrier,
                 results) -> None:
     """Run in a separate PROCESS: sign in, wait for the others, post one request step."""

@@ -5,12 +5,11 @@ import multiprocessing
 
 import pytest
 from factories import PASSWORD, tax_id
-from fixtures.database import BASE_CONFIG
-from request_rows import request_of, step_worker
+from request_rows import filed_tax_change, request_of, step_worker
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Allocation, AuditEntry
+from webapp.models import AuditEntry
 
 NEW = tax_id(778, "91330100")
 
@@ -18,16 +17,9 @@ NEW = tax_id(778, "91330100")
 @pytest.fixture
 def issue(app, client, admin, make_batch, database_url):
     """A pending 开票 (paid) tax ID change."""
-    _b, ids = make_batch(admin, line_index=0, names=[("苏州付费企业有限公司", tax_id(15))])
-    with app.app_context():
-        alloc = db.session.scalar(select(Allocation.id).where(Allocation.enterprise_id == ids[0]))
-    response = client.post(f"/requests/tax/{alloc}", data={
-        "kind": "tax_change_issue", "change_case": "wrong_tax_id", "new_name": "杭州付费新企业有限公司",
-        "new_tax_id": NEW, "reason": "税号填错", "action": "submit"})
-    assert response.status_code == 303
-    return {"request": request_of(app),
-            "config": {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                       "DATA_ENCRYPTION_KEY": app.config["DATA_ENCRYPTION_KEY"]}}
+    return filed_tax_change(app, client, admin, make_batch, database_url, kind="tax_change_issue",
+                            line_index=0, name="苏州付费企业有限公司", tax_id=tax_id(15),
+                            new_name="杭州付费新企业有限公司", new_tax_id=NEW)
 
 
 def test_paid_is_neither_offered_nor_applied_before_approval(app, issue, signed_in):

@@ -3,8 +3,7 @@ import multiprocessing
 
 import pytest
 from factories import PASSWORD, login, tax_id
-from fixtures.database import BASE_CONFIG
-from request_rows import request_of, step_worker
+from request_rows import filed_tax_change, request_of, step_worker
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -15,16 +14,9 @@ NEW = tax_id(777, "91330100")
 
 @pytest.fixture
 def pending(app, client, admin, make_batch, database_url):
-    _b, ids = make_batch(admin, line_index=1, names=[("苏州并发企业有限公司", tax_id(14))])
-    with app.app_context():
-        alloc = db.session.scalar(select(Allocation.id).where(Allocation.enterprise_id == ids[0]))
-    response = client.post(f"/requests/tax/{alloc}", data={
-        "kind": "tax_change_receive", "change_case": "wrong_tax_id", "new_name": "杭州并发新企业有限公司",
-        "new_tax_id": NEW, "reason": "税号填错", "action": "submit"})
-    assert response.status_code == 303
-    return {"request": request_of(app), "alloc": alloc,
-            "config": {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                       "DATA_ENCRYPTION_KEY": app.config["DATA_ENCRYPTION_KEY"]}}
+    return filed_tax_change(app, client, admin, make_batch, database_url, kind="tax_change_receive",
+                            line_index=1, name="苏州并发企业有限公司", tax_id=tax_id(14),
+                            new_name="杭州并发新企业有限公司", new_tax_id=NEW)
 
 
 def run(config, emails, url, data) -> list[int]:
