@@ -411,3 +411,50 @@ def test_anonymous_pages_of_done_areas_are_english(client):
     for path in ("/login", "/password/forgot", "/password/" + "A" * 43, "/no-such-page"):
         page = client.get(path, headers=EN).get_data(as_text=True)
         assert not HAN.search(_main_text(page).replace("\u4e2d\u6587", "")), path
+
+
+def test_tenant_admin_pages_of_phase_b_areas_are_english(app, client, make_admin, make_batch):
+    """企业管理 (list, detail, 批量导入 with a preview), 授权信息 (and its confirm step), 权益查询,
+    操作日志 and the allocation pages of an English reader: no Chinese but data."""
+    import io
+
+    admin = make_admin(customer="苏州示例科技有限公司")
+    batch_id, enterprise_ids = make_batch(admin, count=2)
+    login(client, admin["email"])
+    client.post("/language", data={"locale": "en"})
+    order_id = admin["order_id"]
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import Credential, Enterprise, Order
+
+        names = [db.session.get(Enterprise, i).name for i in enterprise_ids]
+        line_id = db.session.get(Order, order_id).lines[0].id
+    from webapp.credentials import service as credentials
+
+    with app.app_context():
+        credentials.ensure_tenant_credential(admin["tenant_id"])
+        db.session.commit()
+        cred_id = db.session.scalar(db.select(Credential.id).where(
+            Credential.tenant_id == admin["tenant_id"]))
+    paths = ["/enterprises/", f"/enterprises/{enterprise_ids[0]}", "/enterprises/new",
+             "/enterprises/import", "/credentials/", f"/credentials/{cred_id}/rotate",
+             "/entitlements/", "/entitlements/audit",
+             f"/orders/{order_id}/lines/{line_id}/allocate",
+             f"/orders/{order_id}/batches/{batch_id}", f"/orders/{order_id}/allocations"]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = re.sub(r'(class="taxid-reading">[^<]*<strong>)[^<]*', r"\1",  # the region: data
+                      response.get_data(as_text=True))
+        text = _main_text(html)
+        for word in (*names, *DATA_WORDS):
+            text = text.replace(word, "")
+        assert not HAN.search(text), (path, HAN.findall(text)[:20], text[:2000])
+
+    csv = "企业名称,企业税号\n苏州示例科技有限公司,91320500MA1MYYYY1N\n坏,123\n".encode()
+    response = client.post("/enterprises/import", data={
+        "file": (io.BytesIO(csv), "e.csv")}, content_type="multipart/form-data")
+    html = re.sub(r'(class="taxid-reading">[^<]*<strong>)[^<]*', r"\1", response.get_data(as_text=True))
+    text = _main_text(html).replace(DATA_WORDS[0], "")
+    assert "2. Preview" in text and "Line 3" in text
+    assert not HAN.search(text.replace("坏", "")), HAN.findall(text)[:20]
