@@ -458,3 +458,40 @@ def test_tenant_admin_pages_of_phase_b_areas_are_english(app, client, make_admin
     text = _main_text(html).replace(DATA_WORDS[0], "")
     assert "2. Preview" in text and "Line 3" in text
     assert not HAN.search(text.replace("坏", "")), HAN.findall(text)[:20]
+
+
+def test_the_expiry_reminder_goes_out_in_each_admins_language(app):
+    """到期提醒 from the daily job (no request): an admin who chose English reads it in English,
+    one who never chose in Chinese."""
+    from datetime import date, timedelta
+
+    import bulk
+    from factories import PASSWORD
+
+    from webapp.core import outbox
+    from webapp.extensions import db
+    from webapp.models import OutboxEmail, User
+
+    day = date(2026, 6, 1)
+    with app.app_context():
+        tenant = bulk.tenant("提醒英文有限公司")
+        lines = bulk.order(tenant, "SO-REMIND-EN", {"issue": (5, day + timedelta(days=5))})
+        bulk.allocate(lines["issue"], bulk.enterprises(tenant, 1))
+        english = bulk.tenant_admin(tenant, "remind-en@example.com", PASSWORD)
+        bulk.tenant_admin(tenant, "remind-zh@example.com", PASSWORD)
+        db.session.get(User, english).locale = "en"
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["reminders", "send", "--date", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        sent = {e.to_addr: e for e in db.session.scalars(
+            db.select(OutboxEmail).where(OutboxEmail.kind == "reminder"))}
+        en_text, en_html = outbox.body(sent["remind-en@example.com"])
+        assert sent["remind-en@example.com"].subject == (
+            "[Invoice Cloud] Entitlements expiring soon (提醒英文有限公司)")
+        zh_text, _html = outbox.body(sent["remind-zh@example.com"])
+        assert sent["remind-zh@example.com"].subject == "【发票云】权益即将到期提醒（提醒英文有限公司）"
+    assert '<html lang="en">' in en_html and "Invoice Cloud Issuing" in en_html
+    assert "5 days left" in en_text and "您好" not in en_text
+    assert not HAN.search(en_text.replace("提醒英文有限公司", ""))
+    assert "还剩 5 天" in zh_text and "您好" in zh_text
