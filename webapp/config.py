@@ -60,7 +60,7 @@ def from_environment() -> dict:
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
-        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "发票云激活中心 <noreply@localhost>"),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", DEFAULT_SENDER),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "DEV_PORT": env.get("FLASK_RUN_PORT") or "5000",
         "REDIS_URL": env.get("REDIS_URL") or None,
@@ -110,6 +110,9 @@ def settle_public_base_url(config) -> None:
         return
     config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{config.get('DEV_PORT') or 5000}"
     config.setdefault("PUBLIC_BASE_URL_FROM_REQUEST", config.get("APP_ENV") == "development")
+
+
+DEFAULT_SENDER = "发票云激活中心 <noreply@localhost>"  # i18n: data (a configured address's name)
 
 
 class Defaults:

@@ -86,3 +86,139 @@ def test_activation_and_sign_in_in_english(live_server, browser, app, make_order
     finally:
         context.close()
     assert len(list(tmp_path.glob("*.png"))) == 18
+
+
+# --- the main flow in English ------------------------------------------------------------------
+
+# The data the flow's pages show (customer, tenant and enterprise names are Chinese); the region
+# a tax ID names is the reading's data too (.taxid-reading strong).
+CUSTOMER = "杭州英文流程有限公司"
+ENTERPRISE = "杭州英文新增有限公司"
+_MAIN_TEXT = """() => {
+  const main = document.querySelector("main").cloneNode(true);
+  main.querySelectorAll(".taxid-reading strong").forEach(e => e.remove());
+  return main.innerText || main.textContent;
+}"""
+
+
+def _no_chinese_but_data(page, *data):
+    import re
+
+    han = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+    text = page.evaluate(_MAIN_TEXT) + "\n" + page.title()
+    for word in sorted((CUSTOMER, ENTERPRISE, *data), key=len, reverse=True):
+        text = text.replace(word, "")
+    assert not han.search(text), (page.url, han.findall(text)[:20], text[:1500])
+
+
+def test_the_main_flow_in_english(live_server, browser, app, make_admin, tmp_path):
+    """新增企业 → 去分配 (ticks) → 下一步 → 确认分配 → 分配成功 → 查看已分配结果 → 授权信息 →
+    权益查询, in a browser asking for English: English words of the glossary on every page, no
+    Chinese but data, axe at two widths and screenshots; the CSV export's header and the 授权邮件
+    (to an account that chose English) in English too."""
+    from factories import PASSWORD as ADMIN_PASSWORD
+    from factories import add_enterprises, first_line, tax_id
+
+    from webapp.core import outbox
+    from webapp.extensions import db
+    from webapp.models import OutboxEmail, User
+
+    server = live_server()
+    info = make_admin(customer=CUSTOMER, email="flow-en@example.com", order_no="SO-EN-FLOW")
+    others = add_enterprises(server.app, info["tenant_id"], 2, name="英文流程企业")
+    names = ["英文流程企业00000有限公司", "英文流程企业00001有限公司"]
+    with app.app_context():
+        db.session.get(User, info["user_id"]).locale = "en"  # the account chose English
+        db.session.commit()
+    line_id = first_line(app, info["order_id"])
+    context, page = _page(browser, "en-US")
+    try:
+        page.goto(server.url + "/login")
+        page.get_by_label("Email").fill(info["email"])
+        page.get_by_label("Password").fill(ADMIN_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+
+        # 新增企业
+        page.goto(server.url + "/enterprises/new")
+        page.get_by_role("heading", name="Add enterprise").wait_for()
+        assert page.get_attribute("html", "lang") == "en"
+        page.get_by_label("Enterprise name").fill(ENTERPRISE)
+        page.get_by_label("Enterprise tax ID").fill(tax_id(7_654_321))
+        page.get_by_text("What the tax ID says:").wait_for()
+        assert page.get_by_text("Business registration info (optional)").is_visible()
+        _no_chinese_but_data(page)
+        audit(page, "10-add-enterprise", tmp_path)
+        page.get_by_role("button", name="Save").click()
+        page.get_by_role("heading", name="Enterprises").wait_for()
+        page.get_by_text("Enterprise added: " + ENTERPRISE).wait_for()
+        _no_chinese_but_data(page, *names)
+        audit(page, "11-enterprises", tmp_path)
+
+        # 去分配: tick two boxes, the live region says what happened
+        page.goto(server.url + f"/orders/{info['order_id']}/lines/{line_id}/allocate")
+        page.get_by_role("heading", name="Tick the tax IDs that will use it").wait_for()
+        page.wait_for_load_state()  # htmx binds the boxes on load
+        for name in (ENTERPRISE, names[0]):
+            page.get_by_label(name).check()
+            page.get_by_role("row", name=name).get_by_text("Allocated").wait_for()
+        page.locator("#alloc-status").get_by_text("Status in this allocation: Allocated").wait_for()
+        assert page.locator("#alloc-selected").inner_text() == "2"
+        assert page.get_by_role("row", name=names[1]).get_by_text("Not allocated").is_visible()
+        assert page.get_by_text("Ticks are saved automatically").is_visible()
+        _no_chinese_but_data(page, *names)
+        audit(page, "12-allocate", tmp_path)
+
+        # 下一步 → 确认分配 → 分配成功
+        page.get_by_role("button", name="Next").click()
+        page.get_by_role("heading", name="Confirm allocation").wait_for()
+        assert page.get_by_text("cannot be undone").is_visible()
+        _no_chinese_but_data(page, *names)
+        audit(page, "13-confirm", tmp_path)
+        page.get_by_role("button", name="Confirm allocation").click()
+        page.get_by_role("heading", name="Allocation complete").wait_for()
+        assert page.get_by_role("link", name="View now").is_visible()
+        _no_chinese_but_data(page, *names)
+        audit(page, "14-allocated", tmp_path)
+
+        # 查看已分配结果
+        page.get_by_role("link", name="View allocation results").click()
+        page.get_by_role("heading", name="Allocation results").wait_for()
+        assert page.get_by_role("row", name=ENTERPRISE).is_visible()
+        _no_chinese_but_data(page, *names)
+        audit(page, "15-results", tmp_path)
+
+        # 授权信息 (立即查看 leads here too)
+        page.get_by_role("link", name="View tenant credentials").click()
+        page.get_by_role("heading", name="View tenant credentials").wait_for()
+        assert page.get_by_role("heading", name="Enterprise credentials (by tax ID)").is_visible()
+        assert page.get_by_role("button", name="Reset secret").first.is_visible()
+        _no_chinese_but_data(page, *names)
+        audit(page, "16-credentials", tmp_path)
+
+        # 权益查询, and its CSV export: the header in English, the data as stored
+        page.goto(server.url + "/entitlements/")
+        page.get_by_role("heading", name="Tenant entitlement lookup").wait_for()
+        assert page.get_by_role("heading", name="Entitlements by enterprise").is_visible()
+        assert page.get_by_text("Active").first.is_visible()
+        _no_chinese_but_data(page, *names)
+        audit(page, "17-entitlements", tmp_path)
+        export = page.get_by_role("link", name="Export CSV").get_attribute("href")
+        csv_text = page.request.get(server.url + export).text()
+        assert csv_text.lstrip("\ufeff").startswith(
+            "Enterprise name,Enterprise tax ID,Product,Order number,Allocated at,Valid until,Status")
+        assert ENTERPRISE in csv_text
+    finally:
+        context.close()
+    assert len(list(tmp_path.glob("*.png"))) == 16
+    assert others  # the two enterprises the panel listed besides the new one
+
+    # The 授权邮件 went out in the language the account chose
+    with app.app_context():
+        email = db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.kind == "authorization")
+                                   .order_by(OutboxEmail.id.desc())).first()
+        assert email.subject == "[Invoice Cloud] Credentials email for order SO-EN-FLOW"
+        text, html = outbox.body(email)
+    assert '<html lang="en">' in html and "Tenant credentials (for the whole tenant)" in html
+    assert "Setup guidance" in text and "Golden Tax connection settings" in text
+    assert "您好" not in text and "授权" not in text

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 
 from webapp.core import audit, keyset
@@ -49,16 +50,16 @@ def allocate(tenant_id: int, order_id: int, line_id: int, token: str, user: User
     an empty draft (422) or too little quota left (409); nothing is written then.
     """
     if not TOKEN_RE.match(token or ""):
-        raise ServiceError("表单已失效，请返回上一步重新点击【下一步】。")
+        raise ServiceError(_("表单已失效，请返回上一步重新点击【下一步】。"))
     # The lock comes first: it orders concurrent commits of this line, so a replay sees the
     # batch its twin committed, and the draft read below is the current one.
     line = OrderLine.activated_for_tenant(tenant_id, order_id, line_id, lock=True)
     if line is None:
-        raise NotFound("订单不存在，或您无权操作。")
+        raise NotFound(_("订单不存在，或您无权操作。"))
     existing = find_batch(token)
     if existing is not None:
         if existing.line_id != line.id:
-            raise ServiceError("表单已失效，请返回上一步重新点击【下一步】。")
+            raise ServiceError(_("表单已失效，请返回上一步重新点击【下一步】。"))
         return existing, False
 
     enterprise_rows = db.session.execute(
@@ -72,7 +73,7 @@ def allocate(tenant_id: int, order_id: int, line_id: int, token: str, user: User
     ).all()
     n = len(enterprise_rows)
     if n == 0:
-        raise ServiceError("请先勾选要分配的企业。")
+        raise ServiceError(_("请先勾选要分配的企业。"))
     taken = db.session.execute(
         update(OrderLine)
         .where(OrderLine.id == line.id, OrderLine.allocated + n <= OrderLine.quantity)
@@ -82,12 +83,12 @@ def allocate(tenant_id: int, order_id: int, line_id: int, token: str, user: User
     if taken.rowcount != 1:
         db.session.refresh(line)
         raise Conflict(
-            f"可分配数量不足：本次勾选 {n} 家企业，当前仅可分配 {line.quantity - line.allocated} 家。"
-            "请返回取消部分勾选。")
+            _("可分配数量不足：本次勾选 %(n)s 家企业，当前仅可分配 %(available)s 家。"
+              "请返回取消部分勾选。", n=n, available=line.quantity - line.allocated))
 
     batch = AllocationBatch(token=token, line_id=line.id, created_by_id=user.id)
     if not add_unique(batch):  # the same token committed meanwhile, past the line's lock
-        raise Conflict("其他操作刚刚分配了部分企业，请核对后重试。")
+        raise Conflict(_("其他操作刚刚分配了部分企业，请核对后重试。"))
     now = utcnow()
     # Core executemany on the session's connection: no ORM bookkeeping for 5,000 rows.
     db.session.connection().execute(insert(Allocation.__table__), [
@@ -120,7 +121,7 @@ class ResultRow:
 
     @property
     def status_label(self) -> str:
-        return ALLOCATION_STATUS_LABELS.get(self.status, self.status)
+        return str(ALLOCATION_STATUS_LABELS.get(self.status, self.status))
 
 
 def _results_query(order_id: int):

@@ -11,9 +11,11 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, select
 
 from webapp.core import keyset
+from webapp.core.i18n import N_
 from webapp.core.errors import ServiceError
 from webapp.core.ids import parse_id
 from webapp.enterprises import search
@@ -22,7 +24,8 @@ from webapp.models import Allocation, AllocationDraft, Enterprise, OrderLine, Pr
 from webapp.orm import utcnow
 
 PAGE_SIZE = 50
-QUOTA_USED_UP = "可分配数量已用完，无法继续勾选。如需分配给其他企业，请先取消已勾选的企业。"
+# In the seed's words (tests compare it); shown translated.
+QUOTA_USED_UP = N_("可分配数量已用完，无法继续勾选。如需分配给其他企业，请先取消已勾选的企业。")
 
 
 @dataclass
@@ -215,7 +218,7 @@ def save_page(line: OrderLine | LineRef, tenant_id: int, page_ids: list[int], se
     allows. Returns the quota and how many ticks were refused for lack of quota.
     """
     if len(page_ids) > PAGE_SIZE * 4:
-        raise ServiceError("一次提交的企业过多，请分页勾选")
+        raise ServiceError(_("一次提交的企业过多，请分页勾选"))
     rows = _rows_for(line.id, tenant_id, page_ids)
     tickable = [rows[i] for i in dict.fromkeys(page_ids) if i in rows and not rows[i].allocated]
     wanted = {r.id for r in tickable} if select_all else selected
@@ -297,7 +300,7 @@ def toggle(tenant_id: int, order_id: int, line_id: int, enterprise_id: int, tick
         return Tick(line, row, before, before)
     if ticked:
         if before.remaining <= 0:
-            return Tick(line, row, before, before, QUOTA_USED_UP)
+            return Tick(line, row, before, before, _(QUOTA_USED_UP))
         conn.execute(add_stmt, {"line_id": line_id, "enterprise_id": enterprise_id,
                                 "created_by_id": user_id, "created_at": utcnow()})
         drafted += 1

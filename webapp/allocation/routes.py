@@ -4,6 +4,8 @@ Every route is for the tenant admin of the order's tenant: staff get 403 (roles_
 another tenant's admin 404 (every query is scoped by tenant).
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from webapp.allocation import batches, drafts
@@ -17,20 +19,20 @@ from webapp.web.htmx import is_htmx, render
 
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
 
-ALREADY_CONFIRMED = "本次分配已确认完成，以下为分配结果；已分配的企业不能再次确认。"
+ALREADY_CONFIRMED = _l("本次分配已确认完成，以下为分配结果；已分配的企业不能再次确认。")
 
 
 @bp.context_processor
 def _messages():
     # The panel states the used-up quota in the words the refusal of a tick uses.
-    return {"quota_used_up": drafts.QUOTA_USED_UP}
+    return {"quota_used_up": _(drafts.QUOTA_USED_UP)}
 
 
 def _int(value: str | None) -> int:
     """A form id; anything else is a bad request."""
     ident = parse_id(value)
     if ident is None:
-        abort(400, description="请求无效：企业编号有误，请刷新页面后重试。")
+        abort(400, description=_("请求无效：企业编号有误，请刷新页面后重试。"))
     return ident
 
 
@@ -100,9 +102,11 @@ def save(order_id: int, line_id: int):
     quota, refused = drafts.save_page(line, current_user.tenant_id, page_ids, selected,
                                       current_user, select_all=action == "select_page")
     if refused:
-        flash(f"{drafts.QUOTA_USED_UP}（{refused} 家企业未能勾选）", "error")
+        flash(_("%(message)s（%(refused)s 家企业未能勾选）", message=_(drafts.QUOTA_USED_UP),
+                refused=refused), "error")
     elif action in ("save", "select_page"):
-        flash(f"已保存勾选：已选 {quota.drafted} 家，可分配 {quota.remaining} 家。", "success")
+        flash(_("已保存勾选：已选 %(selected)s 家，可分配 %(available)s 家。",
+                selected=quota.drafted, available=quota.remaining), "success")
     if action == "next" and not refused:
         return redirect(url_for(".confirm", order_id=order_id, line_id=line_id), 303)
     q = _form_query()
@@ -118,9 +122,9 @@ def _confirm_page(order_id: int, line_id: int, status: int = 200, error: str | N
         # Nothing to confirm: after 确认分配 (the back button, a second tab) that is the
         # committed result, not an error; before any commit, the panel asks for ticks.
         if (batch := batches.latest_batch(line.id)) is not None:
-            flash(ALREADY_CONFIRMED, "info")
+            flash(str(ALREADY_CONFIRMED), "info")
             return redirect(url_for(".result", order_id=order_id, batch_id=batch.id), 303)
-        flash("请先勾选要分配的企业。", "error")
+        flash(_("请先勾选要分配的企业。"), "error")
         return redirect(url_for(".panel", order_id=order_id, line_id=line_id), 303)
     return render_template("allocation/confirm.html", line=line, rows=rows, total=total,
                            token=batches.new_token(), error=error), status

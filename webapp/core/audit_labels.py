@@ -104,6 +104,8 @@ EVENT_VALUE_LABELS = {
     ("authorization.email_queued", "reason"): {"tax_change": _l("权益税号变更"),
                                                     "reissue": _l("重新生成授权")},
 }
+# Keys whose value is a label of the catalogue stored as shown when it was recorded.
+SHOWN_TRANSLATED = {"erp", "deployment"}
 # Ids shown as a reference (`订单 #12`), not as a bare number.
 REFERENCES = {"order_id", "line_id", "enterprise_id", "enterprise_ids", "request_id", "replaced_by"}
 
@@ -149,4 +151,6 @@ def detail_value(key: str, value, action: str = "") -> str:
         return "；".join(f"{detail_label(k)} {detail_value(k, v, action)}" for k, v in value.items())
     if key in REFERENCES:
         return f"#{value}"
+    if key in SHOWN_TRANSLATED and isinstance(value, str):
+        return _(value)  # an ERP or deployment label, stored in the seed's words
     return str(names.get(value, value)) if isinstance(value, str) else str(value)

@@ -58,7 +58,7 @@ def _clean_text(name: str, value) -> tuple[str | None, str | None]:
         text = text.replace("\r\n", "\n").strip()
     else:
         text = " ".join(text.split())  # also removes every line break
-    if problem := stored_text_problem(text, field.label, field.max_length):
+    if problem := stored_text_problem(text, gettext(field.label), field.max_length):
         return None, problem
     return text or None, None
 

@@ -4,9 +4,12 @@ Bodies carry secrets in clear; outbox.queue stores them encrypted and clears the
 Nothing here logs a body or a secret.
 """
 from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.core import audit, outbox
+from webapp.core.i18n import N_, in_language_of
 from webapp.credentials import service as credentials
 from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
@@ -15,7 +18,7 @@ from webapp.models.allocation import is_active
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
 
-KEEP_NOTICE = "请妥善保存授权邮件，后续配置需使用邮件中的信息"
+KEEP_NOTICE = _l("请妥善保存授权邮件，后续配置需使用邮件中的信息")
 KIND = "authorization"
 # ERPs whose 金税互联设置 takes the push URL (http 地址) per organisation and 操作类型.
 PUSH_ERPS = ("eas", "xingkong")
@@ -35,8 +38,8 @@ def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], *
         if erp == "other" and enterprise_rows else None
     return dict(order=order, tenant=tenant, tenant_cred=credentials.reveal(tenant_cred),
                 enterprises=enterprise_rows, hints=hints_for(erp, deployment), recipe=recipe,
-                erp_label=(order and order.erp_label) or "未选择",
-                deployment_label=(order and order.deployment_label) or "未选择",
+                erp_label=(order and order.erp_label) or _("未选择"),
+                deployment_label=(order and order.deployment_label) or _("未选择"),
                 keep_notice=KEEP_NOTICE, **extra)
 
 
@@ -54,8 +57,10 @@ def queue_authorization_email(order: Order, batch: AllocationBatch, *,
     rows = credentials.batch_values(batch.id, actor=actor)
     for row in rows:
         row["products"], row["codes"] = [product.name], {product.code}
-    ctx = _context(order.tenant, order, rows, reason="allocation", product=product)
-    _queue(order.contact_email, f"【发票云】订单 {order.order_no} 授权邮件", ctx, order, order.tenant_id)
+    with in_language_of(order.contact_email):  # the recipient's language
+        ctx = _context(order.tenant, order, rows, reason="allocation", product=product)
+        _queue(order.contact_email, _("【发票云】订单 %(order_no)s 授权邮件", order_no=order.order_no),
+               ctx, order, order.tenant_id)
     audit.record("authorization.email_queued", actor=actor, tenant_id=order.tenant_id, target=batch,
                  order_id=order.id, to=order.contact_email, enterprises=len(rows))
 
@@ -86,7 +91,7 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
     with the hints of that address's latest order); with no such order, to the acting admin.
     """
     scope = credentials.SCOPE_LABELS[cred.scope]
-    recipients = _queue_for_credential(cred, actor, "【发票云】授权信息已重置", reason="rotation",
+    recipients = _queue_for_credential(cred, actor, N_("【发票云】授权信息已重置"), reason="rotation",
                                        rotated_scope=scope)
     audit.record("authorization.rotation_email_queued", actor=actor, tenant_id=cred.tenant_id,
                  target=cred, to=recipients)
@@ -95,7 +100,8 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
 
 def queue_reissue_email(cred: Credential, *, actor: User | None = None) -> list[str]:
     """After 重新生成授权: the new values go out like any authorization email."""
-    recipients = _queue_for_credential(cred, actor, "【发票云】授权信息已重新生成", reason="reissue")
+    recipients = _queue_for_credential(cred, actor, N_("【发票云】授权信息已重新生成"),
+                                       reason="reissue")
     audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
                  target=cred, to=recipients, reason="reissue")
     return recipients
@@ -105,7 +111,7 @@ def queue_tax_change_email(cred: Credential, old_tax_id: str, *, actor: User | N
                            old_disabled: bool = True) -> list[str]:
     """After a 权益税号变更: the new enterprise's authorization email (same recipients as above);
     `old_disabled` says whether the old tax ID's credential was switched off."""
-    recipients = _queue_for_credential(cred, actor, "【发票云】权益税号变更 授权邮件",
+    recipients = _queue_for_credential(cred, actor, N_("【发票云】权益税号变更 授权邮件"),
                                        reason="tax_change", old_tax_id=old_tax_id,
                                        old_disabled=old_disabled)
     audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
@@ -128,8 +134,9 @@ def _queue_for_credential(cred: Credential, actor: User | None, subject: str,
     tenant = db.session.get(Tenant, cred.tenant_id)
     targets = [(o.contact_email, o) for o in orders] or ([(actor.email, None)] if actor else [])
     for to, order in targets:
-        ctx = _context(tenant, order, rows, **extra)
-        suffix = f"（订单 {order.order_no}）" if order else ""
-        _queue(to, f"{subject}{suffix}", ctx, order, cred.tenant_id)
+        with in_language_of(to):  # the recipient's language: subject, body and hints
+            ctx = _context(tenant, order, rows, **extra)
+            suffix = _("（订单 %(order_no)s）", order_no=order.order_no) if order else ""
+            _queue(to, f"{_(subject)}{suffix}", ctx, order, cred.tenant_id)
     return [to for to, _ in targets]
 

@@ -7,6 +7,7 @@ logged, and never enter an audit entry: the audit log names the credential and t
 import secrets
 import string
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -141,7 +142,7 @@ def secret_value(cred: Credential, field: str) -> str:
         return crypto.decrypt(cred.client_secret_enc)
     if field == "encry_key":
         return crypto.decrypt(cred.encry_key_enc)
-    raise NotFound("未知的授权字段", field="field")
+    raise NotFound(_("未知的授权字段"), field="field")
 
 
 def reveal(cred: Credential) -> dict:
@@ -158,7 +159,7 @@ def reveal(cred: Credential) -> dict:
 def reveal_field(cred: Credential, field: str, *, actor: User, ip: str | None = None) -> str:
     """显示: one field in clear, audited (who, which credential, which field — never the value)."""
     if field not in FIELD_LABELS:
-        raise NotFound("未知的授权字段", field="field")
+        raise NotFound(_("未知的授权字段"), field="field")
     value = secret_value(cred, field)
     audit.record("credential.revealed", actor=actor, tenant_id=cred.tenant_id, target=cred,
                  ip=ip, scope=cred.scope, field=field, client_id=cred.client_id)
@@ -172,7 +173,7 @@ def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None
     reconfigured from the new authorization email in one step anyway.
     """
     if cred.status == DISABLED:
-        raise Conflict("该授权信息已停用（税号已变更），不能重置密钥。")
+        raise Conflict(_("该授权信息已停用（税号已变更），不能重置密钥。"))
     # The old secret is kept (encrypted) only so the connection check can say "secret reset".
     cred.previous_secret_enc = cred.client_secret_enc
     cred.client_secret_enc = crypto.encrypt(new_client_secret())
@@ -206,9 +207,9 @@ def reissue(cred: Credential, *, actor: User, ip: str | None = None) -> None:
     with a new client id, client secret and EncryKey; the old values stay void. Two clicks at
     once issue once (the loser gets a 409)."""
     if cred.enterprise_id is None or not enterprise_holds_active(cred.enterprise_id):
-        raise NotFound("该企业已没有已分配的权益，不能重新生成授权。")
+        raise NotFound(_("该企业已没有已分配的权益，不能重新生成授权。"))
     if not _renew(cred, actor, ip):
-        raise Conflict("该授权信息有效，无需重新生成；如需更换密钥请使用【重置密钥】。")
+        raise Conflict(_("该授权信息有效，无需重新生成；如需更换密钥请使用【重置密钥】。"))
 
 
 def ensure_usable_enterprise_credential(enterprise: Enterprise, *,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +23,7 @@ from webapp.core import audit, taxid
 from webapp.core.business_fields import header_fields
 from webapp.models.business_fields import FIELD
 from webapp.core.csvread import reading_error
+from webapp.core.i18n import N_
 from webapp.core.errors import Conflict, Expired, RateLimited, ServiceError
 from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import service as enterprises
@@ -37,7 +39,7 @@ MAX_ROWS = 5000
 MAX_AGE = 3600  # seconds a preview can be confirmed
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 OK, ERROR, EXISTS, OTHER_TENANT, DUPLICATE = "ok", "error", "exists", "other_tenant", "duplicate"
-EXPIRED = "预览已过期或已导入，请重新上传文件。"
+EXPIRED = N_("预览已过期或已导入，请重新上传文件。")
 
 
 @dataclass
@@ -81,27 +83,29 @@ def decode(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ServiceError("无法识别文件编码，请将文件另存为 UTF-8 或 GBK 编码的 CSV。", field="file")
+    raise ServiceError(_("无法识别文件编码，请将文件另存为 UTF-8 或 GBK 编码的 CSV。"), field="file")
 
 
 def parse(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     """[(line number, {field: text})] and the ignored header names; ServiceError if unusable."""
     if not raw:
-        raise ServiceError("请选择要上传的 CSV 文件。", field="file")
+        raise ServiceError(_("请选择要上传的 CSV 文件。"), field="file")
     text = decode(raw)
     if "\x00" in text:
-        raise ServiceError("文件不是 CSV 文本文件，请从 Excel 另存为“CSV（逗号分隔）”。", field="file")
+        raise ServiceError(_("文件不是 CSV 文本文件，请从 Excel 另存为“CSV（逗号分隔）”。"),
+                           field="file")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        raise ServiceError("文件为空，第 1 行应为列名：企业名称,企业税号", field="file") from None
+        raise ServiceError(_("文件为空，第 1 行应为列名：企业名称,企业税号"), field="file") from None
     except csv.Error as exc:
         raise ServiceError(reading_error(exc, 1), field="file") from None
     columns, ignored = header_fields(header)
-    missing = [FIELD[name].label for name in REQUIRED if name not in columns.values()]
+    missing = [_(FIELD[name].label) for name in REQUIRED if name not in columns.values()]
     if missing:
-        raise ServiceError(f"第 1 行缺少列：{'、'.join(missing)}（列名须与模板一致）", field="file")
+        raise ServiceError(_("第 1 行缺少列：%(columns)s（列名须与模板一致）",
+                             columns=_("、").join(missing)), field="file")
     rows, line = [], 1
     try:
         for cells in reader:
@@ -109,14 +113,16 @@ def parse(raw: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
             if not any(c.strip() for c in cells):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise ServiceError(f"文件行数过多：每次最多导入 {MAX_ROWS} 行，请拆分后上传。",
+                raise ServiceError(_("文件行数过多：每次最多导入 %(max_rows)s 行，请拆分后上传。",
+                                     max_rows=MAX_ROWS),
                                    field="file")
             rows.append((start, {name: cells[i] if i < len(cells) else ""
                                  for i, name in columns.items()}))
     except csv.Error as exc:
         raise ServiceError(reading_error(exc, line + 1), field="file") from None
     if not rows:
-        raise ServiceError("文件中没有企业数据：第 1 行为列名，从第 2 行起每行一家企业。", field="file")
+        raise ServiceError(_("文件中没有企业数据：第 1 行为列名，从第 2 行起每行一家企业。"),
+                           field="file")
     return rows, ignored
 
 
@@ -130,8 +136,8 @@ def _holders(tax_ids: list[str]) -> dict[str, Enterprise]:
     return found
 
 
-WITHHELD = ("企业【{tax_id}】已在其他租户下有数据，一个企业只能绑定一个租户；1 小时内查询其他租户企业的次数"
-            "已达上限，暂不显示所属租户。如需将该企业变更到本租户，请点击【联系售后】操作。")
+WITHHELD = N_("企业【%(tax_id)s】已在其他租户下有数据，一个企业只能绑定一个租户；1 小时内查询其他租户企业的次数"
+               "已达上限，暂不显示所属租户。如需将该企业变更到本租户，请点击【联系售后】操作。")
 
 
 def _other_tenant(row: Row, holder: Enterprise, tenant: Tenant, name_holders: bool) -> str:
@@ -144,7 +150,7 @@ def _other_tenant(row: Row, holder: Enterprise, tenant: Tenant, name_holders: bo
             pass
         else:
             return enterprises.cross_tenant_message(row.tax_id, holder.tenant.name, tenant.name)
-    return WITHHELD.format(tax_id=row.tax_id)
+    return _(WITHHELD, tax_id=row.tax_id)
 
 
 def assess(tenant: Tenant, parsed: list[tuple[int, dict]], *,
@@ -159,13 +165,13 @@ def assess(tenant: Tenant, parsed: list[tuple[int, dict]], *,
         try:
             row.data = {k: v for k, v in enterprises.check(row.data).items()}
         except InvalidEnterprise as exc:
-            row.status, row.message = ERROR, "；".join(exc.errors.values())
+            row.status, row.message = ERROR, _("；").join(exc.errors.values())
             if set(exc.errors) == {"tax_id"} and taxid.read(row.tax_id).kind:
                 on_record.append(row)
             continue
         if row.tax_id in first_line:
             row.status = DUPLICATE
-            row.message = f"与第 {first_line[row.tax_id]} 行的企业税号重复，已跳过"
+            row.message = _("与第 %(line)s 行的企业税号重复，已跳过", line=first_line[row.tax_id])
         else:
             first_line[row.tax_id] = row.line
     holders = _holders(list(first_line) + [row.tax_id for row in on_record])
@@ -174,7 +180,7 @@ def assess(tenant: Tenant, parsed: list[tuple[int, dict]], *,
         if holder is None:
             continue
         if holder.tenant_id == tenant.id:
-            row.status, row.message = EXISTS, "已在本租户下，跳过（不会重复新增）"
+            row.status, row.message = EXISTS, _("已在本租户下，跳过（不会重复新增）")
         else:
             row.status = OTHER_TENANT
             row.message = _other_tenant(row, holder, tenant, name_holders)
@@ -200,13 +206,13 @@ def preview(tenant: Tenant, user: User, raw: bytes) -> Preview:
 
 def _load(tenant: Tenant, user: User, token: str) -> ImportPreview:
     if not TOKEN_RE.match(token or ""):
-        raise Expired(EXPIRED)
+        raise Expired(_(EXPIRED))
     stored = db.session.scalar(select(ImportPreview).where(
         ImportPreview.token == token, ImportPreview.tenant_id == tenant.id,
         ImportPreview.user_id == user.id, ImportPreview.expires_at >= utcnow())
         .with_for_update())
     if stored is None:
-        raise Expired(EXPIRED)
+        raise Expired(_(EXPIRED))
     return stored
 
 
@@ -220,7 +226,7 @@ def confirm(tenant: Tenant, user: User, token: str, ip: str | None = None) -> li
     created = [Enterprise(tenant_id=tenant.id, created_by_id=user.id, source=SOURCE_MANUAL,
                           **row.data) for row in good]
     if not add_unique(*created):
-        raise Conflict("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。")
+        raise Conflict(_("导入期间有企业税号已被绑定，本次未导入任何企业，请重新上传预览。"))
     enterprises_added(tenant.id, len(created))
     for enterprise in created:
         audit.record("enterprise.created", actor=user, tenant_id=tenant.id, target=enterprise,

@@ -4,6 +4,7 @@
 Rules live in service.py and bulk_import.py.
 """
 from flask import Blueprint, flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core import taxid
@@ -121,7 +122,8 @@ def new():
     except (InvalidEnterprise, RateLimited) as exc:  # RateLimited: too many holders named
         mark_fields(form, exc)
         return _form_page(form, status_of(exc))
-    flash(f"已新增企业：{enterprise.name}（{enterprise.tax_id}，{enterprise.source_label}）",
+    flash(_("已新增企业：%(name)s（%(tax_id)s，%(source)s）", name=enterprise.name,
+            tax_id=enterprise.tax_id, source=enterprise.source_label),
           "success")
     if mismatch := taxid.category_mismatch(taxid.read(enterprise.tax_id), enterprise.company_type):
         flash(mismatch, "info")
@@ -132,7 +134,7 @@ def _picked(form: EnterpriseForm, tax_id: str):
     info = registry.lookup_tax_id(tax_id)
     if info is None:
         form.source.data = SOURCE_MANUAL
-        return _form_page(form, suggestions=[], notice="未查询到工商信息，请手动填写")
+        return _form_page(form, suggestions=[], notice=_("未查询到工商信息，请手动填写"))
     _fill(form, info)
     return _form_page(form)
 
@@ -146,7 +148,7 @@ def _lookup(form: EnterpriseForm):
     companies = _suggest(form.name.data or "")
     form.source.data = SOURCE_MANUAL
     if not companies:
-        return _form_page(form, suggestions=[], notice="未查询到工商信息，请手动填写")
+        return _form_page(form, suggestions=[], notice=_("未查询到工商信息，请手动填写"))
     return _form_page(form, suggestions=companies)
 
 
@@ -177,7 +179,8 @@ def bulk_upload():
     raw = upload.read(MAX_UPLOAD + 1) if upload else b""
     try:
         if len(raw) > MAX_UPLOAD:
-            raise ServiceError("文件过大：请上传 4 MB 以内的 CSV 文件，或拆分后分批导入。", field="file")
+            raise ServiceError(_("文件过大：请上传 4 MB 以内的 CSV 文件，或拆分后分批导入。"),
+                               field="file")
         preview = bulk_import.preview(current_tenant(), current_user, raw)
     except ServiceError as exc:
         mark_fields(form, exc, fallback="file")
@@ -196,5 +199,6 @@ def bulk_confirm():
     except ServiceError as exc:
         return _page(status_of(exc), error=exc.message)
     added = sum(1 for row in rows if row.status == OK)
-    flash(f"批量导入完成：新增 {added} 家企业，跳过 {len(rows) - added} 行。", "success")
+    flash(_("批量导入完成：新增 %(added)s 家企业，跳过 %(skipped)s 行。", added=added,
+            skipped=len(rows) - added), "success")
     return hx_redirect(url_for(".index"))

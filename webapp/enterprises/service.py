@@ -11,12 +11,14 @@ from functools import cache
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from webapp.core import audit, business_fields, keyset, taxid
 from webapp.models.business_fields import BUSINESS_FIELDS
 from webapp.core.errors import Conflict, Invalid, RateLimited
+from webapp.core.i18n import N_
 from webapp.core.ratelimit import FailureLimit, retry_minutes
 from webapp.core.unit_of_work import add_unique
 from webapp.enterprises import search
@@ -26,11 +28,11 @@ from webapp.models.enterprise import SOURCE_LABELS, SOURCE_MANUAL, SOURCE_REGIST
 from webapp.models.tenant import enterprises_added
 from webapp.registry import service as registry
 
-CROSS_TENANT = ("企业【{tax_id}】在租户【{holder}】下已有数据，一个企业只能绑定一个租户!"
-                "如你确认一定要将该企业绑定在新租户【{target}】下，请点击【联系售后】操作。")
+CROSS_TENANT = N_("企业【%(tax_id)s】在租户【%(holder)s】下已有数据，一个企业只能绑定一个租户!"
+                   "如你确认一定要将该企业绑定在新租户【%(target)s】下，请点击【联系售后】操作。")
 PAGE_SIZE = 50
-PROBED_TOO_OFTEN = ("1 小时内查询其他租户已绑定的企业税号次数过多（最多 {limit} 个），暂不显示企业所属租户，"
-                    "请 {minutes} 分钟后再试；如需将企业变更到本租户，请联系售后。")
+PROBED_TOO_OFTEN = N_("1 小时内查询其他租户已绑定的企业税号次数过多（最多 %(limit)s 个），暂不显示企业所属租户，"
+                       "请 %(minutes)s 分钟后再试；如需将企业变更到本租户，请联系售后。")
 
 
 class InvalidEnterprise(Invalid):
@@ -51,13 +53,14 @@ class TaxIdTaken(Conflict):
         if self.other_tenant:
             message = cross_tenant_message(holder.tax_id, holder.tenant.name, tenant.name)
         else:
-            message = f"企业【{holder.tax_id}】（{holder.name}）已在本租户下，无需重复新增。"
+            message = _("企业【%(tax_id)s】（%(name)s）已在本租户下，无需重复新增。",
+                        tax_id=holder.tax_id, name=holder.name)
         super().__init__(message, field="tax_id")
 
 
 def cross_tenant_message(tax_id: str, holder: str, target: str) -> str:
     """The exact sentence the seed prescribes for a tax ID bound to another tenant."""
-    return CROSS_TENANT.format(tax_id=tax_id, holder=holder, target=target)
+    return _(CROSS_TENANT, tax_id=tax_id, holder=holder, target=target)
 
 
 def count_holder_lookup(tenant: Tenant, tax_id: str) -> None:
@@ -72,7 +75,7 @@ def count_holder_lookup(tenant: Tenant, tax_id: str) -> None:
         return
     limit = cfg["HOLDER_PROBE_LIMIT"]
     if wait := FailureLimit("holder-lookups", limit, window).take(f"tenant:{tenant.id}"):
-        raise RateLimited(PROBED_TOO_OFTEN.format(limit=limit, minutes=retry_minutes(wait)),
+        raise RateLimited(_(PROBED_TOO_OFTEN, limit=limit, minutes=retry_minutes(wait)),
                           field="tax_id")
     named.fail(key)
 
@@ -90,7 +93,7 @@ def check(data) -> dict:
     cleaned: dict = {}
     name, problem = business_fields.clean("name", data.get("name"))
     if problem or not name:
-        errors["name"] = problem or "请输入企业名称"
+        errors["name"] = problem or _("请输入企业名称")
     cleaned["name"] = name
     problem = taxid.problem(data.get("tax_id"))
     if problem:
@@ -176,7 +179,7 @@ class ListRow(NamedTuple):
 
     @property
     def source_label(self) -> str:
-        return SOURCE_LABELS.get(self.source, self.source)
+        return str(SOURCE_LABELS.get(self.source, self.source))
 
 
 @dataclass

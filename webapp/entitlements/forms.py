@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, ValidationError
 from wtforms.validators import Length
@@ -25,9 +27,9 @@ class GetForm(FlaskForm):
 class TenantSearchForm(GetForm):
     """Staff: find a tenant by tenant name, enterprise name or tax ID."""
 
-    q = StringField("租户名称、企业名称或税号", filters=[_strip],
-                    validators=[Length(max=100, message="搜索内容不能超过 100 个字符")])
-    submit = SubmitField("查询租户")
+    q = StringField(_l("租户名称、企业名称或税号"), filters=[_strip],
+                    validators=[Length(max=100, message=_l("搜索内容不能超过 100 个字符"))])
+    submit = SubmitField(_l("查询租户"))
 
 
 @dataclass
@@ -44,11 +46,11 @@ class QueryForm:
     @classmethod
     def read(cls, args, products=()) -> "QueryForm":
         form = cls(_strip(args.get("q")), args.get("product"),
-                   {"": "全部产品", **{p.code: p.name for p in products}})
+                   {"": _("全部产品"), **{p.code: _(p.name) for p in products}})
         if form.q and len(form.q) > MAX_QUERY:
-            form.errors["q"] = [f"搜索内容不能超过 {MAX_QUERY} 个字符"]
+            form.errors["q"] = [_("搜索内容不能超过 %(max)s 个字符", max=MAX_QUERY)]
         if form.product and form.product not in form.choices:
-            form.errors["product"] = ["请选择列表中的产品"]
+            form.errors["product"] = [_("请选择列表中的产品")]
         return form
 
     def validate(self) -> bool:
@@ -62,20 +64,25 @@ def _parse_day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"日期格式应为 YYYY-MM-DD，例如 2026-01-31：{text[:20]}") from None
+        raise ValidationError(_("日期格式应为 YYYY-MM-DD，例如 2026-01-31：%(text)s",
+                                text=text[:20])) from None
 
 
 class AuditForm(GetForm):
-    actor = StringField("操作人", filters=[_strip],
-                        validators=[Length(max=100, message="操作人不能超过 100 个字符")])
-    action = SelectField("操作", choices=action_choices(), validate_choice=False)
-    date_from = StringField("开始日期", widget=DateInput())
-    date_to = StringField("结束日期", widget=DateInput())
-    submit = SubmitField("筛选")
+    actor = StringField(_l("操作人"), filters=[_strip],
+                        validators=[Length(max=100, message=_l("操作人不能超过 100 个字符"))])
+    action = SelectField(_l("操作"), choices=action_choices(), validate_choice=False)
+    date_from = StringField(_l("开始日期"), widget=DateInput())
+    date_to = StringField(_l("结束日期"), widget=DateInput())
+    submit = SubmitField(_l("筛选"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = action_choices()  # in the reader's language
 
     def validate_action(self, field):
         if field.data and field.data not in ACTIONS:
-            raise ValidationError("请从列表中选择操作")
+            raise ValidationError(_("请从列表中选择操作"))
 
     def validate_date_from(self, field):
         self.day_from = _parse_day(field.data)
@@ -84,4 +91,4 @@ class AuditForm(GetForm):
         self.day_to = _parse_day(field.data)
         day_from = getattr(self, "day_from", None)
         if day_from and self.day_to and self.day_to < day_from:
-            raise ValidationError("结束日期不能早于开始日期")
+            raise ValidationError(_("结束日期不能早于开始日期"))

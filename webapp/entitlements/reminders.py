@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from sqlalchemy import select, tuple_
 
 from webapp.core import audit, outbox
 from webapp.core.errors import Conflict
+from webapp.core.i18n import in_language_of
 from webapp.core.unit_of_work import add_unique
 from webapp.entitlements.service import today
 from webapp.extensions import db
@@ -102,11 +104,12 @@ def send(on: date | None = None, thresholds=THRESHOLDS) -> ReminderReport:
             report.tenants_without_admin.append(names[tenant_id])
             continue
         ctx = {"tenant_name": names[tenant_id], "lines": lines, "url": url}
-        subject = f"【发票云】权益即将到期提醒（{names[tenant_id]}）"
-        text = render_template("email/reminder.txt", **ctx)
-        html = render_template("email/reminder.html", **ctx)
         first = None
         for email in admins[tenant_id]:
+            with in_language_of(email):  # each admin reads it in their language
+                subject = _("【发票云】权益即将到期提醒（%(tenant)s）", tenant=names[tenant_id])
+                text = render_template("email/reminder.txt", **ctx)
+                html = render_template("email/reminder.html", **ctx)
             queued = outbox.queue("reminder", email, subject, text, html, tenant_id=tenant_id)
             first = first or queued
             report.emails += 1
@@ -118,7 +121,7 @@ def send(on: date | None = None, thresholds=THRESHOLDS) -> ReminderReport:
                      lines=len(lines), recipients=len(admins[tenant_id]),
                      orders=sorted({line.order_no for line in lines}))
     if not add_unique(*recorded):
-        raise Conflict("另一次提醒任务已先记录了这些订单行：本次未发送任何提醒。")
+        raise Conflict(_("另一次提醒任务已先记录了这些订单行：本次未发送任何提醒。"))
     return report
 
 

@@ -3,6 +3,7 @@ core/audit.py)."""
 from functools import partial
 
 from flask import Blueprint, Response, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.core import audit, csvexport
@@ -10,12 +11,22 @@ from webapp.database import writes
 from webapp.entitlements import service as entitlements
 from webapp.entitlements.forms import AuditForm, QueryForm, TenantSearchForm
 from webapp.models import Tenant
+from webapp.models.order import PRODUCT_NAMES
 from webapp.models.user import ROLES
 from webapp.web.access import TenantRef, or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.htmx import render
 
 bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
+
+
+@bp.context_processor
+def _status_words():
+    """Statuses and product names translated once a render, not once a row (a Flask-Babel
+    gettext costs ~20 µs; 权益查询 shows a status and a product per holding)."""
+    return {"status_classes": entitlements.STATUS_CLASSES,
+            "status_names": {s: _(s) for s in entitlements.STATUS_CLASSES},
+            "product_names": {name: _(name) for name in PRODUCT_NAMES}}
 
 any_role = roles_required(*ROLES)
 
@@ -86,7 +97,8 @@ def export(tenant_id: int):
     # Committed by the boundary when the view returns, before the first row streams.
     entitlements.record_export(current_user, tenant, filters, ip=request.remote_addr)
     rows = entitlements.export_rows(tenant.id, filters)
-    chunks = csvexport.csv_chunks(entitlements.EXPORT_HEADER, rows)
+    header = [_(name) for name in entitlements.EXPORT_HEADER]  # data rows stay as stored
+    chunks = csvexport.csv_chunks(header, rows)
     response = Response(stream_with_context(chunks), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f"attachment; filename=entitlements-{tenant.id}.csv; "

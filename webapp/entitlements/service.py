@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, func, or_, select
 
 from webapp.core import audit, keyset
+from webapp.core.i18n import N_
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
@@ -20,7 +22,10 @@ from webapp.orm import CST
 SOON_DAYS = 30
 PAGE_SIZE = 50
 TENANT_RESULTS = 50
-ACTIVE, SOON, EXPIRED = "生效中", "即将到期", "已过期"
+# Statuses in the seed's words (compared, and written as data in the CSV export); shown
+# translated.
+ACTIVE, SOON, EXPIRED = N_("生效中"), N_("即将到期"), N_("已过期")
+STATUS_CLASSES = {ACTIVE: "active", SOON: "soon", EXPIRED: "expired"}
 
 
 def today() -> date:
@@ -212,7 +217,9 @@ def record_export(actor, tenant: Tenant, filters: Filters, ip: str | None = None
                  **narrowed)
 
 
-EXPORT_HEADER = ("企业名称", "企业税号", "产品", "订单号", "分配时间", "有效期至", "状态")
+# The CSV header follows the reader's language (routes.export translates it); rows are data.
+EXPORT_HEADER = (N_("企业名称"), N_("企业税号"), N_("产品"), N_("订单号"), N_("分配时间"),
+                 N_("有效期至"), N_("状态"))
 
 
 def export_rows(tenant_id: int, filters: Filters, chunk: int = 1000,
@@ -241,7 +248,7 @@ def export_rows(tenant_id: int, filters: Filters, chunk: int = 1000,
     result = db.session.execute(stmt)
     for partition in result.partitions():
         for name, tax_id, product, order_no, since, valid_until in partition:
-            yield (name, tax_id, product, order_no,
+            yield (name, tax_id, product, order_no,  # i18n: data (rows as stored)
                    since.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
                    valid_until.isoformat() if valid_until else "长期",
                    validity_status(valid_until, on))
@@ -269,6 +276,6 @@ def find_tenants(q: str, limit: int = TENANT_RESULTS) -> tuple[list[TenantMatch]
                        Tenant.id.in_(by_enterprise)))
             .order_by(Tenant.name, Tenant.id).limit(limit + 1))
     found = db.session.execute(stmt).all()
-    matches = [TenantMatch(r.id, r.name, "租户名称" if r.by_name else "企业名称或税号")
+    matches = [TenantMatch(r.id, r.name, _("租户名称") if r.by_name else _("企业名称或税号"))
                for r in found[:limit]]
     return matches, len(found) > limit

@@ -2,6 +2,7 @@
 from datetime import date, datetime
 from typing import Self
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,7 +36,7 @@ class AllocationBatch(db.Model):
 
 ACTIVE = "active"
 REPLACED = "replaced"
-STATUS_LABELS = {ACTIVE: "已分配", REPLACED: "已替换"}
+STATUS_LABELS = {ACTIVE: _l("已分配"), REPLACED: _l("已替换")}
 
 
 class Allocation(db.Model):
@@ -66,7 +67,7 @@ class Allocation(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
 
 class AllocationDraft(db.Model):

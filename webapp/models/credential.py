@@ -1,6 +1,7 @@
 """授权信息: client id, client secret and EncryKey, per tenant or per enterprise."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -10,10 +11,10 @@ from webapp.orm import utcnow
 
 SCOPE_TENANT = "tenant"
 SCOPE_ENTERPRISE = "enterprise"
-SCOPE_LABELS = {SCOPE_TENANT: "租户授权", SCOPE_ENTERPRISE: "企业授权"}
+SCOPE_LABELS = {SCOPE_TENANT: _l("租户授权"), SCOPE_ENTERPRISE: _l("企业授权")}
 ACTIVE = "active"
 DISABLED = "disabled"
-STATUS_LABELS = {ACTIVE: "有效", DISABLED: "已停用"}
+STATUS_LABELS = {ACTIVE: _l("有效"), DISABLED: _l("已停用")}
 MASK = "••••••••••••"  # a secret until 显示
 
 
@@ -70,4 +71,4 @@ class Credential(TenantOwned, db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])

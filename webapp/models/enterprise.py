@@ -1,6 +1,7 @@
 """Enterprises (one tax ID, bound to exactly one tenant) and the 工商 registry."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,7 +12,7 @@ from webapp.orm import utcnow
 
 SOURCE_REGISTRY = "registry"
 SOURCE_MANUAL = "manual"
-SOURCE_LABELS = {SOURCE_REGISTRY: "工商自动获取", SOURCE_MANUAL: "手动填写"}
+SOURCE_LABELS = {SOURCE_REGISTRY: _l("工商自动获取"), SOURCE_MANUAL: _l("手动填写")}
 
 
 def business_column(name: str, **kwargs):
@@ -54,7 +55,7 @@ class Enterprise(TenantOwned, BusinessInfo, db.Model):
 
     @property
     def source_label(self) -> str:
-        return SOURCE_LABELS.get(self.source, self.source)
+        return str(SOURCE_LABELS.get(self.source, self.source))
 
     @classmethod
     def name_key(cls, ident: int, tenant_id: int) -> tuple:
