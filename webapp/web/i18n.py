@@ -6,12 +6,13 @@ in, or after signing out, keeps the language), the browser's `Accept-Language`, 
 Dates and amounts are formatted for the chosen locale here too (`datetime` and `money`).
 """
 from datetime import date, datetime, timezone
+from functools import cache
 from urllib.parse import urlsplit
 
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_currency
-from flask import (Blueprint, Flask, abort, current_app, has_request_context, redirect, request,
-                   url_for)
+from flask import (Blueprint, Flask, abort, current_app, g, has_app_context, has_request_context,
+                   redirect, request, url_for)
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -55,11 +56,19 @@ def select_locale() -> str | None:
 
 def locale_name() -> str:
     """The current locale's id: "zh_CN" or "en"."""
-    locale = get_locale()
+    # Once chosen, Flask-Babel keeps the locale (or the one `force_locale` set) on its namespace
+    # in `g`: read it in one step, as |datetime asks for every value of a list.
+    babel_ctx = g.get("_flask_babel") if has_app_context() else None
+    locale = getattr(babel_ctx, "babel_locale", None) or get_locale()
     if locale is None:
         return DEFAULT
+    return _name_of(locale.language)
+
+
+@cache
+def _name_of(language: str) -> str:
     # Babel reads "zh_CN" as zh_Hans_CN: name it by its language, as the catalogues are named.
-    return next((name for name in LOCALES if name.split("_")[0] == locale.language), DEFAULT)
+    return next((name for name in LOCALES if name.split("_")[0] == language), DEFAULT)
 
 
 def html_lang() -> str:
