@@ -34,6 +34,14 @@ def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], *
                 else row["enterprise"].tax_id
             row["push"] = {label: cards.push_url(kind, tax_id, row["cred"]["client_id"])
                            for kind, label in cards.push_kinds(row["codes"]).items()}
+    # Each row's products in words, translated once per set of products, not once per row: a
+    # translation costs ~10 µs, and one email may carry thousands of rows.
+    labels: dict[tuple, str] = {}
+    for row in enterprise_rows:
+        key = tuple(row["products"])
+        if key not in labels:
+            labels[key] = _("、").join(_(name) for name in key)
+        row["products_label"] = labels[key]
     recipe = cards.recipe(enterprise_rows[0]["cred"]["client_id"]) \
         if erp == "other" and enterprise_rows else None
     return dict(order=order, tenant=tenant, tenant_cred=credentials.reveal(tenant_cred),
