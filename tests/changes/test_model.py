@@ -43,8 +43,8 @@ from webapp.models.request import (APPROVED, AWAITING, EXECUTED, FAILED, MERGE, 
 EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "8"))
 STEPS = int(os.environ.get("MODEL_STEPS", "30"))
 RANDOM = os.environ.get("MODEL_RANDOM") == "1"
-# Known defects whose checks fail the run anyway (comma-separated names, or "all"): to see the
-# minimal sequence hypothesis prints for one, or to try a fix before its xfail is removed.
+# Checks of KNOWN_DEFECTS that fail the run anyway (comma-separated names, or "all"): to see the
+# minimal sequence hypothesis prints for one, or to try its fix.
 ENFORCE = os.environ.get("MODEL_ENFORCE", "")
 
 # The checks of the defects issue 15 lists (its item number in brackets).

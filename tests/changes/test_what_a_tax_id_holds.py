@@ -60,14 +60,21 @@ def test_a_receive_change_leaves_the_issue_credential_usable(app, client, both, 
     assert "发票云收票" in row_of(html, NEW)
 
 
-def test_the_last_entitlement_moved_switches_the_credential_off(app, client, both, signed_in):
-    """A tax ID with nothing left: its credential is 已停用 and it leaves 授权信息."""
+def _receive_moved(app, client, both, signed_in):
+    """收票 moved to a new tax ID (filed, approved, executed): the 开票 allocation the old tax ID
+    still holds, and the approver's client."""
     with app.app_context():
         issue = db.session.scalar(select(Allocation.id).where(
             Allocation.enterprise_id == both["enterprise"], Allocation.id != both["receive"]))
     approver = signed_in("approver")
     assert change(client, both["receive"]).status_code == 303
     assert approver.post(f"/requests/{request_of(app).id}/approve", data={}).status_code == 303
+    return issue, approver
+
+
+def test_the_last_entitlement_moved_switches_the_credential_off(app, client, both, signed_in):
+    """A tax ID with nothing left: its credential is 已停用 and it leaves 授权信息."""
+    issue, approver = _receive_moved(app, client, both, signed_in)
     response = client.post(f"/requests/tax/{issue}", data={
         "kind": "tax_change_issue", "change_case": "wrong_tax_id", "new_name": "杭州开票新企业有限公司",
         "new_tax_id": tax_id(602, "91330100"), "reason": "开票税号填错", "action": "submit"})
@@ -126,12 +133,7 @@ def test_a_credential_of_a_tax_id_holding_nothing_is_not_reissued(app, client, b
 def test_every_list_of_allocated_tax_ids_drops_a_tax_id_that_holds_nothing(
         app, client, both, signed_in, make_staff):
     """After both products moved away, the old tax ID is in no list of allocated tax IDs."""
-    with app.app_context():
-        issue = db.session.scalar(select(Allocation.id).where(
-            Allocation.enterprise_id == both["enterprise"], Allocation.id != both["receive"]))
-    approver = signed_in("approver")
-    assert change(client, both["receive"]).status_code == 303
-    assert approver.post(f"/requests/{request_of(app).id}/approve", data={}).status_code == 303
+    issue, approver = _receive_moved(app, client, both, signed_in)
     home = unescape(client.get("/home").get_data(as_text=True))
     assert "<dt>尚未验证</dt><dd>2 家企业</dd>" in home  # the old tax ID (开票) and the new one
     assert client.post(f"/requests/tax/{issue}", data={
