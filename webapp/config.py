@@ -80,10 +80,13 @@ def from_environment() -> dict:
         # None: on outside development and testing (create_app decides once APP_ENV is final).
         "LOG_JSON": _bool(env.get("LOG_JSON")) if env.get("LOG_JSON") else None,
     }
-    # The connection check (webapp/golive): push addresses and limits, set only when given.
-    for name in ("GOLIVE_PUSH_URL_ISSUE", "GOLIVE_PUSH_URL_RECEIVE"):
+    # The connection check (webapp/golive): the API's base URL per environment (default: this
+    # portal's own check, PUBLIC_BASE_URL and PUBLIC_BASE_URL/test), push addresses and
+    # limits, set only when given.
+    for name in ("GOLIVE_BASE_URL_TEST", "GOLIVE_BASE_URL_PRODUCTION", "GOLIVE_PUSH_URL_ISSUE",
+                 "GOLIVE_PUSH_URL_RECEIVE"):
         if env.get(name):
-            cfg[name] = env[name]
+            cfg[name] = env[name].rstrip("/")
     for name in ("GOLIVE_TOKEN_LIMIT", "GOLIVE_TOKEN_WINDOW", "GOLIVE_FAILURE_LIMIT",
                  "GOLIVE_FAILURE_WINDOW"):
         if re.fullmatch(r"[0-9]{1,9}", env.get(name) or ""):

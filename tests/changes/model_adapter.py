@@ -213,10 +213,13 @@ def clear_credential(app, credential_id: int) -> tuple[str, str]:
         return shown["client_id"], shown["client_secret"]
 
 
-def token_request(client, client_id: str, client_secret: str) -> dict:
-    """The ERP's token call (POST /base/oauth/token) signed with the credential: its JSON."""
+def token_request(client, client_id: str, client_secret: str,
+                  environment: str = "production") -> dict:
+    """The ERP's token call (POST /base/oauth/token, the 测试环境's under /test) signed with the
+    credential: its JSON."""
     timestamp = str(int(time.time()))
-    response = client.post("/base/oauth/token", json={
+    prefix = "/test" if environment == "test" else ""
+    response = client.post(f"{prefix}/base/oauth/token", json={
         "client_id": client_id, "timestamp": timestamp, "encType": 0,
         "sign": make_sign(client_id, client_secret, timestamp, 0)})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]

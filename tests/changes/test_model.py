@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import (Allocation, AllocationDraft, AuditEntry, ChangeRequest, Credential,
                            Enterprise, Order, OrderLine, RequestEvent, Tenant, User)
+from webapp.models.credential import ENVIRONMENTS
 from webapp.models.request import (APPROVED, AWAITING, EXECUTED, FAILED, MERGE, MOVE, PENDING,
                                    REJECTED, TAX_ISSUE)
 
@@ -742,17 +743,19 @@ class ModelMachine(RuleBasedStateMachine):
         if disabled:
             self.assert_unchanged(before, "a refused 重置密钥")
 
-    @rule(tax=st.sampled_from(POOL + FRESH))
-    def connection_check(self, tax):
-        """The ERP's token call with the tax ID's credential: 0000 exactly while it holds."""
+    @rule(tax=st.sampled_from(POOL + FRESH), environment=st.sampled_from(ENVIRONMENTS))
+    def connection_check(self, tax, environment):
+        """The ERP's token call with the tax ID's credential of one environment, at that
+        environment's address: 0000 exactly while it holds."""
         with self.app.app_context():
             enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_id == tax))
-            cred = enterprise and Credential.for_enterprise(enterprise.id)
+            cred = enterprise and Credential.for_enterprise(enterprise.id, environment)
             if cred is None:
                 return
             holds = self.holds(enterprise.id)
             cred_id = cred.id
-        answer = do.token_request(self.client, *do.clear_credential(self.app, cred_id))
+        answer = do.token_request(self.client, *do.clear_credential(self.app, cred_id),
+                                  environment)
         self.note(f"connection check {answer['errcode']}")
         self.expect(CREDENTIAL_FOLLOWS_HOLDINGS if holds else None,
                     (answer["errcode"] == "0000") == holds,
@@ -808,8 +811,9 @@ class ModelMachine(RuleBasedStateMachine):
                 assert allocated == n <= quantity, f"line {line_id}: {allocated}, {n}, {quantity}"
 
     def credentials_follow_holdings(self):
-        """A held tax ID has exactly one usable 企业授权 (its token request answers 0000); an
-        unheld one has none usable."""
+        """A held tax ID has exactly one usable 企业授权 per environment (测试环境, 正式环境), whose
+        token request answers 0000 at its own environment's address and 1010 at the other's;
+        an unheld one has none usable."""
         checks = []
         with self.app.app_context():
             holders = set(db.session.scalars(select(Allocation.enterprise_id).where(
@@ -817,22 +821,28 @@ class ModelMachine(RuleBasedStateMachine):
             for enterprise in db.session.scalars(select(Enterprise).order_by(Enterprise.id)):
                 creds = list(db.session.scalars(select(Credential).where(
                     Credential.enterprise_id == enterprise.id)))
-                usable = [c for c in creds if not c.is_disabled]
                 assert all(c.tenant_id == enterprise.tenant_id for c in creds), \
                     f"{enterprise.tax_id}'s credential is another tenant's"
-                if enterprise.id in holders:
-                    self.expect(self.why_unusable(enterprise.id, creds), len(usable) == 1,
+                for environment in ENVIRONMENTS:
+                    mine = [c for c in creds if c.environment == environment]
+                    usable = [c for c in mine if not c.is_disabled]
+                    if enterprise.id not in holders:
+                        assert not usable, f"{enterprise.tax_id} holds nothing but has a " \
+                                           f"usable {environment} credential"
+                        continue
+                    self.expect(self.why_unusable(enterprise.id, mine), len(usable) == 1,
                                 f"{enterprise.tax_id} holds an active allocation but has "
-                                f"{len(usable)} usable credential(s)")
+                                f"{len(usable)} usable {environment} credential(s)")
                     if usable and (usable[0].id, usable[0].client_secret_enc) not in self.verified:
-                        checks.append((enterprise.tax_id, usable[0].id,
+                        checks.append((enterprise.tax_id, environment, usable[0].id,
                                        usable[0].client_secret_enc))
-                else:
-                    assert not usable, f"{enterprise.tax_id} holds nothing but has a usable " \
-                                       "credential"
-        for tax, cred_id, secret_enc in checks:
-            answer = do.token_request(self.client, *do.clear_credential(self.app, cred_id))
-            assert answer["errcode"] == "0000", f"{tax}: {answer}"
+        for tax, environment, cred_id, secret_enc in checks:
+            values = do.clear_credential(self.app, cred_id)
+            answer = do.token_request(self.client, *values, environment)
+            assert answer["errcode"] == "0000", f"{tax} ({environment}): {answer}"
+            other = "production" if environment == "test" else "test"
+            answer = do.token_request(self.client, *values, other)
+            assert answer["errcode"] == "1010", f"{tax} ({environment} at {other}): {answer}"
             self.verified.add((cred_id, secret_enc))
 
     def ownership(self):

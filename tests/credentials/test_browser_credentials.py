@@ -25,7 +25,7 @@ def test_reveal_copy_and_rotate(live_server, make_admin, make_batch, page):
     page.get_by_role("heading", name="查看租户授权信息").wait_for()
     assert secret not in page.content()
 
-    tenant_card = page.locator("#tenant-credential")
+    tenant_card = page.locator("#tenant-credential-production")
     tenant_card.locator(f"#cred-{cred_id}-client_secret").get_by_role("button", name="显示").click()
     value = page.locator(f"#cred-{cred_id}-client_secret-value")
     value.wait_for()
@@ -59,8 +59,7 @@ def test_reveal_copy_and_rotate(live_server, make_admin, make_batch, page):
         new_secret = credentials.reveal(db.session.get(Credential, cred_id))["client_secret"]
         actions = db.session.scalars(select(AuditEntry.action)).all()
     assert new_secret != secret and actions.count("credential.rotated") == 1
-    page.locator("#tenant-credential").locator(f"#cred-{cred_id}-client_secret").get_by_role(
-        "button", name="显示").click()
+    tenant_card.locator(f"#cred-{cred_id}-client_secret").get_by_role("button", name="显示").click()
     assert page.locator(f"#cred-{cred_id}-client_secret-value").inner_text() == new_secret
 
 
@@ -82,7 +81,7 @@ def test_rotate_without_javascript_has_a_confirm_step(live_server, make_admin, m
             key = credentials.reveal(db.session.get(Credential, cred_id))["encry_key"]
         page.locator(f"#cred-{cred_id}-encry_key-value").wait_for()
         assert page.locator(f"#cred-{cred_id}-encry_key-value").inner_text() == key
-        page.locator("#tenant-credential").get_by_role("button", name="重置密钥").click()
+        page.locator("#tenant-credential-production").get_by_role("button", name="重置密钥").click()
         page.get_by_role("heading", name="确认重置密钥").wait_for()
         with server.app.app_context():  # not yet
             assert credentials.reveal(db.session.get(Credential, cred_id))["encry_key"] == key

@@ -34,11 +34,16 @@ def test_page_labels_both_scopes_and_masks_secrets(app, client, admin, make_batc
     page = client.get("/credentials/").get_data(as_text=True)
     assert "查看租户授权信息" in page and "租户授权" in page and "企业授权（按企业税号）" in page
     all_creds = creds_of(app, admin["tenant_id"])
-    assert len(all_creds) == 3
+    assert len(all_creds) == 6  # the tenant's and two enterprises', each in both environments
+    assert sorted(v["environment"] for v in all_creds.values()) == ["production"] * 3 + ["test"] * 3
     for values in all_creds.values():
         assert values["client_id"] in page
         assert values["client_secret"] not in page and values["encry_key"] not in page
-    assert page.count(">显示<") == 6 and page.count(">重置密钥<") == 3
+    assert page.count(">显示<") == 12 and page.count(">重置密钥<") == 6
+    # each set is labelled with its environment and the base URL it belongs to
+    assert page.count("测试环境<br>") == 2 and page.count("正式环境<br>") == 2
+    base = app.config["PUBLIC_BASE_URL"]
+    assert f"<code>{base}/test</code>" in page and f"<code>{base}</code>" in page
     assert "发票云开票" in page  # the products each enterprise holds
     assert 'href="/credentials/">授权信息</a>' in page
 

@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import AuditEntry, Credential, Enterprise
 
 HX = {"HX-Request": "true"}
-ROW_RE = re.compile(r'<tr id="enterprise-(\d+)">')
+ROW_RE = re.compile(r'<tbody id="enterprise-(\d+)">')  # an enterprise's rows, one per environment
 
 
 def give_credentials(app, enterprise_ids):
@@ -95,14 +95,25 @@ def test_bad_cursor_shows_a_page_not_an_error(app, client, admin, make_batch, af
 def test_generate_on_demand_for_allocated_enterprises_only(app, client, admin, make_batch):
     _, ids = make_batch(admin, count=2)
     page = client.get("/credentials/").get_data(as_text=True)
-    assert page.count("尚未生成企业授权") == 2 and "生成租户授权" in page
+    assert page.count(">尚未生成<") == 4  # two enterprises, two environments
+    assert "生成测试环境租户授权" in page and "生成正式环境租户授权" in page
+    # without a named environment, 生成 makes the 正式环境 set (the one that existed before)
     assert client.post(f"/credentials/enterprise/{ids[0]}/generate").status_code == 303
-    assert client.post(f"/credentials/enterprise/{ids[0]}/generate").status_code == 303  # replay: one credential
+    assert client.post(f"/credentials/enterprise/{ids[0]}/generate",
+                       data={"environment": "production"}).status_code == 303  # replay: one
+    assert client.post(f"/credentials/enterprise/{ids[0]}/generate",
+                       data={"environment": "test"}).status_code == 303
     assert client.post("/credentials/tenant/generate").status_code == 303
+    # an unknown environment writes nothing: 400; a control character is refused before (422)
+    for bad, status in (("staging", 400), ("x" * 5000, 400), ("TEST", 400), ("test\x00", 422)):
+        response = client.post(f"/credentials/enterprise/{ids[1]}/generate",
+                               data={"environment": bad})
+        assert response.status_code == status, bad
     with app.app_context():
         creds = db.session.scalars(select(Credential)).all()
-        assert sorted((c.scope, c.enterprise_id) for c in creds) == [
-            ("enterprise", ids[0]), ("tenant", None)]
+        assert sorted((c.scope, c.enterprise_id, c.environment) for c in creds) == [
+            ("enterprise", ids[0], "production"), ("enterprise", ids[0], "test"),
+            ("tenant", None, "production")]
         lonely = Enterprise(tenant_id=admin["tenant_id"], name="未分配企业", tax_id="91320500MA9ZZZZZ9Z")
         db.session.add(lonely)
         db.session.commit()
@@ -112,7 +123,8 @@ def test_generate_on_demand_for_allocated_enterprises_only(app, client, admin, m
     assert client.post(f"/credentials/enterprise/{lonely_id}/generate").status_code == 404
     assert client.post("/credentials/enterprise/999999/generate").status_code == 404
     page = client.get("/credentials/").get_data(as_text=True)
-    assert page.count("尚未生成企业授权") == 1 and "生成租户授权" not in page
+    assert page.count(">尚未生成<") == 2 and "生成正式环境租户授权" not in page
+    assert "生成测试环境租户授权" in page
 
 
 def test_statements_per_page_do_not_grow_with_the_tenant(app, client, admin, make_batch):

@@ -32,14 +32,14 @@ def test_reencrypt_moves_every_secret_to_the_new_key(make_app, make_admin, make_
     with old_app.app_context():
         email_text = outbox.body(db.session.scalar(
             select(OutboxEmail).where(OutboxEmail.kind == "authorization")))[0]
-    assert len(values) == 3
+    assert len(values) == 6  # tenant and two enterprises, each in both environments
 
     # a new key in front: old tokens still decrypt, new ones are made with the new key
     both = make_app(DATA_ENCRYPTION_KEY=f"{new_key},{old_key}")
     assert _all_values(both) == values
     result = both.test_cli_runner().invoke(args=["credentials", "reencrypt"])
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 3 credentials and 1 queued emails" in result.output
+    assert "re-encrypted 6 credentials and 1 queued emails" in result.output
 
     # after reencrypt only the new key is needed, and the old key alone no longer works
     only_new = make_app(DATA_ENCRYPTION_KEY=new_key)
@@ -80,7 +80,8 @@ def test_secrets_never_reach_logs_or_audit(make_app, make_admin, make_batch, smt
 
     secrets = {v[f] for values in (before, after) for v in values.values()
                for f in ("client_secret", "encry_key")}
-    assert len(secrets) == 8  # 3 credentials × 2 fields, +2 new values after the rotation
+    # 3 credentials per environment × 2 fields, +2 new values after the rotation
+    assert len(secrets) == 14
     # the loopback SMTP server stands in for the customer's mailbox: it must hold them
     received = "".join(text_of(m) + html_of(m) for m in smtp_server.inbox.messages)
     assert all(s in received for s in secrets)

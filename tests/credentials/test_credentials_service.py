@@ -207,7 +207,8 @@ def test_concurrent_emails_for_one_batch_agree_on_the_credentials(app, make_admi
         thread.join()
     assert errors == []
     with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(Credential)) == 4
+        # the tenant's and three enterprises', one per environment
+        assert db.session.scalar(select(db.func.count()).select_from(Credential)) == 8
         texts = [outbox.body(e)[0] for e in db.session.scalars(
             select(OutboxEmail).where(OutboxEmail.kind == "authorization"))]
         values = [credentials.reveal(credentials.enterprise_credential(i)) for i in ids]

@@ -51,7 +51,7 @@ def test_setup_card_copies_values_without_whitespace(live_server, make_admin, ma
     browser_login(page, server, admin["email"])
     page.wait_for_url("**/home")
     page.goto(f"{server.url}/golive/setup/{enterprise_id}")
-    page.get_by_role("heading", name="接入指引：星空").wait_for()
+    page.get_by_role("heading", name="接入指引：星空 · 正式环境").wait_for()
     assert secret not in page.content()
     page.locator(f"#cred-{cred_id}-client_secret").get_by_role("button", name="显示").click()
     page.locator(f"#cred-{cred_id}-client_secret-value").wait_for()

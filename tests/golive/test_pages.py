@@ -11,7 +11,7 @@ from factories import allocate, login, statements_for
 from webapp.credentials import service as credentials
 from webapp.entitlements.service import today
 from webapp.extensions import db
-from webapp.models import ChangeRequest, Credential, Enterprise, Order, OutboxEmail
+from webapp.models import ChangeRequest, Enterprise, Order, OutboxEmail
 
 
 def _verify(client, cred_values):
@@ -31,9 +31,9 @@ def _verify(client, cred_values):
     assert echo.json["errcode"] == "0000", echo.json
 
 
-def _creds(app, enterprise_id):
+def _creds(app, enterprise_id, environment="production"):
     with app.app_context():
-        return credentials.reveal(credentials.enterprise_credential(enterprise_id))
+        return credentials.reveal(credentials.enterprise_credential(enterprise_id, environment))
 
 
 def test_tenant_overview_moves_to_verified(app, client, admin, make_batch):
@@ -182,7 +182,8 @@ def test_every_errcode_is_listed_in_openapi_on_the_cards_and_in_the_readme(
 
     doc = client.get("/api/openapi.json").json
     assert {"/base/oauth/token", "/base/check/echo"} <= set(doc["paths"])
-    for path in ("/base/oauth/token", "/base/check/echo"):
+    for path in ("/base/oauth/token", "/base/check/echo", "/test/base/oauth/token",
+                 "/test/base/check/echo"):
         assert set(doc["paths"][path]["post"]["responses"]) == {"200"}  # refusals too
     described = doc["components"]["schemas"]["CheckError"]["description"]
     (enterprise_id,) = allocate(app, admin, make_batch, count=1)
@@ -197,12 +198,17 @@ def test_every_errcode_is_listed_in_openapi_on_the_cards_and_in_the_readme(
 
 
 def _recipe(page: str, name: str, values: dict) -> str:
-    code = html.unescape(re.search(rf'<pre id="recipe-{name}">([\s\S]*?)</pre>', page).group(1))
+    environment = "test" if values["client_id"].startswith("fpy-test-") else "production"
+    code = html.unescape(re.search(rf'<pre id="recipe-{name}-{environment}">([\s\S]*?)</pre>',
+                                   page).group(1))
     return (code.replace("<client secret>", values["client_secret"])
             .replace("<EncryKey>", values["encry_key"]))
 
 
-def test_the_examples_of_the_other_card_work_against_the_check(live_server, make_admin, make_batch):
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_the_examples_of_the_other_card_work_against_the_check(live_server, make_admin, make_batch,
+                                                               environment):
+    """Each environment's card has examples that pass that environment's check as pasted."""
     server = live_server()
     server.app.config["PUBLIC_BASE_URL"] = server.url
     admin = make_admin()
@@ -210,10 +216,11 @@ def test_the_examples_of_the_other_card_work_against_the_check(live_server, make
     with server.app.app_context():
         db.session.get(Order, admin["order_id"]).erp = "other"
         db.session.commit()
-    values = _creds(server.app, enterprise_id)
+    values = _creds(server.app, enterprise_id, environment)
     client = server.app.test_client()
     login(client, admin["email"], csrf=True)
     page = client.get(f"/golive/setup/{enterprise_id}").get_data(as_text=True)
+    assert (f'BASE = "{server.url}/test"' in _recipe(page, "python", values)) == (environment == "test")
     ran = subprocess.run([sys.executable, "-c", _recipe(page, "python", values)],
                          capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
@@ -224,5 +231,5 @@ def test_the_examples_of_the_other_card_work_against_the_check(live_server, make
     assert ran.returncode == 0, ran.stderr
     assert '"errcode":"0000"' in ran.stdout and '"hello":"world"' in ran.stdout
     with server.app.app_context():
-        assert db.session.scalar(db.select(Credential).where(
-            Credential.enterprise_id == enterprise_id)).client_id == values["client_id"]
+        assert credentials.enterprise_credential(enterprise_id, environment).client_id \
+            == values["client_id"]

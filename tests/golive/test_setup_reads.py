@@ -31,12 +31,21 @@ def _setup_page(client, enterprise_id: int) -> str:
     return response.get_data(as_text=True)
 
 
-def test_an_enterprise_allocated_through_the_service_has_its_card(app, client, admin):
-    enterprise_id = _allocate_through_the_service(app, admin)
+def _client_ids(app, enterprise_id: int) -> dict[str, str]:
     with app.app_context():
-        cred = db.session.scalar(select(Credential).where(Credential.enterprise_id == enterprise_id))
+        return {c.environment: c.client_id for c in db.session.scalars(
+            select(Credential).where(Credential.enterprise_id == enterprise_id))}
+
+
+def test_an_enterprise_allocated_through_the_service_has_its_card(app, client, admin):
+    """Both environments' credentials come with the allocation, each with its own card."""
+    enterprise_id = _allocate_through_the_service(app, admin)
+    client_ids = _client_ids(app, enterprise_id)
     html = _setup_page(client, enterprise_id)
-    assert cred is not None and cred.client_id in html and "生成企业授权" not in html
+    assert set(client_ids) == {"test", "production"}
+    assert all(client_id in html for client_id in client_ids.values())
+    assert "尚未生成" not in html
+    assert html.index("接入指引：星空 · 测试环境") < html.index("接入指引：星空 · 正式环境")
 
 
 def test_an_enterprise_that_went_through_a_tax_id_change_has_its_card(
@@ -54,27 +63,31 @@ def test_an_enterprise_that_went_through_a_tax_id_change_has_its_card(
     assert approved.status_code == 303
     with app.app_context():
         new = db.session.scalar(select(Enterprise).where(Enterprise.tax_id == new_tax_id))
-        cred = db.session.scalar(select(Credential).where(Credential.enterprise_id == new.id))
+    client_ids = _client_ids(app, new.id)
     html = _setup_page(client, new.id)
-    assert cred.client_id in html and new_tax_id in html
+    assert set(client_ids) == {"test", "production"}
+    assert all(client_id in html for client_id in client_ids.values()) and new_tax_id in html
 
 
 def test_an_enterprise_from_before_the_rule_is_offered_its_credential(
         app, client, admin, make_batch):
     """Data allocated before credentials came with the allocation: the page reads, says so and
-    offers 生成企业授权 (a POST); it used to create the credential in the GET (a 500 on
-    SQLite, whose reads cannot write)."""
+    offers 生成 per environment (a POST); it used to create the credential in the GET (a 500
+    on SQLite, whose reads cannot write)."""
     _batch, (enterprise_id,) = make_batch(admin, count=1)
     html = _setup_page(client, enterprise_id)
-    assert "尚未生成企业授权" in html and "生成企业授权" in html
+    assert "尚未生成测试环境的企业授权" in html and "尚未生成正式环境的企业授权" in html
+    assert "生成测试环境企业授权" in html and "生成正式环境企业授权" in html
     assert count(app, Credential, Credential.enterprise_id == enterprise_id) == 0
     generated = client.post(f"/credentials/enterprise/{enterprise_id}/generate",
-                            data={"then": "setup"})
+                            data={"then": "setup", "environment": "test"})
     assert generated.status_code == 303
     assert generated.headers["Location"].endswith(f"/golive/setup/{enterprise_id}")
-    with app.app_context():
-        cred = db.session.scalar(select(Credential).where(Credential.enterprise_id == enterprise_id))
-    assert cred.client_id in _setup_page(client, enterprise_id)
+    client_ids = _client_ids(app, enterprise_id)
+    assert list(client_ids) == ["test"] and client_ids["test"].startswith("fpy-test-e-")
+    html = _setup_page(client, enterprise_id)
+    assert client_ids["test"] in html and "尚未生成正式环境的企业授权" in html
+    assert "尚未生成测试环境的企业授权" not in html
 
 
 def test_another_tenants_enterprise_is_a_404(app, admin, make_admin, make_batch):

@@ -21,6 +21,7 @@ from webapp.extensions import db
 from webapp.models import (Allocation, AllocationBatch, AllocationDraft, Credential, Enterprise,
                            OrderLine, Product, User)
 from webapp.models.allocation import STATUS_LABELS as ALLOCATION_STATUS_LABELS
+from webapp.models.credential import PRODUCTION
 from webapp.orm import utcnow
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -133,7 +134,8 @@ def _results_query(order_id: int):
         .join(OrderLine, OrderLine.id == Allocation.line_id)
         .join(Product, Product.id == OrderLine.product_id)
         .outerjoin(User, User.id == Allocation.allocated_by_id)
-        .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
+        .outerjoin(Credential, (Credential.enterprise_id == Enterprise.id)
+                   & (Credential.environment == PRODUCTION))
         .where(OrderLine.order_id == order_id)
     )
 

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from webapp.golive.check import ERRCODES, OK, REPLAY_RULE
+from webapp.golive.environments import CHECK_PREFIXES
 from webapp.orders.service import MAX_QUANTITY
 
 _ERRORS = {
@@ -102,13 +103,28 @@ _ECHO_OUT = {
                    "data": {"type": "object", "properties": {
                        "taxNo": {"type": "string", "description": _l("该授权所属企业税号")},
                        "enterpriseName": {"type": "string"}, "clientId": {"type": "string"},
+                       "environment": {"type": "string", "enum": ["test", "production"],
+                                       "description": _l("该授权所属环境：test 测试环境，production 正式环境")},
                        "reqid": {"type": "string"},
                        "payload": {"description": _l("解密后的请求 JSON")}}}},
 }
 
 
 def _check_paths() -> dict:
-    """The connection check (发票云 standard calls for the credentials this portal issued)."""
+    """The connection check (发票云 standard calls for the credentials this portal issued): the
+    正式环境 pair, and the 测试环境 pair under /test (each answers only its own credentials)."""
+    paths = {}
+    for prefix in CHECK_PREFIXES.values():
+        for path, operation in _check_operations().items():
+            operation = dict(operation["post"])
+            if prefix:
+                operation["operationId"] += "Test"
+                operation["summary"] = _("%(summary)s（测试环境）", summary=operation["summary"])
+            paths[prefix + path] = {"post": operation}
+    return paths
+
+
+def _check_operations() -> dict:
     error = {"$ref": "#/components/schemas/CheckError"}
     return {
         "/base/oauth/token": {"post": {

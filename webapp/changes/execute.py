@@ -173,8 +173,8 @@ def _tax_change(req: ChangeRequest, actor: User) -> None:
             .values(status=DISABLED, disabled_at=utcnow())
             .execution_options(synchronize_session=False)).rowcount
     req.new_enterprise_id = new.id
-    cred = credentials.ensure_usable_enterprise_credential(new, actor=actor)
-    authorization.queue_tax_change_email(cred, old.tax_id, actor=actor,
+    creds = credentials.ensure_usable_enterprise_credentials(new, actor=actor)
+    authorization.queue_tax_change_email(creds, old.tax_id, actor=actor,
                                          old_disabled=bool(disabled))
     audit.record("allocation.replaced", actor=actor, tenant_id=tenant.id, target=old_alloc,
                  request_id=req.id, line_id=line.id, old_tax_id=old.tax_id, new_tax_id=new.tax_id,

@@ -15,6 +15,7 @@ from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
 from webapp.golive import cards, guide
 from webapp.models.allocation import is_active
+from webapp.models.credential import ENVIRONMENT_LABELS, ENVIRONMENTS, PRODUCTION
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
                            Product, Tenant, User)
 
@@ -25,15 +26,22 @@ PUSH_ERPS = ("eas", "xingkong")
 
 
 def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], **extra) -> dict:
-    """What both templates need; `order` (None when a credential concerns no order) gives the hints."""
-    tenant_cred = credentials.ensure_tenant_credential(tenant.id)
+    """What both templates need; `order` (None when a credential concerns no order) gives the hints.
+
+    Each row's `creds` maps an environment to its values in clear; every environment is shown
+    with its label and the base URL its credentials belong to.
+    """
+    tenant_creds = {env: credentials.reveal(credentials.ensure_tenant_credential(tenant.id, env))
+                    for env in ENVIRONMENTS}
     erp, deployment = (order.erp, order.deployment) if order else (None, None)
     if erp in PUSH_ERPS:
         for row in enterprise_rows:
             tax_id = row["enterprise"]["tax_id"] if isinstance(row["enterprise"], dict) \
                 else row["enterprise"].tax_id
-            row["push"] = {label: cards.push_url(kind, tax_id, row["cred"]["client_id"])
-                           for kind, label in cards.push_kinds(row["codes"]).items()}
+            kinds = cards.push_kinds(row["codes"]).items()
+            row["push"] = {env: {label: cards.push_url(kind, tax_id, cred["client_id"], env)
+                                 for kind, label in kinds}
+                           for env, cred in row["creds"].items()}
     # Each row's products in words, translated once per set of products, not once per row: a
     # translation costs ~10 µs, and one email may carry thousands of rows.
     labels: dict[tuple, str] = {}
@@ -42,9 +50,14 @@ def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], *
         if key not in labels:
             labels[key] = _("、").join(_(name) for name in key)
         row["products_label"] = labels[key]
-    recipe = cards.recipe(enterprise_rows[0]["cred"]["client_id"]) \
-        if erp == "other" and enterprise_rows else None
-    return dict(order=order, tenant=tenant, tenant_cred=credentials.reveal(tenant_cred),
+    recipe = None
+    if erp == "other" and enterprise_rows:  # the first set of the first row (测试环境 first)
+        env, first = next(iter(enterprise_rows[0]["creds"].items()))
+        recipe = cards.recipe(first["client_id"], env)
+    return dict(order=order, tenant=tenant, tenant_creds=tenant_creds,
+                environments={env: dict(label=_(ENVIRONMENT_LABELS[env]), base=cards.api_base(env),
+                                        note=_(cards.ENVIRONMENT_NOTES[env]))
+                              for env in ENVIRONMENTS},
                 enterprises=enterprise_rows, hints=hints_for(erp, deployment), recipe=recipe,
                 erp_label=(order and order.erp_label) or _("未选择"),
                 deployment_label=(order and order.deployment_label) or _("未选择"),
@@ -98,9 +111,9 @@ def queue_rotation_email(cred: Credential, *, actor: User | None = None) -> list
     It goes to the contact email of each order the credential concerns (one email per address,
     with the hints of that address's latest order); with no such order, to the acting admin.
     """
-    scope = credentials.SCOPE_LABELS[cred.scope]
     recipients = _queue_for_credential(cred, actor, N_("【发票云】授权信息已重置"), reason="rotation",
-                                       rotated_scope=scope)
+                                       rotated_scope=credentials.SCOPE_LABELS[cred.scope],
+                                       rotated_environment=ENVIRONMENT_LABELS[cred.environment])
     audit.record("authorization.rotation_email_queued", actor=actor, tenant_id=cred.tenant_id,
                  target=cred, to=recipients)
     return recipients
@@ -115,11 +128,13 @@ def queue_reissue_email(cred: Credential, *, actor: User | None = None) -> list[
     return recipients
 
 
-def queue_tax_change_email(cred: Credential, old_tax_id: str, *, actor: User | None = None,
-                           old_disabled: bool = True) -> list[str]:
-    """After a 权益税号变更: the new enterprise's authorization email (same recipients as above);
-    `old_disabled` says whether the old tax ID's credential was switched off."""
-    recipients = _queue_for_credential(cred, actor, N_("【发票云】权益税号变更 授权邮件"),
+def queue_tax_change_email(creds: dict[str, Credential], old_tax_id: str, *,
+                           actor: User | None = None, old_disabled: bool = True) -> list[str]:
+    """After a 权益税号变更: the new enterprise's authorization email, both environments (same
+    recipients as above); `old_disabled` says whether the old tax ID's credentials were
+    switched off."""
+    cred = creds[PRODUCTION]
+    recipients = _queue_for_credential(cred, actor, N_("【发票云】权益税号变更 授权邮件"), creds,
                                        reason="tax_change", old_tax_id=old_tax_id,
                                        old_disabled=old_disabled)
     audit.record("authorization.email_queued", actor=actor, tenant_id=cred.tenant_id,
@@ -128,7 +143,8 @@ def queue_tax_change_email(cred: Credential, old_tax_id: str, *, actor: User | N
 
 
 def _queue_for_credential(cred: Credential, actor: User | None, subject: str,
-                          **extra) -> list[str]:
+                          creds: dict[str, Credential] | None = None, **extra) -> list[str]:
+    """Queue the email about `cred` (with `creds`, every environment of that enterprise)."""
     orders, seen = [], set()
     for order in _orders_for(cred):
         if order.contact_email.lower() not in seen:
@@ -137,8 +153,11 @@ def _queue_for_credential(cred: Credential, actor: User | None, subject: str,
     rows = []
     if cred.enterprise_id is not None:
         enterprise = db.session.get(Enterprise, cred.enterprise_id)
+        shown = creds or {cred.environment: cred}
         rows = [dict(enterprise=enterprise, products=_products_of(enterprise.id),
-                     codes=guide.product_codes(enterprise.id), cred=credentials.reveal(cred))]
+                     codes=guide.product_codes(enterprise.id),
+                     creds={env: credentials.reveal(shown[env])
+                            for env in ENVIRONMENTS if env in shown})]
     tenant = db.session.get(Tenant, cred.tenant_id)
     targets = [(o.contact_email, o) for o in orders] or ([(actor.email, None)] if actor else [])
     for to, order in targets:

@@ -2,18 +2,20 @@
 in models/allocation.py), searchable, keyset-paginated.
 
 A page costs a constant number of statements whatever the tenant's size: the page
-(enterprises left-joined to their credentials, the cursor's name read inside it) and the
-products of the page's enterprises.
+(enterprises left-joined to their credentials of both environments, the cursor's name read
+inside it) and the products of the page's enterprises.
 """
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from webapp.core import keyset
 from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OrderLine, Product
 from webapp.models.allocation import holds_active, is_active
+from webapp.models.credential import PRODUCTION, TEST
 
 PAGE_SIZE = 20
 
@@ -21,8 +23,14 @@ PAGE_SIZE = 20
 @dataclass
 class EnterpriseRow:
     enterprise: Enterprise
-    credential: Credential | None
+    credential: Credential | None  # 正式环境
+    test_credential: Credential | None  # 测试环境
     products: list[str] = field(default_factory=list)
+
+    @property
+    def credentials(self) -> list[tuple[str, Credential | None]]:
+        """Both environments, in the order pages show them (测试环境 first)."""
+        return [(TEST, self.test_credential), (PRODUCTION, self.credential)]
 
 
 @dataclass
@@ -40,14 +48,17 @@ def enterprise_page(tenant_id: int, q: str | None = None, after: int | None = No
                     size: int = PAGE_SIZE) -> EnterprisePage:
     """One page of the tenant's allocated enterprises, ordered by name then id, after `after`."""
     q = normalise_query(q)
-    query = (select(Enterprise, Credential)
-             .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
+    production, test = aliased(Credential), aliased(Credential)
+    query = (select(Enterprise, production, test)
+             .outerjoin(production, (production.enterprise_id == Enterprise.id)
+                        & (production.environment == PRODUCTION))
+             .outerjoin(test, (test.enterprise_id == Enterprise.id) & (test.environment == TEST))
              .where(Enterprise.tenant_id == tenant_id, holds_active()))
     if (matching := search.clause(q)) is not None:
         query = query.where(matching)
     found = keyset.page(query, [Enterprise.name, Enterprise.id], lambda r: r[0].id,
                         after=after and Enterprise.name_key(after, tenant_id), size=size)
-    rows = [EnterpriseRow(e, c) for e, c in found.rows]
+    rows = [EnterpriseRow(e, c, t) for e, c, t in found.rows]
     if rows:
         by_id = {row.enterprise.id: row for row in rows}
         products = db.session.execute(

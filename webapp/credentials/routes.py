@@ -13,9 +13,10 @@ from webapp.credentials import emails as authorization
 from webapp.credentials import listing as credential_list
 from webapp.credentials import service as credentials
 from webapp.golive import status as golive
+from webapp.golive.environments import api_base
 from webapp.models import Credential
 from webapp.models.allocation import allocated_enterprise
-from webapp.models.credential import MASK, SCOPE_LABELS
+from webapp.models.credential import ENVIRONMENT_LABELS, ENVIRONMENTS, MASK, PRODUCTION, SCOPE_LABELS
 from webapp.models.order import PRODUCT_NAMES
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 from webapp.web.args import int_arg, search_arg
@@ -29,7 +30,9 @@ def _words():
     """The words of every 企业授权 row, translated once a render, not once a row (a Flask-Babel
     gettext costs ~20 µs); credentials/_macros.html falls back to _() elsewhere (golive)."""
     return {"cred_words": {"copy": _("复制"), "hidden": _("已隐藏"), "show": _("显示"),
-                           "rotate": _("重置密钥"), "setup": _("接入指引"), "sep": _("、")},
+                           "rotate": _("重置密钥"), "setup": _("接入指引"), "sep": _("、"),
+                           "test": _("测试环境"), "production": _("正式环境"),
+                           "disabled": _("已停用"), "missing": _("尚未生成"), "generate": _("生成")},
             "product_names": {name: _(name) for name in PRODUCT_NAMES}}
 
 PAGE = "credentials/page.html"
@@ -45,9 +48,12 @@ def _page(status: int = 200, revealed: dict | None = None, confirm: Credential |
     tenant = current_tenant()
     q, search_error = search_arg(request.values)
     listing = credential_list.enterprise_page(tenant.id, q, _after())
-    ctx = dict(tenant=tenant, tenant_cred=credentials.tenant_credential(tenant.id), listing=listing,
+    issued = Credential.both_for_tenant(tenant.id)
+    tenant_creds = [(env, issued.get(env)) for env in ENVIRONMENTS]
+    ctx = dict(tenant=tenant, tenant_creds=tenant_creds, listing=listing,
                after=_after(), revealed=revealed or {}, confirm=confirm,
                labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=MASK,
+               environments={env: (ENVIRONMENT_LABELS[env], api_base(env)) for env in ENVIRONMENTS},
                golive=golive.for_enterprises(row.enterprise.id for row in listing.rows),
                search_error=search_error)
     # Only a plain list request (search, 下一页) is answered with the list fragment.
@@ -67,20 +73,32 @@ def _back():
     return url_for("credentials.index", q=request.values.get("q") or None, after=_after())
 
 
+def _environment() -> str:
+    """The environment a 生成 button names (正式环境 when it names none); 400 when unknown."""
+    environment = credentials.known_environment(request.form.get("environment") or PRODUCTION)
+    if environment is None:
+        abort(400)
+    return environment
+
+
 @bp.post("/tenant/generate")
 @tenant_admin_required
 def generate_tenant():
-    credentials.ensure_tenant_credential(current_tenant().id, actor=current_user)
-    flash(_("已生成租户授权。"), "success")
+    environment = _environment()
+    credentials.ensure_tenant_credential(current_tenant().id, environment, actor=current_user)
+    flash(_("已生成%(environment)s的租户授权。", environment=ENVIRONMENT_LABELS[environment]),
+          "success")
     return hx_redirect(_back())
 
 
 @bp.post("/enterprise/<int:enterprise_id>/generate")
 @tenant_admin_required
 def generate_enterprise(enterprise_id: int):
+    environment = _environment()
     enterprise = or_404(allocated_enterprise(enterprise_id, current_tenant().id))
-    credentials.ensure_enterprise_credential(enterprise, actor=current_user)
-    flash(_("已生成 %(name)s 的企业授权。", name=enterprise.name), "success")
+    credentials.ensure_enterprise_credential(enterprise, environment, actor=current_user)
+    flash(_("已生成 %(name)s 的%(environment)s企业授权。", name=enterprise.name,
+            environment=ENVIRONMENT_LABELS[environment]), "success")
     if request.form.get("then") == "setup":  # pressed on the 接入指引 page
         return hx_redirect(url_for("golive.setup", enterprise_id=enterprise.id))
     return hx_redirect(_back())
@@ -109,8 +127,9 @@ def rotate(credential_id: int):
         return _page(confirm=cred)
     credentials.rotate_secret(cred, actor=current_user, ip=request.remote_addr)  # 已停用: 409
     recipients = authorization.queue_rotation_email(cred, actor=current_user)
-    flash(_("%(scope)s的密钥已重置，原 client secret 和 EncryKey 已失效。"
+    flash(_("%(scope)s（%(environment)s）的密钥已重置，原 client secret 和 EncryKey 已失效。"
             "新的授权邮件已发送至 %(recipients)s。", scope=SCOPE_LABELS[cred.scope],
+            environment=ENVIRONMENT_LABELS[cred.environment],
             recipients=_("、").join(recipients)), "success")
     return hx_redirect(_back())
 

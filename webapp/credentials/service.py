@@ -1,4 +1,5 @@
-"""授权信息: client id, client secret and EncryKey per tenant (租户授权) or enterprise (企业授权).
+"""授权信息: client id, client secret and EncryKey per tenant (租户授权) or enterprise (企业授权),
+one set per environment (测试环境, 正式环境): both are issued together.
 
 Credentials are made with the `secrets` CSPRNG the first time they are needed. The client
 secret and the EncryKey are stored only as Fernet tokens (webapp/core/crypto.py), are never
@@ -16,7 +17,8 @@ from webapp.core.errors import Conflict, NotFound
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OutboxEmail, User
 from webapp.models.allocation import enterprise_holds_active
-from webapp.models.credential import ACTIVE, DISABLED, SCOPE_ENTERPRISE, SCOPE_LABELS, SCOPE_TENANT
+from webapp.models.credential import (ACTIVE, DISABLED, ENVIRONMENTS, PRODUCTION, SCOPE_ENTERPRISE,
+                                      SCOPE_LABELS, SCOPE_TENANT, TEST)
 from webapp.orm import utcnow
 
 ENCRY_KEY_LENGTH = 16
@@ -27,9 +29,12 @@ FIELD_LABELS = {"client_id": "client id", "client_secret": "client secret", "enc
 SECRET_FIELDS = ("client_secret", "encry_key")
 
 
-def new_client_id(scope: str) -> str:
-    """A unique, non-secret identifier; the prefix tells the two scopes apart at a glance."""
+def new_client_id(scope: str, environment: str = PRODUCTION) -> str:
+    """A unique, non-secret identifier; the prefix tells the scopes and environments apart at
+    a glance (fpy-e-… 正式环境, fpy-test-e-… 测试环境)."""
     prefix = "fpy-t-" if scope == SCOPE_TENANT else "fpy-e-"
+    if environment == TEST:
+        prefix = prefix.replace("fpy-", "fpy-test-")
     return prefix + secrets.token_hex(12)
 
 
@@ -42,12 +47,12 @@ def new_encry_key() -> str:
     return "".join(secrets.choice(_ENCRY_ALPHABET) for _ in range(ENCRY_KEY_LENGTH))
 
 
-def _create(scope: str, tenant_id: int, enterprise_id: int | None,
+def _create(scope: str, tenant_id: int, enterprise_id: int | None, environment: str,
             actor: User | None) -> Credential | None:
     """Insert a credential in a savepoint; None when a concurrent request won the race."""
     cred = Credential(
-        scope=scope, tenant_id=tenant_id, enterprise_id=enterprise_id,
-        client_id=new_client_id(scope),
+        scope=scope, tenant_id=tenant_id, enterprise_id=enterprise_id, environment=environment,
+        client_id=new_client_id(scope, environment),
         client_secret_enc=crypto.encrypt(new_client_secret()),
         encry_key_enc=crypto.encrypt(new_encry_key()),
     )
@@ -57,7 +62,8 @@ def _create(scope: str, tenant_id: int, enterprise_id: int | None,
     except IntegrityError:
         return None
     audit.record("credential.created", actor=actor, tenant_id=tenant_id, target=cred,
-                 scope=scope, enterprise_id=enterprise_id, client_id=cred.client_id)
+                 scope=scope, enterprise_id=enterprise_id, client_id=cred.client_id,
+                 environment=environment)
     return cred
 
 
@@ -66,57 +72,89 @@ tenant_credential = Credential.for_tenant
 enterprise_credential = Credential.for_enterprise
 
 
-def ensure_tenant_credential(tenant_id: int, *, actor: User | None = None) -> Credential:
-    """The tenant's 租户授权, created on first need."""
-    cred = tenant_credential(tenant_id)
+def known_environment(value: str | None) -> str | None:
+    """`value` when it names an environment (test, production), else None."""
+    return value if value in ENVIRONMENTS else None
+
+
+def ensure_tenant_credential(tenant_id: int, environment: str = PRODUCTION, *,
+                             actor: User | None = None) -> Credential:
+    """The tenant's 租户授权 in one environment, created on first need."""
+    cred = tenant_credential(tenant_id, environment)
     if cred is None:
-        cred = _create(SCOPE_TENANT, tenant_id, None, actor) or tenant_credential(tenant_id)
+        cred = (_create(SCOPE_TENANT, tenant_id, None, environment, actor)
+                or tenant_credential(tenant_id, environment))
     return cred
 
 
-def ensure_enterprise_credential(enterprise: Enterprise, *, actor: User | None = None) -> Credential:
-    """The enterprise's (tax ID's) 企业授权, created on first need."""
-    cred = enterprise_credential(enterprise.id)
+def ensure_enterprise_credential(enterprise: Enterprise, environment: str = PRODUCTION, *,
+                                 actor: User | None = None) -> Credential:
+    """The enterprise's (tax ID's) 企业授权 in one environment, created on first need."""
+    cred = enterprise_credential(enterprise.id, environment)
     if cred is None:
-        cred = (_create(SCOPE_ENTERPRISE, enterprise.tenant_id, enterprise.id, actor)
-                or enterprise_credential(enterprise.id))
+        cred = (_create(SCOPE_ENTERPRISE, enterprise.tenant_id, enterprise.id, environment, actor)
+                or enterprise_credential(enterprise.id, environment))
     return cred
+
+
+def _clear(cred: Credential) -> dict:
+    """The three values of a credential in clear (for the authorization email)."""
+    return dict(client_id=cred.client_id, client_secret=crypto.decrypt(cred.client_secret_enc),
+                encry_key=crypto.decrypt(cred.encry_key_enc))
 
 
 def batch_values(batch_id: int, *, actor: User | None = None) -> list[dict]:
-    """The 企业授权 of every enterprise in an allocation batch, in clear, for the email.
+    """The 企业授权 of every enterprise in an allocation batch, both environments, in clear,
+    for the email.
 
     Constant statements and no needless crypto for a batch of thousands: one SELECT of the
     enterprises with their credentials, one multi-row INSERT of the missing ones (whose clear
     values are already in hand), and a decrypt only for credentials that existed before.
-    Rows: {enterprise: {id, name, tax_id}, cred: {client_id, client_secret, encry_key}}.
+    Rows: {enterprise: {id, name, tax_id}, creds: {environment: {client_id, client_secret,
+    encry_key}}}, environments in ENVIRONMENTS order.
     """
     found = db.session.execute(
         select(Enterprise.id, Enterprise.name, Enterprise.tax_id, Enterprise.tenant_id,
-               Credential.client_id, Credential.client_secret_enc, Credential.encry_key_enc,
-               Credential.status)
+               Credential.environment, Credential.client_id, Credential.client_secret_enc,
+               Credential.encry_key_enc, Credential.status)
         .join(Allocation, Allocation.enterprise_id == Enterprise.id)
         .outerjoin(Credential, Credential.enterprise_id == Enterprise.id)
         .where(Allocation.batch_id == batch_id)
         .order_by(Enterprise.name, Enterprise.id)).all()
+    enterprises: dict[int, dict] = {}
+    stored: dict[int, dict] = {}
+    for r in found:
+        enterprises.setdefault(r.id, dict(id=r.id, name=r.name, tax_id=r.tax_id,
+                                          tenant_id=r.tenant_id))
+        if r.environment is not None:
+            stored.setdefault(r.id, {})[r.environment] = r
     rows, new = [], []
     now = utcnow()
-    for r in found:
-        if r.client_id is None:
-            cred = dict(client_id=new_client_id(SCOPE_ENTERPRISE), client_secret=new_client_secret(),
-                        encry_key=new_encry_key())
-            new.append(dict(scope=SCOPE_ENTERPRISE, tenant_id=r.tenant_id, enterprise_id=r.id,
-                            client_id=cred["client_id"], created_at=now,
-                            client_secret_enc=crypto.encrypt(cred["client_secret"]),
-                            encry_key_enc=crypto.encrypt(cred["encry_key"])))
-        elif r.status == DISABLED:  # a tax ID that had lost everything holds an entitlement again
-            shown = reveal(ensure_usable_enterprise_credential(
-                db.session.get(Enterprise, r.id), actor=actor))
-            cred = {k: shown[k] for k in ("client_id", "client_secret", "encry_key")}
+    for enterprise_id, e in enterprises.items():
+        have = stored.get(enterprise_id, {})
+        if any(r.status == DISABLED for r in have.values()):
+            # A tax ID that had lost everything holds an entitlement again: renewed, both sets.
+            usable = ensure_usable_enterprise_credentials(db.session.get(Enterprise, enterprise_id),
+                                                          actor=actor)
+            creds = {env: _clear(usable[env]) for env in ENVIRONMENTS}
         else:
-            cred = dict(client_id=r.client_id, client_secret=crypto.decrypt(r.client_secret_enc),
-                        encry_key=crypto.decrypt(r.encry_key_enc))
-        rows.append(dict(enterprise=dict(id=r.id, name=r.name, tax_id=r.tax_id), cred=cred))
+            creds = {}
+            for env in ENVIRONMENTS:
+                r = have.get(env)
+                if r is None:
+                    creds[env] = dict(client_id=new_client_id(SCOPE_ENTERPRISE, env),
+                                      client_secret=new_client_secret(), encry_key=new_encry_key())
+                    new.append(dict(scope=SCOPE_ENTERPRISE, tenant_id=e["tenant_id"],
+                                    enterprise_id=enterprise_id, environment=env,
+                                    client_id=creds[env]["client_id"], created_at=now,
+                                    client_secret_enc=crypto.encrypt(creds[env]["client_secret"]),
+                                    encry_key_enc=crypto.encrypt(creds[env]["encry_key"])))
+                else:
+                    creds[env] = dict(client_id=r.client_id,
+                                      client_secret=crypto.decrypt(r.client_secret_enc),
+                                      encry_key=crypto.decrypt(r.encry_key_enc))
+        rows.append(dict(enterprise=dict(id=e["id"], name=e["name"], tax_id=e["tax_id"]),
+                         creds=creds))
     if new:
         try:
             with db.session.begin_nested():
@@ -125,12 +163,12 @@ def batch_values(batch_id: int, *, actor: User | None = None) -> list[dict]:
             # A concurrent request made some of them first: take what is stored now.
             for row in rows:
                 enterprise = db.session.get(Enterprise, row["enterprise"]["id"])
-                shown = reveal(ensure_enterprise_credential(enterprise, actor=actor))
-                row["cred"] = {k: shown[k] for k in ("client_id", "client_secret", "encry_key")}
+                row["creds"] = {env: _clear(ensure_enterprise_credential(enterprise, env, actor=actor))
+                                for env in ENVIRONMENTS}
             return rows
         audit.record("credential.created", actor=actor, tenant_id=new[0]["tenant_id"],
                      scope=SCOPE_ENTERPRISE, count=len(new),
-                     enterprise_ids=[n["enterprise_id"] for n in new[:100]])
+                     enterprise_ids=sorted({n["enterprise_id"] for n in new})[:100])
     return rows
 
 
@@ -150,6 +188,7 @@ def reveal(cred: Credential) -> dict:
     return {
         "scope": cred.scope,
         "scope_label": SCOPE_LABELS[cred.scope],
+        "environment": cred.environment,
         "client_id": cred.client_id,
         "client_secret": crypto.decrypt(cred.client_secret_enc),
         "encry_key": crypto.decrypt(cred.encry_key_enc),
@@ -162,7 +201,8 @@ def reveal_field(cred: Credential, field: str, *, actor: User, ip: str | None = 
         raise NotFound(_("未知的授权字段"), field="field")
     value = secret_value(cred, field)
     audit.record("credential.revealed", actor=actor, tenant_id=cred.tenant_id, target=cred,
-                 ip=ip, scope=cred.scope, field=field, client_id=cred.client_id)
+                 ip=ip, scope=cred.scope, field=field, client_id=cred.client_id,
+                 environment=cred.environment)
     return value
 
 
@@ -181,7 +221,7 @@ def rotate_secret(cred: Credential, *, actor: User | None, ip: str | None = None
     cred.rotated_at = utcnow()
     db.session.flush()
     audit.record("credential.rotated", actor=actor, tenant_id=cred.tenant_id, target=cred, ip=ip,
-                 scope=cred.scope, client_id=cred.client_id,
+                 scope=cred.scope, client_id=cred.client_id, environment=cred.environment,
                  fields=list(SECRET_FIELDS))
 
 
@@ -190,7 +230,8 @@ def _renew(cred: Credential, actor: User | None, ip: str | None = None) -> bool:
     conditional UPDATE, so two at once renew it once. False when it was not 已停用."""
     done = db.session.execute(
         update(Credential).where(Credential.id == cred.id, Credential.status == DISABLED)
-        .values(status=ACTIVE, disabled_at=None, client_id=new_client_id(cred.scope),
+        .values(status=ACTIVE, disabled_at=None,
+                client_id=new_client_id(cred.scope, cred.environment),
                 rotated_at=utcnow(), client_secret_enc=crypto.encrypt(new_client_secret()),
                 encry_key_enc=crypto.encrypt(new_encry_key()), previous_secret_enc=None)
         .execution_options(synchronize_session=False))
@@ -212,14 +253,18 @@ def reissue(cred: Credential, *, actor: User, ip: str | None = None) -> None:
         raise Conflict(_("该授权信息有效，无需重新生成；如需更换密钥请使用【重置密钥】。"))
 
 
-def ensure_usable_enterprise_credential(enterprise: Enterprise, *,
-                                        actor: User | None = None) -> Credential:
-    """The enterprise's 企业授权, usable: created on first need, renewed (new values) when a
-    tax ID that lost everything was switched off and now holds an entitlement again."""
-    cred = ensure_enterprise_credential(enterprise, actor=actor)
-    if cred.status == DISABLED:
-        _renew(cred, actor)
-    return cred
+def ensure_usable_enterprise_credentials(enterprise: Enterprise, *,
+                                         actor: User | None = None) -> dict[str, Credential]:
+    """The enterprise's 企业授权 in both environments, usable: created on first need, renewed
+    (new values) when a tax ID that lost everything was switched off and now holds an
+    entitlement again."""
+    creds = {}
+    for environment in ENVIRONMENTS:
+        cred = ensure_enterprise_credential(enterprise, environment, actor=actor)
+        if cred.status == DISABLED:
+            _renew(cred, actor)
+        creds[environment] = cred
+    return creds
 
 
 def reencrypt_all(batch: int = 500) -> dict[str, int]:

@@ -11,11 +11,18 @@ from flask import current_app
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from webapp.golive.check import ERRCODES, REPLAY_RULE
+from webapp.golive.environments import api_base
 from webapp.golive.signing import SIGN_ORDER
+from webapp.models.credential import ENVIRONMENT_LABELS, PRODUCTION, TEST
 
 WARNING = _l("请使用企业授权（按企业税号）的 client id、client secret、EncryKey，不要使用租户授权。")
 PUSH_PATHS = {"issue": _l("开票"), "receive": _l("收票")}
+ENVIRONMENT_NOTES = {
+    TEST: _l("测试环境的授权只能用于测试环境地址，用于联调和测试数据；"),
+    PRODUCTION: _l("正式环境的授权只能用于正式环境地址，上线后的真实业务使用它；"),
+}
+# EAS chooses the environment with its invoicecloud.not_prod parameter.
+EAS_NOT_PROD = {TEST: "true", PRODUCTION: "false"}
 
 
 @dataclass
@@ -38,16 +45,23 @@ class Card:
     erp: str
     title: str
     sections: list[Section]
+    environment: str = PRODUCTION
     recipe: dict | None = None  # 其他: the standard-API calls with curl and Python
-    # What the connection check answers (every answer an HTTP 200 with one of these errcodes).
-    errcodes: list[tuple[str, str]] = field(default_factory=lambda: list(ERRCODES.items()))
-    replay_rule: str = REPLAY_RULE
+
+    @property
+    def environment_label(self) -> str:
+        return str(ENVIRONMENT_LABELS[self.environment])
+
+    @property
+    def base_url(self) -> str:
+        return api_base(self.environment)
 
 
-def push_url(kind: str, tax_id: str, client_id: str) -> str:
-    """The 发票云 push address for 开票 (issue) or 收票 (receive), with taxNo and clientId."""
-    base = current_app.config.get(f"GOLIVE_PUSH_URL_{kind.upper()}") or (
-        f"{current_app.config['PUBLIC_BASE_URL']}/base/push/{kind}")
+def push_url(kind: str, tax_id: str, client_id: str, environment: str = PRODUCTION) -> str:
+    """The 发票云 push address for 开票 (issue) or 收票 (receive), with taxNo and clientId;
+    GOLIVE_PUSH_URL_ISSUE / _RECEIVE replace the 正式环境 one."""
+    base = (environment == PRODUCTION and current_app.config.get(f"GOLIVE_PUSH_URL_{kind.upper()}")
+            or f"{api_base(environment)}/base/push/{kind}")
     return f"{base}{'&' if '?' in base else '?'}{urlencode({'taxNo': tax_id, 'clientId': client_id})}"
 
 
@@ -56,7 +70,16 @@ def push_kinds(products) -> dict[str, str]:
     return {kind: label for kind, label in PUSH_PATHS.items() if kind in set(products)}
 
 
-def _jinshui(enterprise, client_id: str, products) -> list[Section]:
+def _not_prod(environment: str) -> Section:
+    """EAS picks the environment with its invoicecloud.not_prod parameter."""
+    return Section(
+        title=_("EAS 参数 invoicecloud.not_prod"), path=_("参数设置 → invoicecloud.not_prod"),
+        fields=[Field("invoicecloud.not_prod", EAS_NOT_PROD[environment])],
+        notes=[_("true 连接测试环境，false 连接正式环境：与本页填写的授权所属环境一致，"
+                 "测试环境的授权配 true，正式环境的授权配 false。")])
+
+
+def _jinshui(enterprise, client_id: str, products, environment: str) -> list[Section]:
     """EAS and 星空企业版: 金税互联设置 per organisation and 操作类型 (one per product the
     tax ID holds), then 通讯基本设置."""
     sections = []
@@ -64,7 +87,8 @@ def _jinshui(enterprise, client_id: str, products) -> list[Section]:
         sections.append(Section(
             title=_("金税互联设置（操作类型：%(label)s）", label=label), path=_("金税互联设置 → 新增"),
             fields=[Field(_("组织"), enterprise.name), Field(_("操作类型"), label),
-                    Field(_("http 地址"), push_url(kind, enterprise.tax_id, client_id), "url"),
+                    Field(_("http 地址"), push_url(kind, enterprise.tax_id, client_id, environment),
+                          "url"),
                     Field(_("发票云ID"), client_id, "client_id"),
                     Field(_("发票云密钥"), "", "client_secret"), Field(_("加密密钥"), "", "encry_key")]))
     sections.append(Section(title=_("通讯基本设置"), path=_("通讯基本设置"),
@@ -85,9 +109,10 @@ def _mobile_cloud() -> Section:
                _("如需以标准接口自行对接，仍使用该企业（税号）的企业授权。")])
 
 
-def recipe(client_id: str) -> dict:
-    """The standard-API recipe, with a curl and a Python example that work against this portal."""
-    base = current_app.config["PUBLIC_BASE_URL"]
+def recipe(client_id: str, environment: str = PRODUCTION) -> dict:
+    """The standard-API recipe, with a curl and a Python example that work against the
+    environment's base URL (by default this portal's connection check)."""
+    base = api_base(environment)
     curl = f"""CLIENT_ID='{client_id}'
 CLIENT_SECRET='<client secret>'
 ENCRY_KEY='<EncryKey>'
@@ -137,19 +162,23 @@ print(answer["errcode"], answer["description"], answer.get("data"))"""
         curl=curl, python=python)
 
 
-def card_for(erp: str | None, enterprise, client_id: str, products=PUSH_PATHS) -> Card:
-    """The setup card of one enterprise (tax ID) for the order's ERP; `products`: the codes
-    of the products it holds (金税互联设置 has a section per 开票 / 收票 it holds)."""
+def card_for(erp: str | None, enterprise, client_id: str, products=PUSH_PATHS,
+             environment: str = PRODUCTION) -> Card:
+    """The setup card of one enterprise (tax ID) for the order's ERP, for the credential of
+    one environment; `products`: the codes of the products it holds (金税互联设置 has a
+    section per 开票 / 收票 it holds)."""
     if erp == "eas":
-        return Card("eas", "EAS", _jinshui(enterprise, client_id, products))
+        return Card("eas", "EAS", [_not_prod(environment)]
+                    + _jinshui(enterprise, client_id, products, environment), environment)
     if erp == "xingkong":
-        sections = _jinshui(enterprise, client_id, products)
+        sections = _jinshui(enterprise, client_id, products, environment)
         sections[0].notes.insert(0, _("星空企业版：按以下金税互联设置填写。星空旗舰版：见最后的移动云初始化。"))
-        return Card("xingkong", _("星空"), sections + [_mobile_cloud()])
+        return Card("xingkong", _("星空"), sections + [_mobile_cloud()], environment)
     if erp == "xinghan":
-        return Card("xinghan", _("星瀚"), [_mobile_cloud()], recipe=None)
+        return Card("xinghan", _("星瀚"), [_mobile_cloud()], environment)
     return Card("other", _("其他（标准接口）"), [Section(
         title=_("标准接口"), path=_("业务系统的发票云接口配置"),
-        fields=[Field(_("企业税号"), enterprise.tax_id), Field("client id", client_id, "client_id"),
+        fields=[Field(_("接口地址"), api_base(environment), "url"),
+                Field(_("企业税号"), enterprise.tax_id), Field("client id", client_id, "client_id"),
                 Field("client secret", "", "client_secret"), Field("EncryKey", "", "encry_key")])],
-        recipe=recipe(client_id))
+        environment, recipe=recipe(client_id, environment))

@@ -28,8 +28,9 @@ from webapp.core.text import bad_character
 from webapp.core.unit_of_work import add_unique
 from webapp.extensions import db
 from webapp.golive import signing
+from webapp.golive.environments import api_base
 from webapp.models import CheckToken, ConnectionCheck, Credential, Enterprise
-from webapp.models.credential import SCOPE_TENANT
+from webapp.models.credential import ENVIRONMENT_LABELS, PRODUCTION, SCOPE_TENANT
 from webapp.orm import CST, utcnow
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ ERRCODES = {
     "1008": _l("请求格式错误：请求方法不是 POST、请求体超过 64 KB、不是 JSON 对象、JSON 嵌套过深，"
             "或字段缺失、含有控制字符"),
     "1009": _l("调用过于频繁：按来源地址限流（Retry-After 头给出秒数）；令牌 2 小时有效，请缓存复用"),
+    "1010": _l("环境不匹配：测试环境的授权只能用于测试环境地址，正式环境的授权只能用于正式环境地址"),
     "2001": _l("access_token 无效或已过期：请重新获取令牌"),
     "2002": _l("请求体无法读取：不是 Base64、EncryKey 错误，或解密后不是 JSON"),
     "2003": _l("reqid 格式错误：应为 16 位数字（13 位毫秒时间戳 + 3 位随机数字）"),
@@ -130,6 +132,17 @@ def _refuse_unusable(cred: Credential) -> None:
     if cred.scope == SCOPE_TENANT:
         raise CheckError("1005", _("这是租户授权的 client_id：对接 ERP 请使用企业授权（按企业税号）的 "
                                  "client id、client secret 和 EncryKey，不要使用租户授权"), cred)
+
+
+def _refuse_other_environment(cred: Credential, environment: str) -> None:
+    """A credential answers only at the address of its own environment (the top support question
+    of going live: a test client id against the production URL, or the other way round)."""
+    if cred.environment != environment:
+        raise CheckError("1010", _("这是%(cred_env)s的授权信息，不能用于%(env)s的连接检查：%(env)s请使用"
+                                   "%(env)s的企业授权；如要检查%(cred_env)s，请求地址应为 %(base)s",
+                                   cred_env=ENVIRONMENT_LABELS[cred.environment],
+                                   env=ENVIRONMENT_LABELS[environment],
+                                   base=api_base(cred.environment)), cred)
 
 
 def _verify_sign(cred: Credential, given: str, timestamp: str, enc_types) -> int:
@@ -217,9 +230,11 @@ def _earned(sign_hash: str) -> CheckToken | None:
 
 
 @_remembering_failures
-def issue_token(raw: bytes, *, ip: str | None, limit: int = 30, window: int = 60,
-                now: datetime | None = None) -> dict:
-    """POST /base/oauth/token: an access token for a correct sign; CheckError otherwise.
+def issue_token(raw: bytes, *, ip: str | None, environment: str = PRODUCTION, limit: int = 30,
+                window: int = 60, now: datetime | None = None) -> dict:
+    """POST /base/oauth/token: an access token for a correct sign of a credential of
+    `environment` (the address called: /test/base/oauth/token for the 测试环境); CheckError
+    otherwise.
 
     The same sign again (inside its timestamp window) gets the same token, with the seconds it
     has left. At most `limit` new tokens per `window` seconds per credential and per address
@@ -232,6 +247,7 @@ def issue_token(raw: bytes, *, ip: str | None, limit: int = 30, window: int = 60
     enc_types = _enc_types(body)
     cred = _load(client_id)
     _refuse_unusable(cred)
+    _refuse_other_environment(cred, environment)
     _verify_sign(cred, given, timestamp, enc_types)
     token, sign_hash = _token_for(cred, given), crypto.keyed_hash(f"{cred.client_id}:{given}",
                                                                   SIGN_PURPOSE)
@@ -280,8 +296,9 @@ def _payload(body: bytes, cred: Credential):
 
 @_remembering_failures
 def echo(access_token: str | None, reqid: str | None, body: bytes, *, ip: str | None,
-         now: datetime | None = None) -> dict:
-    """POST /base/check/echo: decrypt the body under the credential's EncryKey and answer it."""
+         environment: str = PRODUCTION, now: datetime | None = None) -> dict:
+    """POST /base/check/echo: decrypt the body under the credential's EncryKey and answer it
+    (at the address of the token's credential's environment)."""
     now = now or utcnow()
     if not access_token:
         raise CheckError("2001", _("缺少 access_token（URL 参数）"))
@@ -293,6 +310,7 @@ def echo(access_token: str | None, reqid: str | None, body: bytes, *, ip: str | 
     row, cred = found
     if cred.is_disabled:
         raise CheckError("1006", _("该授权信息已停用（%(when)s）", when=_when(cred.disabled_at)), cred)
+    _refuse_other_environment(cred, environment)
     if cred.rotated_at and cred.rotated_at > row.created_at:
         raise CheckError("1002", _("client secret 已于 %(when)s（北京时间）重置，此 access_token 是重置前获取的："
                                    "请用新的 client secret 重新获取",
@@ -306,10 +324,13 @@ def echo(access_token: str | None, reqid: str | None, body: bytes, *, ip: str | 
     if outcome.verified_at is None:
         outcome.verified_at, outcome.verified_ip = now, ip
         audit.record("golive.verified", actor_label="connection-check", tenant_id=cred.tenant_id,
-                     target=cred, ip=ip, client_id=cred.client_id, tax_id=enterprise.tax_id)
-    return {"errcode": OK, "description": _("连接检查成功：client id、client secret、EncryKey 均正确"),
+                     target=cred, ip=ip, client_id=cred.client_id, tax_id=enterprise.tax_id,
+                     environment=cred.environment)
+    return {"errcode": OK, "description": _("连接检查成功（%(env)s）：client id、client secret、EncryKey 均正确",
+                                            env=ENVIRONMENT_LABELS[cred.environment]),
             "data": {"taxNo": enterprise.tax_id, "enterpriseName": enterprise.name,
-                     "clientId": cred.client_id, "reqid": reqid, "payload": payload}}
+                     "clientId": cred.client_id, "environment": cred.environment,
+                     "reqid": reqid, "payload": payload}}
 
 
 def _outcome(cred: Credential) -> ConnectionCheck:

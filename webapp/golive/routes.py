@@ -1,4 +1,6 @@
 """The connection check endpoints (machine calls: JSON, no session, no CSRF) and the setup card."""
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from flask_babel import gettext as _
@@ -6,16 +8,20 @@ from flask_babel import lazy_gettext as _l
 from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf
 from webapp.golive import cards, check, guide
+from webapp.golive.environments import CHECK_PREFIXES, api_base
 from webapp.golive import status as golive_status
 from webapp.models import Credential
 from webapp.models.allocation import allocated_enterprise
-from webapp.models.credential import MASK
+from webapp.models.credential import ENVIRONMENT_LABELS, ENVIRONMENTS, MASK
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 from webapp.web.errors import answer_errors_at
 
 bp = Blueprint("golive", __name__)
 
 TOKEN_PATH, ECHO_PATH = "/base/oauth/token", "/base/check/echo"
+# Each environment's calls at its own address (the 测试环境 under /test).
+CHECK_PATHS = tuple(prefix + path for prefix in CHECK_PREFIXES.values()
+                    for path in (TOKEN_PATH, ECHO_PATH))
 TOO_LARGE = _l("请求体过大（最多 %(value)s KB）", value=check.MAX_BODY // 1024)
 
 
@@ -66,7 +72,7 @@ def _machine_error(status: int, message: str | None):
 
 @bp.record_once
 def _errors_as_errcodes(state) -> None:
-    answer_errors_at(state.app, (TOKEN_PATH, ECHO_PATH), _machine_error)
+    answer_errors_at(state.app, CHECK_PATHS, _machine_error)
 
 
 def _guarded_body() -> bytes:
@@ -83,10 +89,7 @@ def _guarded_body() -> bytes:
     return raw
 
 
-# No automatic OPTIONS answer (an empty 200 without an errcode): it is a wrong method too.
-@bp.post(TOKEN_PATH, provide_automatic_options=False)
-@csrf.exempt
-def token():
+def token(environment: str):
     """The 发票云 token call: {client_id, sign, timestamp[, encType]} → access_token.
 
     Failures are limited per address (FailureLimit: Redis when REDIS_URL is set), issued tokens
@@ -94,17 +97,25 @@ def token():
     """
     cfg = current_app.config
     return _answer(check.issue_token(_guarded_body(), ip=request.remote_addr,
+                                     environment=environment,
                                      limit=cfg["GOLIVE_TOKEN_LIMIT"],
                                      window=cfg["GOLIVE_TOKEN_WINDOW"]))
 
 
-@bp.post(ECHO_PATH, provide_automatic_options=False)
-@csrf.exempt
-def echo():
+def echo(environment: str):
     """The encrypted echo: ?access_token=…&reqid=…, body Base64(AES-128-ECB(JSON))."""
     body = _guarded_body()
     return _answer(check.echo(request.args.get("access_token"), request.args.get("reqid"),
-                              body, ip=request.remote_addr))
+                              body, ip=request.remote_addr, environment=environment))
+
+
+# One pair of calls per environment. No automatic OPTIONS answer (an empty 200 without an
+# errcode): it is a wrong method too.
+for _environment, _prefix in CHECK_PREFIXES.items():
+    for _path, _view in ((TOKEN_PATH, token), (ECHO_PATH, echo)):
+        bp.add_url_rule(_prefix + _path, f"{_view.__name__}_{_environment}", csrf.exempt(_view),
+                        methods=["POST"], provide_automatic_options=False,
+                        defaults={"environment": _environment})
 
 
 @bp.get("/golive/setup/<int:enterprise_id>")
@@ -112,13 +123,30 @@ def echo():
 def setup(enterprise_id: int):
     """接入指引: the setup card of one allocated enterprise for its order's ERP."""
     enterprise = or_404(allocated_enterprise(enterprise_id, current_tenant().id))
-    # Issued with the allocation (or the tax ID change); only data from before that rule may
-    # lack one, and the page then offers 生成企业授权 instead of creating it in a read.
-    cred = Credential.for_enterprise(enterprise.id)
+    # Issued with the allocation (or the tax ID change), both environments; only data from
+    # before that rule may lack one, and the page then offers 生成 instead of creating it in a
+    # read.
+    creds = Credential.both_for_enterprise(enterprise.id)
     order = guide.order_for(enterprise.id)
+    erp, products = (order.erp if order else None), guide.product_codes(enterprise.id)
+    environments = [SetupEnvironment(env, ENVIRONMENT_LABELS[env], api_base(env), creds.get(env),
+                                     creds.get(env) and cards.card_for(erp, enterprise,
+                                                                       creds[env].client_id,
+                                                                       products, env))
+                    for env in ENVIRONMENTS]
     return render_template(
-        "golive/setup.html", enterprise=enterprise, cred=cred, order=order,
-        card=cred and cards.card_for(order.erp if order else None, enterprise, cred.client_id,
-                                     guide.product_codes(enterprise.id)),
+        "golive/setup.html", enterprise=enterprise, environments=environments, order=order,
         status=golive_status.for_enterprises([enterprise.id])[enterprise.id],
-        warning=cards.WARNING, revealed={}, mask=MASK)
+        warning=cards.WARNING, revealed={}, mask=MASK, errcodes=list(check.ERRCODES.items()),
+        replay_rule=check.REPLAY_RULE)
+
+
+@dataclass
+class SetupEnvironment:
+    """One environment's part of 接入指引: its credential (None until generated) and card."""
+
+    environment: str
+    label: str
+    base_url: str
+    cred: Credential | None
+    card: cards.Card | None

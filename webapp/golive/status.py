@@ -1,5 +1,8 @@
 """Go-live status per tax ID (已分配 → 授权邮件已发送 → 连接已验证, or the last failure) and the
-tenant overview. Every function costs a constant number of statements, whatever the row count."""
+tenant overview. Every function costs a constant number of statements, whatever the row count.
+
+Going live is the 正式环境's connection check; a 测试环境 check is shown beside it
+(`test_verified_at`), as the step before."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,6 +15,7 @@ from webapp.extensions import db
 from webapp.models import (Allocation, ChangeRequest, ConnectionCheck, Credential, Enterprise,
                            Order, OrderLine, OutboxEmail, Product)
 from webapp.models.allocation import holds_active
+from webapp.models.credential import ENVIRONMENT_LABELS, PRODUCTION, TEST
 
 ALLOCATED, EMAILED, VERIFIED = "allocated", "emailed", "verified"
 STEP_LABELS = {ALLOCATED: _l("已分配"), EMAILED: _l("授权邮件已发送"), VERIFIED: _l("连接已验证")}
@@ -29,6 +33,12 @@ class GoLive:
     failure_code: str | None = None
     failure_message: str | None = None
     failure_ip: str | None = None
+    failure_environment: str | None = None
+    test_verified_at: datetime | None = None
+
+    @property
+    def failure_environment_label(self) -> str:
+        return str(ENVIRONMENT_LABELS.get(self.failure_environment, ""))
 
     @property
     def label(self) -> str:
@@ -57,14 +67,19 @@ def for_enterprises(enterprise_ids) -> dict[int, GoLive]:
     for enterprise_id in emailed:
         found[enterprise_id].step = EMAILED
     checks = db.session.execute(
-        select(Credential.enterprise_id, ConnectionCheck)
+        select(Credential.enterprise_id, Credential.environment, ConnectionCheck)
         .join(ConnectionCheck, ConnectionCheck.credential_id == Credential.id)
         .where(Credential.enterprise_id.in_(ids)))
-    for enterprise_id, check in checks:
+    for enterprise_id, environment, check in checks:
         status = found[enterprise_id]
+        if check.failed_at and (status.failed_at is None or check.failed_at > status.failed_at):
+            status.failed_at, status.failure_code = check.failed_at, check.failure_code
+            status.failure_message, status.failure_ip = check.failure_message, check.failure_ip
+            status.failure_environment = environment
+        if environment == TEST:
+            status.test_verified_at = check.verified_at
+            continue
         status.verified_at, status.verified_ip = check.verified_at, check.verified_ip
-        status.failed_at, status.failure_code = check.failed_at, check.failure_code
-        status.failure_message, status.failure_ip = check.failure_message, check.failure_ip
         if check.verified_at:
             status.step = VERIFIED
     return found
@@ -72,6 +87,7 @@ def for_enterprises(enterprise_ids) -> dict[int, GoLive]:
 
 def _verified():
     return exists().where(Credential.enterprise_id == Enterprise.id,
+                          Credential.environment == PRODUCTION,
                           ConnectionCheck.credential_id == Credential.id,
                           ConnectionCheck.verified_at.is_not(None))
 
@@ -166,6 +182,7 @@ def order_statuses(order_id: int, limit: int = 50) -> tuple[dict[str, int], list
         .where(of_order)).one()
     failures = db.session.execute(
         select(Enterprise.name, Enterprise.tax_id, Credential.client_id, Credential.scope,
+               Credential.environment,
                ConnectionCheck.failed_at, ConnectionCheck.failure_code,
                ConnectionCheck.failure_message, ConnectionCheck.failure_ip)
         .select_from(ConnectionCheck)
