@@ -78,17 +78,20 @@ def _draft(app, line_id, ids) -> None:
 
 
 def _give_credentials(app, tenant_id, ids) -> None:
-    """Enterprise credentials made in bulk, as if an earlier order had allocated to them."""
+    """Enterprise credentials made in bulk, both environments, as if an earlier order had
+    allocated to them."""
     from webapp.core import crypto
     from webapp.credentials import service as credentials
     from webapp.models import Credential
+    from webapp.models.credential import ENVIRONMENTS
 
     with app.app_context():
         db.session.execute(insert(Credential), [
             {"scope": "enterprise", "tenant_id": tenant_id, "enterprise_id": eid,
-             "client_id": credentials.new_client_id("enterprise"),
+             "environment": env, "client_id": credentials.new_client_id("enterprise", env),
              "client_secret_enc": crypto.encrypt(credentials.new_client_secret()),
-             "encry_key_enc": crypto.encrypt(credentials.new_encry_key())} for eid in ids])
+             "encry_key_enc": crypto.encrypt(credentials.new_encry_key())}
+            for eid in ids for env in ENVIRONMENTS])
         db.session.commit()
 
 

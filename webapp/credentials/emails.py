@@ -35,12 +35,18 @@ def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], *
                     for env in ENVIRONMENTS}
     erp, deployment = (order.erp, order.deployment) if order else (None, None)
     if erp in PUSH_ERPS:
+        # Each row's push addresses as (words, URL) pairs: the words translated and the bases
+        # built once per email, not once per row (an email may carry thousands of rows).
+        words = {kind: _("%(label)s http 地址：", label=label)
+                 for kind, label in cards.PUSH_PATHS.items()}
+        bases = {(kind, env): cards.push_base(kind, env) for kind in words for env in ENVIRONMENTS}
         for row in enterprise_rows:
             tax_id = row["enterprise"]["tax_id"] if isinstance(row["enterprise"], dict) \
                 else row["enterprise"].tax_id
-            kinds = cards.push_kinds(row["codes"]).items()
-            row["push"] = {env: {label: cards.push_url(kind, tax_id, cred["client_id"], env)
-                                 for kind, label in kinds}
+            kinds = list(cards.push_kinds(row["codes"]))
+            row["push"] = {env: [(words[kind], cards.push_url(kind, tax_id, cred["client_id"],
+                                                              base=bases[kind, env]))
+                                 for kind in kinds]
                            for env, cred in row["creds"].items()}
     # Each row's products in words, translated once per set of products, not once per row: a
     # translation costs ~10 µs, and one email may carry thousands of rows.
@@ -55,8 +61,9 @@ def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], *
         env, first = next(iter(enterprise_rows[0]["creds"].items()))
         recipe = cards.recipe(first["client_id"], env)
     return dict(order=order, tenant=tenant, tenant_creds=tenant_creds,
-                environments={env: dict(label=_(ENVIRONMENT_LABELS[env]), base=cards.api_base(env),
-                                        note=_(cards.ENVIRONMENT_NOTES[env]))
+                # str(): a lazy label would be translated again at every row
+                environments={env: dict(label=str(ENVIRONMENT_LABELS[env]), base=cards.api_base(env),
+                                        note=str(cards.ENVIRONMENT_NOTES[env]))
                               for env in ENVIRONMENTS},
                 enterprises=enterprise_rows, hints=hints_for(erp, deployment), recipe=recipe,
                 erp_label=(order and order.erp_label) or _("未选择"),

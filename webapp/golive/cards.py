@@ -57,12 +57,19 @@ class Card:
         return api_base(self.environment)
 
 
-def push_url(kind: str, tax_id: str, client_id: str, environment: str = PRODUCTION) -> str:
-    """The 发票云 push address for 开票 (issue) or 收票 (receive), with taxNo and clientId;
-    GOLIVE_PUSH_URL_ISSUE / _RECEIVE replace the 正式环境 one."""
+def push_base(kind: str, environment: str = PRODUCTION) -> str:
+    """The 发票云 push address for 开票 (issue) or 收票 (receive) up to its query, ending in ? or
+    &; GOLIVE_PUSH_URL_ISSUE / _RECEIVE replace the 正式环境 one."""
     base = (environment == PRODUCTION and current_app.config.get(f"GOLIVE_PUSH_URL_{kind.upper()}")
             or f"{api_base(environment)}/base/push/{kind}")
-    return f"{base}{'&' if '?' in base else '?'}{urlencode({'taxNo': tax_id, 'clientId': client_id})}"
+    return f"{base}{'&' if '?' in base else '?'}"
+
+
+def push_url(kind: str, tax_id: str, client_id: str, environment: str = PRODUCTION,
+             base: str | None = None) -> str:
+    """The push address with taxNo and clientId (`base`: push_base's, when already known)."""
+    return (base or push_base(kind, environment)) + urlencode({"taxNo": tax_id,
+                                                                "clientId": client_id})
 
 
 def push_kinds(products) -> dict[str, str]:
