@@ -41,9 +41,10 @@ def test_page_labels_both_scopes_and_masks_secrets(app, client, admin, make_batc
         assert values["client_secret"] not in page and values["encry_key"] not in page
     assert page.count(">显示<") == 12 and page.count(">重置密钥<") == 6
     # each set is labelled with its environment and the base URL it belongs to
-    assert page.count("测试环境<br>") == 2 and page.count("正式环境<br>") == 2
+    assert page.count("<td>测试环境</td>") == 2 and page.count("<td>正式环境</td>") == 2
     base = app.config["PUBLIC_BASE_URL"]
-    assert f"<code>{base}/test</code>" in page and f"<code>{base}</code>" in page
+    assert f"测试环境接口地址：<code>{base}/test</code>" in page
+    assert f"正式环境接口地址：<code>{base}</code>" in page
     assert "发票云开票" in page  # the products each enterprise holds
     assert 'href="/credentials/">授权信息</a>' in page
 
