@@ -8,12 +8,17 @@ from webapp.web.boundary import UnitOfWorkFlask
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, then `config` on top; no side effects."""
+    from webapp.web.jinja_i18n import LocaleEnvironment
+
     app = UnitOfWorkFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=str(app_config.INSTANCE),
     )
+    # Before anything builds app.jinja_env: templates compiled once per locale, their
+    # constant translations written in (web/jinja_i18n.py).
+    app.jinja_environment = LocaleEnvironment
     app.config.from_object(app_config.Defaults)
     app.config.from_mapping(app_config.from_environment())
     if config:

@@ -4,6 +4,8 @@ Chosen, first to last: the signed-in user's remembered choice (`user.locale`, se
 in the top bar), the language cookie (the switch sets it for everyone, so a page before signing
 in, or after signing out, keeps the language), the browser's `Accept-Language`, zh_CN.
 Dates and amounts are formatted for the chosen locale here too (`datetime` and `money`).
+Templates are compiled once per locale, their literal `_("…")` written in as the locale's
+translation (web/jinja_i18n.py): the locale is `locale_name()`, `force_locale`'s included.
 """
 from datetime import date, datetime, timezone
 from functools import cache
