@@ -165,6 +165,19 @@ def _migrated_to(url: str, revision: str) -> None:
         db.engine.dispose()
 
 
+def _insert_credential(engine, cid: int, scope: str, enterprise: int | None,
+                       environment: str | None = None) -> None:
+    """One credential row of tenant 1 in its own transaction, as raw SQL (before 0020, without
+    an environment)."""
+    columns = "id, scope, tenant_id, enterprise_id, client_id, client_secret_enc, encry_key_enc, " \
+              "created_at, status" + (", environment" if environment else "")
+    values = ":id, :scope, 1, :e, :cid, 'x', 'y', CURRENT_TIMESTAMP, 'active'" \
+             + (", :env" if environment else "")
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO credential ({columns}) VALUES ({values})"),
+                     dict(id=cid, scope=scope, e=enterprise, cid=f"fpy-{cid}", env=environment))
+
+
 def test_credentials_issued_before_become_the_production_ones(database_url, tmp_path):
     """Migration 0020 on a database holding credentials: each becomes the 正式环境 one, and the
     schema then allows one set per environment, never two in one."""
@@ -178,31 +191,19 @@ def test_credentials_issued_before_become_the_production_ones(database_url, tmp_
                               "VALUES (1, '甲', CURRENT_TIMESTAMP, 1)"))
             conn.execute(text("INSERT INTO enterprise (id, tenant_id, tax_id, name, source, created_at) "
                               "VALUES (1, 1, '91320500MA1AAAAA11', '甲企业', 'manual', CURRENT_TIMESTAMP)"))
-            for cid, scope, enterprise in ((1, "tenant", None), (2, "enterprise", 1)):
-                conn.execute(text(
-                    "INSERT INTO credential (id, scope, tenant_id, enterprise_id, client_id, "
-                    "client_secret_enc, encry_key_enc, created_at, status) VALUES "
-                    "(:id, :scope, 1, :e, :cid, 'x', 'y', CURRENT_TIMESTAMP, 'active')"),
-                    dict(id=cid, scope=scope, e=enterprise, cid=f"fpy-{cid}"))
+        _insert_credential(engine, 1, "tenant", None)
+        _insert_credential(engine, 2, "enterprise", 1)
         _migrated_to(url, "head")
         with engine.begin() as conn:
             assert conn.execute(text("SELECT id, environment FROM credential ORDER BY id")).all() \
                 == [(1, "production"), (2, "production")]
-            for cid, scope, enterprise in ((3, "tenant", None), (4, "enterprise", 1)):
-                conn.execute(text(
-                    "INSERT INTO credential (id, scope, tenant_id, enterprise_id, client_id, "
-                    "client_secret_enc, encry_key_enc, created_at, status, environment) VALUES "
-                    "(:id, :scope, 1, :e, :cid, 'x', 'y', CURRENT_TIMESTAMP, 'active', 'test')"),
-                    dict(id=cid, scope=scope, e=enterprise, cid=f"fpy-test-{cid}"))
+        _insert_credential(engine, 3, "tenant", None, "test")
+        _insert_credential(engine, 4, "enterprise", 1, "test")
         for cid, scope, enterprise, environment in ((5, "enterprise", 1, "test"),
                                                     (6, "tenant", None, "production"),
                                                     (7, "enterprise", 1, "staging")):
-            with pytest.raises(Exception, match="(?i)unique|check"), engine.begin() as conn:
-                conn.execute(text(
-                    "INSERT INTO credential (id, scope, tenant_id, enterprise_id, client_id, "
-                    "client_secret_enc, encry_key_enc, created_at, status, environment) VALUES "
-                    "(:id, :scope, 1, :e, :cid, 'x', 'y', CURRENT_TIMESTAMP, 'active', :env)"),
-                    dict(id=cid, scope=scope, e=enterprise, cid=f"fpy-x-{cid}", env=environment))
+            with pytest.raises(Exception, match="(?i)unique|check"):
+                _insert_credential(engine, cid, scope, enterprise, environment)
         engine.dispose()
     finally:
         if name:
