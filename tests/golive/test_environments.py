@@ -208,3 +208,40 @@ def test_credentials_issued_before_become_the_production_ones(database_url, tmp_
     finally:
         if name:
             _drop_pg_database(name)
+
+
+def test_issue_missing_gives_the_test_set_to_what_held_only_a_production_one(
+        app, client, admin, make_batch):
+    """After migration 0020 the enterprises and tenants of before hold only their production
+    set: `flask credentials issue-missing` issues the test set of each that holds something
+    (once: a second run issues nothing), and none for a tax ID holding nothing."""
+    from webapp.models import AuditEntry, Enterprise
+
+    _batch, ids = make_batch(admin, count=2)
+    with app.app_context():
+        for enterprise_id in ids:
+            credentials.ensure_enterprise_credential(db.session.get(Enterprise, enterprise_id))
+        credentials.ensure_tenant_credential(admin["tenant_id"])
+        lonely = Enterprise(tenant_id=admin["tenant_id"], name="未分配企业", tax_id="91320500MA9ZZZZZ9Z")
+        db.session.add(lonely)
+        db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["credentials", "issue-missing"])
+    assert result.exit_code == 0, result.output
+    assert "issued 2 enterprise and 1 tenant credentials" in result.output
+    with app.app_context():
+        found = sorted((c.scope, c.enterprise_id, c.environment) for c in db.session.scalars(
+            select(Credential)))
+        audited = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "credential.created", AuditEntry.actor_label == "cli")).all()
+        tests = [credentials.reveal(c) for c in db.session.scalars(
+            select(Credential).where(Credential.environment == "test"))]
+    assert found == sorted([("enterprise", i, env) for i in ids for env in ("test", "production")]
+                           + [("tenant", None, "test"), ("tenant", None, "production")])
+    assert [(e.detail["count"], e.detail["environment"]) for e in audited] == [(3, "test")]
+    assert all(c["client_id"].startswith("fpy-test-") for c in tests)
+    assert all(c["client_secret"] not in str([e.detail for e in audited]) for c in tests)
+    page = client.get("/credentials/").get_data(as_text=True)
+    assert ">尚未生成<" not in page and "生成测试环境租户授权" not in page
+    again = runner.invoke(args=["credentials", "issue-missing"])
+    assert "issued 0 enterprise and 0 tenant credentials" in again.output

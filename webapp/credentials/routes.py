@@ -16,7 +16,8 @@ from webapp.golive import status as golive
 from webapp.golive.environments import api_base
 from webapp.models import Credential
 from webapp.models.allocation import allocated_enterprise
-from webapp.models.credential import ENVIRONMENT_LABELS, ENVIRONMENTS, MASK, PRODUCTION, SCOPE_LABELS
+from webapp.models.credential import (ENVIRONMENT_LABELS, ENVIRONMENTS, MASK, PRODUCTION,
+                                      SCOPE_LABELS, TEST)
 from webapp.models.order import PRODUCT_NAMES
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 from webapp.web.args import int_arg, search_arg
@@ -154,3 +155,12 @@ def reencrypt_command():
     """Re-encrypt every stored secret under the first DATA_ENCRYPTION_KEY."""
     counts = credentials.reencrypt_all()
     click.echo(f"re-encrypted {counts['credentials']} credentials and {counts['emails']} queued emails")
+
+
+@bp.cli.command("issue-missing")
+@transaction
+def issue_missing_command():
+    """Issue the 测试环境 credentials that those issued before migration 0020 lack."""
+    made = credentials.issue_missing(TEST)
+    click.echo(f"issued {made['enterprise']} enterprise and {made['tenant']} tenant credentials "
+               "for the test environment")

@@ -9,14 +9,15 @@ import secrets
 import string
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from webapp.core import audit, crypto
 from webapp.core.errors import Conflict, NotFound
 from webapp.extensions import db
 from webapp.models import Allocation, Credential, Enterprise, OutboxEmail, User
-from webapp.models.allocation import enterprise_holds_active
+from webapp.models.allocation import enterprise_holds_active, holds_active
 from webapp.models.credential import (ACTIVE, DISABLED, ENVIRONMENTS, PRODUCTION, SCOPE_ENTERPRISE,
                                       SCOPE_LABELS, SCOPE_TENANT, TEST)
 from webapp.orm import utcnow
@@ -265,6 +266,42 @@ def ensure_usable_enterprise_credentials(enterprise: Enterprise, *,
             _renew(cred, actor)
         creds[environment] = cred
     return creds
+
+
+def issue_missing(environment: str = TEST, batch: int = 500) -> dict[str, int]:
+    """The `environment` credentials that those issued before there were two (migration 0020)
+    lack: one for every enterprise holding an active allocation and every tenant holding an
+    active 租户授权, none of that environment yet; the caller commits. Inserted in batches,
+    one audit entry per tenant; no email (they show on 授权信息, and a 重置密钥 mails them)."""
+    own = aliased(Credential)  # one of `environment` already
+    enterprises = db.session.execute(
+        select(Enterprise.tenant_id, Enterprise.id).where(holds_active(), ~exists().where(
+            own.enterprise_id == Enterprise.id, own.environment == environment))
+        .order_by(Enterprise.tenant_id, Enterprise.id)).all()
+    tenants = db.session.scalars(
+        select(Credential.tenant_id).distinct().where(
+            Credential.enterprise_id.is_(None), Credential.status == ACTIVE,
+            ~exists().where(own.tenant_id == Credential.tenant_id, own.enterprise_id.is_(None),
+                            own.environment == environment))
+        .order_by(Credential.tenant_id)).all()
+    wanted = [(SCOPE_ENTERPRISE, tenant_id, enterprise_id) for tenant_id, enterprise_id in enterprises]
+    wanted += [(SCOPE_TENANT, tenant_id, None) for tenant_id in tenants]
+    now = utcnow()
+    for start in range(0, len(wanted), batch):
+        db.session.execute(insert(Credential), [
+            dict(scope=scope, tenant_id=tenant_id, enterprise_id=enterprise_id,
+                 environment=environment, client_id=new_client_id(scope, environment),
+                 client_secret_enc=crypto.encrypt(new_client_secret()),
+                 encry_key_enc=crypto.encrypt(new_encry_key()), created_at=now)
+            for scope, tenant_id, enterprise_id in wanted[start:start + batch]])
+    per_tenant: dict[int, list] = {}
+    for _scope, tenant_id, enterprise_id in wanted:
+        per_tenant.setdefault(tenant_id, []).append(enterprise_id)
+    for tenant_id, made in per_tenant.items():
+        audit.record("credential.created", actor_label="cli", tenant_id=tenant_id,
+                     environment=environment, count=len(made), via="issue-missing",
+                     enterprise_ids=[e for e in made if e is not None][:100])
+    return {"enterprise": len(enterprises), "tenant": len(tenants)}
 
 
 def reencrypt_all(batch: int = 500) -> dict[str, int]:
