@@ -27,14 +27,9 @@ bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 
 
 @bp.context_processor
-def _words():
-    """The words of every 企业授权 row, translated once a render, not once a row (a Flask-Babel
-    gettext costs ~20 µs); credentials/_macros.html falls back to _() elsewhere (golive)."""
-    return {"cred_words": {"copy": _("复制"), "hidden": _("已隐藏"), "show": _("显示"),
-                           "rotate": _("重置密钥"), "setup": _("接入指引"), "sep": _("、"),
-                           "test": _("测试环境"), "production": _("正式环境"),
-                           "disabled": _("已停用"), "missing": _("尚未生成"), "generate": _("生成")},
-            "product_names": {name: _(name) for name in PRODUCT_NAMES}}
+def _product_names():
+    """The product names of the 企业授权 rows, translated once a render, not once a row."""
+    return {"product_names": {name: _(name) for name in PRODUCT_NAMES}}
 
 PAGE = "credentials/page.html"
 
