@@ -60,8 +60,15 @@ run: install
 serve: install
 	$(PY) deploy/serve.py
 
+# The suite runs in TEST_WORKERS pytest-xdist processes (2: this machine's cores), each on its
+# own databases and Redis database (tests/conftest.py, tests/fixtures/database.py); worksteal
+# lets an idle worker take queued tests from a busy one. `TEST_WORKERS=0` runs in one process,
+# and a plain `pytest tests/x.py` never uses xdist.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist worksteal
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(XDIST)
 
 # The model-based test of 智能审批 (tests/changes/test_model.py), longer and random: `make test`
 # runs it bounded and derandomized. MODEL_EXAMPLES / MODEL_STEPS / MODEL_ENFORCE override.
@@ -78,7 +85,7 @@ lint: install
 
 # Everything but the browser tests, for a quick loop.
 test-fast: install
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest $(XDIST) -m "not browser"
 
 bench: install
 	$(PY) -m bench

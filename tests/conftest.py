@@ -1,6 +1,8 @@
 """Fixtures: the database (fixtures/database.py), a real SMTP server (fixtures/smtp.py), a live
 server and a browser (fixtures/browser.py), and the factories every feature's tests use."""
+import os
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from factories import PASSWORD, login, tax_id
@@ -9,6 +11,37 @@ from webapp.extensions import db
 from webapp.models.tenant import enterprises_added
 
 pytest_plugins = ["fixtures.database", "fixtures.smtp", "fixtures.browser"]
+
+
+def pytest_configure(config):
+    """`make test` runs the suite in pytest-xdist workers (Makefile): each worker has its own
+    databases (fixtures/database.py) and here its own Redis database, counting down from
+    TEST_REDIS_URL's (gw0 keeps it, gw1 takes the one below), so that limits keyed by row ids
+    that restart in every database (`order:1`) never count another worker's attempts."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_REDIS_URL")
+    if worker and url:
+        parts = urlsplit(url)
+        base = int(parts.path.strip("/") or 0)
+        number = (base - int(worker.removeprefix("gw"))) % 16
+        os.environ["TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{number}"))
+
+
+# The tests that take longest (10–30 s each here: processes, a browser, the model test's search),
+# started first so that under xdist no worker is left running one of them after the others ran out
+# of work. Only the order changes; every test still runs.
+LONGEST_FIRST = ("tests/changes/test_model.py::test_every_invariant_holds",
+                 "tests/scaleout/", "tests/allocation/test_allocation_concurrency.py")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        if item.nodeid.startswith(LONGEST_FIRST):
+            return 0
+        return 1 if item.get_closest_marker("browser") else 2
+
+    items.sort(key=rank)  # stable: within a rank, the usual order
 
 
 @pytest.fixture
