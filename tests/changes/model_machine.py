@@ -479,18 +479,22 @@ class ModelMachine(RuleBasedStateMachine):
 
     @rule(r=st.integers(0, 9), who=st.sampled_from(["other side", "filer", "third", "support"]))
     def accept(self, r, who):
+        self.answer(r, who, lambda app, request_id, actor: do.accept(app, request_id, actor,
+                                                                     consent=True),
+                    PENDING, "accept")
+
+    def answer(self, r, who, act, outcome: str, what: str) -> None:
+        """The other side's answer to a 待对方确认 request (act(app, request id, actor)), given
+        by `who`: only the other side and support may; the request then moves to `outcome`."""
         req = self.pick_request(r, AWAITING)
-        if req is None:
-            return
-        actor = self.actor(req, who)
+        actor = req and self.actor(req, who)
         if actor is None:
             return
         before = self.snapshot()
-        result = do.accept(self.app, req.id, actor, consent=True)
-        may = req.status == AWAITING and who in ("other side", "support")
-        if not may:
-            assert isinstance(result, do.Refused), f"{who} accepted a {req.status} request"
-        self.step(req, result, {PENDING}, "accept", before)
+        result = act(self.app, req.id, actor)
+        if not (req.status == AWAITING and who in ("other side", "support")):
+            assert isinstance(result, do.Refused), f"{who} may not {what} a {req.status} request"
+        self.step(req, result, {outcome}, what, before)
 
     @rule(r=st.integers(0, 9))
     def support_accepts_without_consent(self, r):
@@ -522,17 +526,7 @@ class ModelMachine(RuleBasedStateMachine):
 
     @rule(r=st.integers(0, 9), who=st.sampled_from(["other side", "filer", "support"]))
     def refuse(self, r, who):
-        req = self.pick_request(r, AWAITING)
-        if req is None:
-            return
-        actor = self.actor(req, who)
-        if actor is None:
-            return
-        before = self.snapshot()
-        result = do.refuse(self.app, req.id, actor)
-        if not (req.status == AWAITING and who in ("other side", "support")):
-            assert isinstance(result, do.Refused), f"{who} refused a {req.status} request"
-        self.step(req, result, {REJECTED}, "refuse", before)
+        self.answer(r, who, do.refuse, REJECTED, "refuse")
 
     @rule(r=st.integers(0, 9), approver=st.integers(0, 1),
           fee=st.sampled_from(["", "300", "800.50"]))
