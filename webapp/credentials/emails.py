@@ -13,7 +13,7 @@ from webapp.core.i18n import N_, in_language_of
 from webapp.credentials import service as credentials
 from webapp.credentials.erp_hints import hints_for
 from webapp.extensions import db
-from webapp.golive import cards, guide
+from webapp.golive import cards, environments, guide
 from webapp.models.allocation import is_active
 from webapp.models.credential import ENVIRONMENT_LABELS, ENVIRONMENTS, PRODUCTION
 from webapp.models import (Allocation, AllocationBatch, Credential, Enterprise, Order, OrderLine,
@@ -61,10 +61,7 @@ def _context(tenant: Tenant, order: Order | None, enterprise_rows: list[dict], *
         env, first = next(iter(enterprise_rows[0]["creds"].items()))
         recipe = cards.recipe(first["client_id"], env)
     return dict(order=order, tenant=tenant, tenant_creds=tenant_creds,
-                # str(): a lazy label would be translated again at every row
-                environments={env: dict(label=str(ENVIRONMENT_LABELS[env]), base=cards.api_base(env),
-                                        note=str(cards.ENVIRONMENT_NOTES[env]))
-                              for env in ENVIRONMENTS},
+                environments=environments.described(),
                 enterprises=enterprise_rows, hints=hints_for(erp, deployment), recipe=recipe,
                 erp_label=(order and order.erp_label) or _("未选择"),
                 deployment_label=(order and order.deployment_label) or _("未选择"),

@@ -13,7 +13,7 @@ from webapp.credentials import emails as authorization
 from webapp.credentials import listing as credential_list
 from webapp.credentials import service as credentials
 from webapp.golive import status as golive
-from webapp.golive.environments import api_base
+from webapp.golive.environments import described
 from webapp.models import Credential
 from webapp.models.allocation import allocated_enterprise
 from webapp.models.credential import (ENVIRONMENT_LABELS, ENVIRONMENTS, MASK, PRODUCTION,
@@ -49,7 +49,7 @@ def _page(status: int = 200, revealed: dict | None = None, confirm: Credential |
     ctx = dict(tenant=tenant, tenant_creds=tenant_creds, listing=listing,
                after=_after(), revealed=revealed or {}, confirm=confirm,
                labels=credentials.FIELD_LABELS, scope_labels=SCOPE_LABELS, mask=MASK,
-               environments={env: (ENVIRONMENT_LABELS[env], api_base(env)) for env in ENVIRONMENTS},
+               environments=described(),
                golive=golive.for_enterprises(row.enterprise.id for row in listing.rows),
                search_error=search_error)
     # Only a plain list request (search, 下一页) is answered with the list fragment.

@@ -17,10 +17,6 @@ from webapp.models.credential import ENVIRONMENT_LABELS, PRODUCTION, TEST
 
 WARNING = _l("请使用企业授权（按企业税号）的 client id、client secret、EncryKey，不要使用租户授权。")
 PUSH_PATHS = {"issue": _l("开票"), "receive": _l("收票")}
-ENVIRONMENT_NOTES = {
-    TEST: _l("测试环境的授权只能用于测试环境地址，用于联调和测试数据；"),
-    PRODUCTION: _l("正式环境的授权只能用于正式环境地址，上线后的真实业务使用它；"),
-}
 # EAS chooses the environment with its invoicecloud.not_prod parameter.
 EAS_NOT_PROD = {TEST: "true", PRODUCTION: "false"}
 

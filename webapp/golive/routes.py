@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from webapp.core.ratelimit import FailureLimit
 from webapp.extensions import csrf
 from webapp.golive import cards, check, guide
-from webapp.golive.environments import CHECK_PREFIXES, api_base
+from webapp.golive.environments import CHECK_PREFIXES, described
 from webapp.golive import status as golive_status
 from webapp.models import Credential
 from webapp.models.allocation import allocated_enterprise
-from webapp.models.credential import ENVIRONMENT_LABELS, ENVIRONMENTS, MASK
+from webapp.models.credential import MASK
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 from webapp.web.errors import answer_errors_at
 
@@ -129,11 +129,11 @@ def setup(enterprise_id: int):
     creds = Credential.both_for_enterprise(enterprise.id)
     order = guide.order_for(enterprise.id)
     erp, products = (order.erp if order else None), guide.product_codes(enterprise.id)
-    environments = [SetupEnvironment(env, ENVIRONMENT_LABELS[env], api_base(env), creds.get(env),
-                                     creds.get(env) and cards.card_for(erp, enterprise,
-                                                                       creds[env].client_id,
-                                                                       products, env))
-                    for env in ENVIRONMENTS]
+    environments = [SetupEnvironment(env.key, env.label, creds.get(env.key),
+                                     creds.get(env.key) and cards.card_for(
+                                         erp, enterprise, creds[env.key].client_id, products,
+                                         env.key))
+                    for env in described().values()]
     return render_template(
         "golive/setup.html", enterprise=enterprise, environments=environments, order=order,
         status=golive_status.for_enterprises([enterprise.id])[enterprise.id],
@@ -147,6 +147,5 @@ class SetupEnvironment:
 
     environment: str
     label: str
-    base_url: str
     cred: Credential | None
     card: cards.Card | None
