@@ -48,15 +48,23 @@ def new_encry_key() -> str:
     return "".join(secrets.choice(_ENCRY_ALPHABET) for _ in range(ENCRY_KEY_LENGTH))
 
 
+def _new_set(scope: str, tenant_id: int, enterprise_id: int | None,
+             environment: str) -> tuple[dict, dict]:
+    """A new credential: its three values in clear, and the row that stores them (the secrets
+    encrypted)."""
+    clear = dict(client_id=new_client_id(scope, environment), client_secret=new_client_secret(),
+                 encry_key=new_encry_key())
+    row = dict(scope=scope, tenant_id=tenant_id, enterprise_id=enterprise_id,
+               environment=environment, client_id=clear["client_id"],
+               client_secret_enc=crypto.encrypt(clear["client_secret"]),
+               encry_key_enc=crypto.encrypt(clear["encry_key"]))
+    return clear, row
+
+
 def _create(scope: str, tenant_id: int, enterprise_id: int | None, environment: str,
             actor: User | None) -> Credential | None:
     """Insert a credential in a savepoint; None when a concurrent request won the race."""
-    cred = Credential(
-        scope=scope, tenant_id=tenant_id, enterprise_id=enterprise_id, environment=environment,
-        client_id=new_client_id(scope, environment),
-        client_secret_enc=crypto.encrypt(new_client_secret()),
-        encry_key_enc=crypto.encrypt(new_encry_key()),
-    )
+    cred = Credential(**_new_set(scope, tenant_id, enterprise_id, environment)[1])
     try:
         with db.session.begin_nested():
             db.session.add(cred)
@@ -98,8 +106,9 @@ def ensure_enterprise_credential(enterprise: Enterprise, environment: str = PROD
     return cred
 
 
-def _clear(cred: Credential) -> dict:
-    """The three values of a credential in clear (for the authorization email)."""
+def _clear(cred) -> dict:
+    """The three values of a credential (or of a row read with its columns) in clear, for the
+    authorization email."""
     return dict(client_id=cred.client_id, client_secret=crypto.decrypt(cred.client_secret_enc),
                 encry_key=crypto.decrypt(cred.encry_key_enc))
 
@@ -141,19 +150,11 @@ def batch_values(batch_id: int, *, actor: User | None = None) -> list[dict]:
         else:
             creds = {}
             for env in ENVIRONMENTS:
-                r = have.get(env)
-                if r is None:
-                    creds[env] = dict(client_id=new_client_id(SCOPE_ENTERPRISE, env),
-                                      client_secret=new_client_secret(), encry_key=new_encry_key())
-                    new.append(dict(scope=SCOPE_ENTERPRISE, tenant_id=e["tenant_id"],
-                                    enterprise_id=enterprise_id, environment=env,
-                                    client_id=creds[env]["client_id"], created_at=now,
-                                    client_secret_enc=crypto.encrypt(creds[env]["client_secret"]),
-                                    encry_key_enc=crypto.encrypt(creds[env]["encry_key"])))
-                else:
-                    creds[env] = dict(client_id=r.client_id,
-                                      client_secret=crypto.decrypt(r.client_secret_enc),
-                                      encry_key=crypto.decrypt(r.encry_key_enc))
+                if env in have:
+                    creds[env] = _clear(have[env])
+                    continue
+                creds[env], row = _new_set(SCOPE_ENTERPRISE, e["tenant_id"], enterprise_id, env)
+                new.append({**row, "created_at": now})
         rows.append(dict(enterprise=dict(id=e["id"], name=e["name"], tax_id=e["tax_id"]),
                          creds=creds))
     if new:
@@ -289,10 +290,7 @@ def issue_missing(environment: str = TEST, batch: int = 500) -> dict[str, int]:
     now = utcnow()
     for start in range(0, len(wanted), batch):
         db.session.execute(insert(Credential), [
-            dict(scope=scope, tenant_id=tenant_id, enterprise_id=enterprise_id,
-                 environment=environment, client_id=new_client_id(scope, environment),
-                 client_secret_enc=crypto.encrypt(new_client_secret()),
-                 encry_key_enc=crypto.encrypt(new_encry_key()), created_at=now)
+            {**_new_set(scope, tenant_id, enterprise_id, environment)[1], "created_at": now}
             for scope, tenant_id, enterprise_id in wanted[start:start + batch]])
     per_tenant: dict[int, list] = {}
     for _scope, tenant_id, enterprise_id in wanted:
