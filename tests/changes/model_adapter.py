@@ -267,43 +267,42 @@ def preview_rows_now(request_id: int) -> list[tuple[str, int]]:
 
     return preview.rows(preview.compute(_req(request_id)))
 
+def _pages(page_after):
+    """Every page of a keyset-paginated list, following 下一页: `page_after(after)` reads one."""
+    after = None
+    while True:
+        page = page_after(after)
+        yield page
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
 def enterprise_list(tenant_id: int) -> set[int]:
     """企业管理 (GET /enterprises/): every page."""
     from webapp.enterprises import service as enterprises
 
-    found, after = set(), None
-    while True:
-        page = enterprises.page(tenant_id, after=after)
-        found |= {e.id for e in page.items}
-        if page.next_after is None:
-            return found
-        after = page.next_after
+    return {e.id for page in _pages(lambda after: enterprises.page(tenant_id, after=after))
+            for e in page.items}
 
 
 def credential_list(tenant_id: int) -> dict[int, list[str]]:
     """授权信息 (GET /credentials/): enterprise id → the products its row names."""
     from webapp.credentials import listing
 
-    found, after = {}, None
-    while True:
-        page = listing.enterprise_page(tenant_id, after=after)
-        found |= {row.enterprise.id: list(row.products) for row in page.rows}
-        if page.next_after is None:
-            return found
-        after = page.next_after
+    return {row.enterprise.id: list(row.products)
+            for page in _pages(lambda after: listing.enterprise_page(tenant_id, after=after))
+            for row in page.rows}
 
 
 def entitlement_list(tenant_id: int) -> dict[int, list[str]]:
     """租户权益查询, per enterprise: enterprise id → the products it holds."""
     from webapp.entitlements import service as entitlements
 
-    found, after = {}, None
-    while True:
-        page = entitlements.enterprise_page(tenant_id, entitlements.Filters(), after=after)
-        found |= {row.id: [h.product for h in row.holdings] for row in page.rows}
-        if page.next_after is None:
-            return found
-        after = page.next_after
+    return {row.id: [h.product for h in row.holdings]
+            for page in _pages(lambda after: entitlements.enterprise_page(
+                tenant_id, entitlements.Filters(), after=after))
+            for row in page.rows}
 
 
 def home_counts(tenant_id: int) -> int:
