@@ -191,7 +191,7 @@ def panel_page(line: OrderLine | LineRef | PanelLine, tenant_id: int, q: str = "
             params.update(keyset.key_params(start))
         result = db.session.connection().execute(
             _panel_stmts()[1]["after" if start is not None else "first"], params)
-        found = keyset.assemble([Row(*r) for r in result], encode_cursor, size=size, after=start)
+        found = keyset.assemble([Row(*r) for r in result.all()], encode_cursor, size=size, after=start)
         rows = found.rows
     return Page(rows=rows, q=q, after=after if start else "", next_cursor=found.next_key)
 

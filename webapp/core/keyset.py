@@ -62,7 +62,7 @@ def page(query: Select, columns: Sequence, key: Callable[[Any], Any], *, after=N
         if after is not None:
             query = query.where(_past(columns, as_tuple(after), descending))
         rows = run(query.order_by(*_ordered(columns, descending)).limit(size + 1))
-    return assemble(list(rows), key, size=size, after=after, before=before)
+    return assemble(rows.all(), key, size=size, after=after, before=before)
 
 
 def assemble(rows: list, key: Callable[[Any], Any], *, size: int, after=None,

@@ -228,7 +228,7 @@ def page(tenant_id: int, q: str = "", after: int | None = None, before: int | No
     elif after is not None:
         which = "after"
         params.update(keyset.key_params(after))
-    rows = [ListRow(*r) for r in conn.execute(stmts[which], params)]
+    rows = [ListRow(*r) for r in conn.execute(stmts[which], params).all()]
     found = keyset.assemble(rows, lambda e: e.id, size=size, after=after, before=before)
     total = conn.execute(stmts["total"], {"tenant_id": tenant_id}).scalar()
     return Page(items=found.rows, total=total, next_after=found.next_key,

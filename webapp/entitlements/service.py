@@ -17,7 +17,7 @@ from webapp.enterprises import search
 from webapp.extensions import db
 from webapp.models import Allocation, Enterprise, Order, OrderLine, Product, Tenant, User
 from webapp.models.allocation import is_active
-from webapp.orm import CST
+from webapp.orm import CST, in_ids
 
 SOON_DAYS = 30
 PAGE_SIZE = 50
@@ -108,12 +108,12 @@ def _prebuilt() -> dict:
             "lines": _lines_statement(tenant_id, None),
             "first": _enterprises_statement(tenant_id, Filters())
                      .order_by(Enterprise.name, Enterprise.id).limit(bindparam("limit")),
-            "holdings": _holdings_statement(bindparam("ids", expanding=True), None)}
+            "holdings": _holdings_statement(None)}
 
 
 def products() -> list:
     """The catalogue (code, name), for the product filter."""
-    return list(db.session.connection().execute(_prebuilt()["products"]))
+    return db.session.connection().execute(_prebuilt()["products"]).all()
 
 
 def _lines_statement(tenant_id, product: str | None):
@@ -138,7 +138,7 @@ def lines_for_tenant(tenant_id: int, product: str | None = None,
         result = db.session.execute(_lines_statement(tenant_id, product))
     else:
         result = db.session.connection().execute(_prebuilt()["lines"], {"tenant_id": tenant_id})
-    return [LineRow(*row, status=validity_status(row[6], on)) for row in result]
+    return [LineRow(*row, status=validity_status(row[6], on)) for row in result.all()]
 
 
 def _enterprise_where(tenant_id: int, filters: Filters) -> list:
@@ -171,8 +171,8 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
     on = on or today()
     plain = not filters.q and not filters.product  # page 1 unfiltered: the prebuilt statements
     if plain and after is None:
-        found = keyset.assemble(list(db.session.connection().execute(
-            _prebuilt()["first"], {"tenant_id": tenant_id, "limit": size + 1})),
+        found = keyset.assemble(db.session.connection().execute(
+            _prebuilt()["first"], {"tenant_id": tenant_id, "limit": size + 1}).all(),
             lambda r: r.id, size=size)
     else:
         found = keyset.page(_enterprises_statement(tenant_id, filters),
@@ -181,10 +181,10 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
     rows = {r.id: EnterpriseRow(r.id, r.name, r.tax_id) for r in found.rows}
     if rows:
         if filters.product:
-            result = db.session.execute(_holdings_statement(list(rows), filters.product))
+            result = db.session.execute(_holdings_statement(filters.product), {"ids": list(rows)})
         else:
             result = db.session.connection().execute(_prebuilt()["holdings"], {"ids": list(rows)})
-        for ent_id, product, order_no, since, valid_until in result:
+        for ent_id, product, order_no, since, valid_until in result.all():
             rows[ent_id].holdings.append(
                 Holding(product, order_no, since, valid_until, validity_status(valid_until, on)))
     return EnterprisePage(list(rows.values()), found.next_key)
@@ -195,14 +195,15 @@ def _enterprises_statement(tenant_id, filters: Filters):
             .where(*_enterprise_where(tenant_id, filters)))
 
 
-def _holdings_statement(enterprise_ids, product: str | None):
+def _holdings_statement(product: str | None):
+    """The holdings of the enterprises whose ids are bound as `ids`."""
     holdings = (
         select(Allocation.enterprise_id, Product.name, Order.order_no,
                Allocation.allocated_at, holding_valid_until())
         .join(OrderLine, Allocation.line_id == OrderLine.id)
         .join(Order, OrderLine.order_id == Order.id)
         .join(Product, OrderLine.product_id == Product.id)
-        .where(Allocation.enterprise_id.in_(enterprise_ids), is_active())
+        .where(in_ids(Allocation.enterprise_id, "ids"), is_active())
         .order_by(Allocation.enterprise_id, Product.sort, Allocation.allocated_at)
     )
     if product:
