@@ -3,14 +3,16 @@
 of `force_locale`, each locale's compilation cached apart, and auto-reload still working."""
 import os
 import re
+from datetime import datetime, timezone
 
 import pytest
 from factories import login
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader
 
 from webapp.core.i18n import in_locale
 from webapp.web import jinja_i18n
+from webapp.web.i18n import per_locale
 
 MARKUP = "开票产品的税号变更为<strong>付费</strong>变更：审批人确定费用，确认付款后执行。"
 TEMPLATES = {
@@ -107,6 +109,24 @@ def test_markup_quotes_and_missing_translations_render_as_before(app, env):
     assert text.endswith('|A & B <i>未翻译</i>|Search "<script>&"": |Approver\'s comment')
 
 
+def test_datetime_is_bound_to_the_locale_it_was_compiled_for(app, env):
+    """zh_CN's compilation calls zh_CN's formatter itself; other locales keep the filter that
+    asks for the locale; a {% filter %} block is bound too."""
+    source = '{{ t | datetime }}|{{ t | datetime("%Y-%m-%d") }}|{% filter upper %}x{% endfilter %}'
+    env.loader.loaders[0].mapping["t/when.html"] = source
+    moment = datetime(2026, 1, 31, 16, 30, tzinfo=timezone.utc)  # 2026-02-01 00:30 in Beijing
+    assert render(app, "t/when.html", "zh_CN", t=moment) == "2026-02-01 00:30|2026-02-01|X"
+    english = render(app, "t/when.html", "en", t=moment)
+    assert "2026" in english and "Feb" in english and english.endswith("|X")
+    with app.test_request_context():
+        with force_locale("zh_CN"):
+            zh_code = env.compile(source, "t/when.html", raw=True)
+        with force_locale("en"):
+            en_code = env.compile(source, "t/when.html", raw=True)
+    assert "'datetime@zh_CN'" in zh_code and "'datetime'" not in zh_code
+    assert "'datetime'" in en_code and "datetime@" not in en_code
+
+
 def test_a_name_assigned_in_the_template_is_not_taken_for_gettext(app, env):
     assert render(app, "t/shadowed.html", "en") == "企业管理企业管理|Enterprises|Enterprises"
 
@@ -192,3 +212,19 @@ def test_the_portals_pages_are_the_same_as_with_runtime_gettext(make_app, make_a
     for path in paths:
         assert baked[path] == runtime[path], path
     assert ("Enterprises" in baked["/enterprises/"]) == (locale == "en")
+
+
+def test_per_locale_builds_once_a_locale_and_answers_in_that_locale(app):
+    calls = []
+
+    @per_locale
+    def words(name):
+        calls.append(name)
+        return {"title": gettext(name)}
+
+    with app.test_request_context():
+        for locale, expected in (("zh_CN", "企业管理"), ("en", "Enterprises"), ("zh_CN", "企业管理"),
+                                 ("en", "Enterprises")):
+            with force_locale(locale):
+                assert words("企业管理") == {"title": expected}
+    assert calls == ["企业管理", "企业管理"]  # once for zh_CN, once for en

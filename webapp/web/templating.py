@@ -93,5 +93,6 @@ def register(app: Flask) -> None:
     navigation.register(app)
     i18n.register(app)
     app.add_template_filter(localized_datetime, "datetime")
+    app.jinja_env.add_locale_filter("datetime", i18n.DEFAULT, format_datetime)
     app.add_template_filter(linkify, "linkify")
     _memo(app)
