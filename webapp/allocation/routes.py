@@ -16,6 +16,7 @@ from webapp.web.access import or_404, tenant_admin_required
 from webapp.web.args import int_arg, search_arg
 from webapp.web.errors import status_of
 from webapp.web.htmx import is_htmx, render
+from webapp.web.i18n import per_locale
 
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
 
@@ -23,6 +24,7 @@ ALREADY_CONFIRMED = _l("本次分配已确认完成，以下为分配结果；�
 
 
 @bp.context_processor
+@per_locale
 def _messages():
     # The panel states the used-up quota in the words the refusal of a tick uses.
     return {"quota_used_up": _(drafts.QUOTA_USED_UP)}

@@ -10,6 +10,7 @@ from wtforms.validators import Length
 from wtforms.widgets import DateInput
 
 from webapp.core.audit_labels import action_choices, action_values
+from webapp.web.i18n import per_locale
 
 ACTIONS = action_values()  # a group (`order.`) or one event
 MAX_QUERY = 100
@@ -45,8 +46,7 @@ class QueryForm:
 
     @classmethod
     def read(cls, args, products=()) -> "QueryForm":
-        form = cls(_strip(args.get("q")), args.get("product"),
-                   {"": _("全部产品"), **{p.code: _(p.name) for p in products}})
+        form = cls(_strip(args.get("q")), args.get("product"), _choices(tuple(products)))
         if form.q and len(form.q) > MAX_QUERY:
             form.errors["q"] = [_("搜索内容不能超过 %(max)s 个字符", max=MAX_QUERY)]
         if form.product and form.product not in form.choices:
@@ -55,6 +55,12 @@ class QueryForm:
 
     def validate(self) -> bool:
         return not self.errors
+
+
+@per_locale
+def _choices(products: tuple) -> dict[str, str]:
+    """The product filter's options: the catalogue's (code, name) rows, names translated."""
+    return {"": _("全部产品"), **{p.code: _(p.name) for p in products}}
 
 
 def _parse_day(text: str | None) -> date | None:

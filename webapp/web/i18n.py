@@ -8,7 +8,8 @@ Templates are compiled once per locale, their literal `_("…")` written in as t
 translation (web/jinja_i18n.py): the locale is `locale_name()`, `force_locale`'s included.
 """
 from datetime import date, datetime, timezone
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache, wraps
 from urllib.parse import urlsplit
 
 from babel.dates import format_datetime as babel_datetime
@@ -71,6 +72,14 @@ def locale_name() -> str:
 def _name_of(language: str) -> str:
     # Babel reads "zh_CN" as zh_Hans_CN: name it by its language, as the catalogues are named.
     return next((name for name in LOCALES if name.split("_")[0] == language), DEFAULT)
+
+
+def per_locale(build: Callable) -> Callable:
+    """`build(*args)`, a value made of translations (the words of every row, a filter's
+    choices), built once per locale and arguments instead of on every call: translations do
+    not change while the portal runs, and a Flask-Babel gettext costs 7–20 µs."""
+    built = lru_cache(maxsize=64)(lambda _locale, *args: build(*args))
+    return wraps(build)(lambda *args: built(locale_name(), *args))
 
 
 def html_lang() -> str:
