@@ -22,7 +22,7 @@ from webapp.models.order import PRODUCT_NAMES
 from webapp.web.access import current_tenant, or_404, tenant_admin_required
 from webapp.web.args import int_arg, search_arg
 from webapp.web.htmx import hx_redirect, is_htmx, render
-from webapp.web.i18n import per_locale
+from webapp.web.i18n import Words, per_locale
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 
@@ -31,7 +31,7 @@ bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 @per_locale
 def _product_names():
     """The product names of the 企业授权 rows, translated once a locale, not once a row."""
-    return {"product_names": {name: _(name) for name in PRODUCT_NAMES}}
+    return {"product_names": Words({name: _(name) for name in PRODUCT_NAMES})}
 
 PAGE = "credentials/page.html"
 

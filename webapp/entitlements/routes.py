@@ -5,6 +5,7 @@ from functools import partial
 from flask import Blueprint, Response, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from webapp.core import audit, csvexport
 from webapp.database import writes
@@ -16,7 +17,7 @@ from webapp.models.user import ROLES
 from webapp.web.access import TenantRef, or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.htmx import render
-from webapp.web.i18n import per_locale
+from webapp.web.i18n import Words, per_locale
 
 bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
 
@@ -24,11 +25,12 @@ bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
 @bp.context_processor
 @per_locale
 def _status_words():
-    """Statuses and product names translated once a locale, not once a row (权益查询 shows a
-    status and a product per holding)."""
-    return {"status_classes": entitlements.STATUS_CLASSES,
-            "status_names": {s: _(s) for s in entitlements.STATUS_CLASSES},
-            "product_names": {name: _(name) for name in PRODUCT_NAMES}}
+    """Status badges and product names translated once a locale, not once a row (权益查询
+    shows a status and a product per holding)."""
+    badge = Markup('<span class="ent-status ent-status-{}">{}</span>')
+    return {"status_badges": {s: badge.format(css, _(s))
+                              for s, css in entitlements.STATUS_CLASSES.items()},
+            "product_names": Words({name: _(name) for name in PRODUCT_NAMES})}
 
 any_role = roles_required(*ROLES)
 

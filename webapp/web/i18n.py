@@ -74,6 +74,14 @@ def _name_of(language: str) -> str:
     return next((name for name in LOCALES if name.split("_")[0] == language), DEFAULT)
 
 
+class Words(dict):
+    """Words in the seed's language → their translation; a word without one (a product added
+    to the catalogue since) stands as it is."""
+
+    def __missing__(self, word: str) -> str:
+        return word
+
+
 def per_locale(build: Callable) -> Callable:
     """`build(*args)`, a value made of translations (the words of every row, a filter's
     choices), built once per locale and arguments instead of on every call: translations do
