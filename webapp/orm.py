@@ -60,6 +60,7 @@ class InIds(ColumnElement):
 
     inherit_cache = True
     type = Boolean()
+    _is_implicitly_boolean = True  # a comparison: no "= 1" appended where booleans are ints
 
     def __init__(self, column, name: str):
         self.column, self.name = column, name
