@@ -71,6 +71,19 @@ def test_security_headers_and_cookie_flags(app, client, make_admin):
     response = client.post("/login", data={"email": admin["email"], "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers.get("Strict-Transport-Security") is None  # served over http here
+
+
+def test_https_deployments_add_hsts_and_a_views_own_header_stands(make_app):
+    client = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    page = client.get("/login")
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers.getlist("Content-Security-Policy") == [page.headers[
+        "Content-Security-Policy"]]  # once
+    static = client.get("/static/favicon.svg")
+    assert static.headers["Cache-Control"] == "no-cache"  # the static view's own, kept
+    assert static.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
 def test_htmx_is_served_locally(client):
