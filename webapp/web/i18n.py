@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache, wraps
 from urllib.parse import urlsplit
 
+from babel import Locale
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_currency
 from flask import (Blueprint, Flask, abort, current_app, g, has_app_context, has_request_context,
@@ -48,13 +49,20 @@ def known(value: str | None) -> str | None:
     return value if value in LOCALES else None
 
 
-def select_locale() -> str | None:
+def select_locale() -> Locale | None:
     """The request's locale (Flask-Babel's locale selector); None (the default) outside one."""
     if not has_request_context():
         return None
     if current_user.is_authenticated and (chosen := known(getattr(current_user, "locale", None))):
-        return chosen
-    return known(request.cookies.get(COOKIE)) or request.accept_languages.best_match(LOCALES)
+        return _parsed(chosen)
+    return _parsed(known(request.cookies.get(COOKIE))
+                   or request.accept_languages.best_match(LOCALES) or DEFAULT)
+
+
+@cache
+def _parsed(name: str) -> Locale:
+    # Flask-Babel parses a name on every request (its default's too); a Locale it keeps.
+    return Locale.parse(name)
 
 
 def locale_name() -> str:
