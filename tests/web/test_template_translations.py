@@ -228,3 +228,13 @@ def test_per_locale_builds_once_a_locale_and_answers_in_that_locale(app):
             with force_locale(locale):
                 assert words("企业管理") == {"title": expected}
     assert calls == ["企业管理", "企业管理"]  # once for zh_CN, once for en
+
+
+def test_an_overlay_keeps_a_locale_keyed_cache_of_its_own(app, env):
+    overlay = env.overlay()
+    assert isinstance(overlay.cache, jinja_i18n.LocaleKeyedCache)
+    assert overlay.cache is not env.cache
+    assert env.overlay(cache_size=0).cache is None
+    with app.test_request_context(), force_locale("en"):
+        assert overlay.get_template("t/title.html").render() == "<h1>Enterprises</h1>"
+    assert [key[0] for key in overlay.cache] == ["en"]

@@ -25,11 +25,10 @@ import typing as t
 from flask.templating import Environment as FlaskEnvironment
 from flask_babel import get_translations
 from jinja2 import nodes
-from jinja2.utils import LRUCache
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
-from webapp.web.i18n import LOCALES, locale_name
+from webapp.web.i18n import locale_name
 
 GETTEXT = frozenset({"_", "gettext"})
 # The nodes that open a scope: a name assigned in one is seen in it only.
@@ -56,9 +55,11 @@ class LocaleEnvironment(FlaskEnvironment):
         self.locale_filters.setdefault(locale, {})[name] = bound
 
     def overlay(self, **options):
-        """Jinja's overlay, its cache keyed by locale too."""
-        overlay = super().overlay(**options)
-        overlay.cache = _keyed(overlay.cache, locales=1)  # Jinja copied ours: a plain LRU
+        """Jinja's overlay, with a locale-keyed cache of its own (or none, as asked)."""
+        asked = "cache_size" in options
+        overlay = super().overlay(**options if asked else {**options, "cache_size": 0})
+        # Jinja would copy ours as an LRU of its capacity; a dict has none.
+        overlay.cache = _keyed(overlay.cache if asked else None if self.cache is None else {})
         return overlay
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
@@ -74,10 +75,14 @@ class LocaleEnvironment(FlaskEnvironment):
         return super().compile(source, name, filename, raw=raw, defer_init=defer_init)
 
 
-class LocaleKeyedCache(LRUCache):
-    """Jinja's template cache (least recently used first out), with the current locale in
-    every key: Jinja looks a template up and stores it by (loader, name), this by (locale,
-    loader, name). `get`, `setdefault` and the rest go through these."""
+class LocaleKeyedCache(dict):
+    """Jinja's template cache with the current locale in every key: Jinja looks a template up
+    and stores it by (loader, name), this by (locale, loader, name). A plain dict, not Jinja's
+    LRU (a lock and a queue update on every lookup, and a page looks up each template it
+    includes or imports): the names are the portal's own templates, a bounded set."""
+
+    def get(self, key, default=None):
+        return super().get((locale_name(), key), default)
 
     def __getitem__(self, key):
         return super().__getitem__((locale_name(), key))
@@ -92,12 +97,12 @@ class LocaleKeyedCache(LRUCache):
         return super().__contains__((locale_name(), key))
 
 
-def _keyed(cache, locales: int = len(LOCALES)):
-    """Jinja's cache keyed by locale, each locale as large as Jinja's was (None: no cache,
-    every load compiles for the current locale; a dict, unbounded: 10,000 a locale)."""
+def _keyed(cache):
+    """Jinja's cache keyed by locale (None: no cache, every load compiles for the current
+    locale)."""
     if cache is None or isinstance(cache, LocaleKeyedCache):
         return cache
-    return LocaleKeyedCache(locales * getattr(cache, "capacity", 10_000))
+    return LocaleKeyedCache()
 
 
 def bake(tree: nodes.Template, gettext: t.Callable[[str], str]) -> nodes.Template:
