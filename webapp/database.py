@@ -50,21 +50,23 @@ def transaction_may_write() -> bool:
 
 @contextmanager
 def read_before_writing():
-    """Yield a connection whose statements run in a read transaction of their own, ended
-    (rolled back: it wrote nothing) before the request's write transaction begins, for checks
-    that need no write lock (the signed-in user): on SQLite they then run before `BEGIN
-    IMMEDIATE` instead of holding the one write lock. Elsewhere, or when a transaction is
-    already open, the request's own connection as it is."""
+    """Yield a connection whose statements run before the request's write transaction begins,
+    for checks that need no write lock (the signed-in user): on SQLite they run outside a
+    transaction, each on its own (SQLite's autocommit), and `BEGIN IMMEDIATE` follows when
+    the block ends, on the same connection and in the same SQLAlchemy transaction (one
+    checkout, no rollback in between). Elsewhere, or when a transaction is already open, the
+    request's own connection as it is."""
     if (not has_request_context() or db.session().in_transaction()
             or db.engine.dialect.name != "sqlite" or not transaction_may_write()):
         yield db.session.connection()
         return
     g._reading_first = True
     try:
-        yield db.session.connection()
+        connection = db.session.connection()  # its begin event leaves the BEGIN to us
+        yield connection
     finally:
         g._reading_first = False
-        db.session.rollback()
+    _begin(connection, write=True)
 
 
 @contextmanager
@@ -145,22 +147,24 @@ def configure(app: Flask) -> None:
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
             if has_request_context() and g.get("_reading_first"):
-                # read_before_writing's own SELECT: a deferred read, query_only left as it is
-                # (switching it there and back would cost two PRAGMAs a write request).
-                connection.exec_driver_sql("BEGIN")
-                return
-            write = transaction_may_write()
-            dbapi = connection.connection  # its .info lives as long as the DBAPI connection
-            if dbapi.info.get("query_only", False) == write:
-                # Straight to the driver: a setting, not a statement the counters should see.
-                dbapi.driver_connection.execute(f"PRAGMA query_only = {0 if write else 1}")
-                dbapi.info["query_only"] = not write
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+                return  # read_before_writing begins once its reads are done
+            _begin(connection, transaction_may_write())
 
         @event.listens_for(engine, "commit")
         def _on_commit(_connection):
             if has_request_context():
                 g._database_committed = True
+
+
+def _begin(connection, write: bool) -> None:
+    """SQLite: BEGIN IMMEDIATE for a write (the write lock first), BEGIN for a read, with
+    query_only set to match."""
+    dbapi = connection.connection  # its .info lives as long as the DBAPI connection
+    if dbapi.info.get("query_only", False) == write:
+        # Straight to the driver: a setting, not a statement the counters should see.
+        dbapi.driver_connection.execute(f"PRAGMA query_only = {0 if write else 1}")
+        dbapi.info["query_only"] = not write
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 @contextmanager
