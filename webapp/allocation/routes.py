@@ -80,7 +80,7 @@ def toggle(order_id: int, line_id: int):
             flash(tick.refused, "error")
         return redirect(_panel_url(tick.line, q, request.form.get("after")), 303)
     status = 409 if tick.refused else 200
-    toggle_url = url_for(".toggle", order_id=order_id, line_id=line_id)
+    toggle_url = request.script_root + request.path  # this view's own URL, not built again
     if tick.boxes_changed:
         page = drafts.panel_page(tick.line, tenant_id, q, request.form.get("after"))
         response = render("allocation/_rows_swap.html", None, status, line=tick.line,
