@@ -2,7 +2,7 @@
 import re
 from datetime import datetime, timezone
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -87,6 +87,34 @@ def _memo(app: Flask):
     app.add_template_global(menu, "menu")
 
 
+_INT_ARGUMENT = re.compile(r"<int:([a-z_]+)>")
+
+
+def id_url(endpoint: str, **ids: int) -> str:
+    """url_for for a route whose arguments are all ids (`<int:…>`), given exactly those: its
+    path with the ids written in, instead of a build through werkzeug's router (20–25 µs a
+    call; the 去分配 panel made six). Anything else goes to url_for."""
+    found = _id_pattern(current_app._get_current_object(), endpoint)
+    if (found is None or ids.keys() != found[1]
+            or any(type(value) is not int or value < 0 for value in ids.values())):
+        return url_for(endpoint, **ids)
+    return request.script_root + found[0].format_map(ids)
+
+
+def _id_pattern(app: Flask, endpoint: str) -> tuple[str, frozenset] | None:
+    """(the endpoint's path as a format string, its arguments), or None when it has several
+    rules, defaults, a brace in its path or an argument that is not an int."""
+    patterns = app.extensions.setdefault("id_url_patterns", {})
+    if endpoint not in patterns:
+        rules = list(app.url_map.iter_rules(endpoint)) if endpoint in app.view_functions else []
+        rule = rules[0] if len(rules) == 1 else None
+        usable = rule is not None and not rule.defaults and "{" not in rule.rule
+        path = _INT_ARGUMENT.sub(r"{\1}", rule.rule) if usable else ""
+        patterns[endpoint] = (path, frozenset(rule.arguments)) if usable and "<" not in path \
+            else None
+    return patterns[endpoint]
+
+
 def register(app: Flask) -> None:
     from webapp.web import navigation
 
@@ -96,3 +124,4 @@ def register(app: Flask) -> None:
     app.jinja_env.add_locale_filter("datetime", i18n.DEFAULT, format_datetime)
     app.add_template_filter(linkify, "linkify")
     _memo(app)
+    app.add_template_global(id_url, "id_url")
