@@ -41,7 +41,8 @@ def _page_url(**cursor) -> str:
 
 
 def _base_url() -> str:
-    return url_for(request.endpoint, **(request.view_args or {}))
+    """This page without its query (the filter's action)."""
+    return request.script_root + request.path
 
 
 @bp.get("/")
