@@ -18,6 +18,7 @@ from webapp.web.access import TenantRef, or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.htmx import render
 from webapp.web.i18n import Words, per_locale
+from webapp.web.templating import id_url
 
 bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
 
@@ -81,8 +82,8 @@ def _tenant_view(tenant: Tenant | TenantRef):
     if filters is not None:
         lines = entitlements.lines_for_tenant(tenant.id, filters.product)
         page = entitlements.enterprise_page(tenant.id, filters, after=int_arg("after"))
-    export_url = url_for("entitlements.export", tenant_id=tenant.id,
-                         **{k: v for k, v in request.args.items() if k in ("q", "product")})
+    export_url = id_url("entitlements.export", tenant_id=tenant.id,
+                        **{k: v for k, v in request.args.items() if k in ("q", "product")})
     return render("entitlements/page.html", "entitlements/_results.html",
                   200 if filters is not None else 422, tenant=tenant, form=form, lines=lines,
                   ent_page=page, export_url=export_url, action_url=_base_url(),

@@ -52,7 +52,7 @@ class Filters:
     product: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LineRow:
     line_id: int
     order_no: str
@@ -68,7 +68,7 @@ class LineRow:
         return self.quantity - self.allocated
 
 
-@dataclass
+@dataclass(slots=True)
 class Holding:
     product: str
     order_no: str
@@ -77,7 +77,7 @@ class Holding:
     status: str
 
 
-@dataclass
+@dataclass(slots=True)
 class EnterpriseRow:
     id: int
     name: str
@@ -178,7 +178,7 @@ def enterprise_page(tenant_id: int, filters: Filters, after: int | None = None,
         found = keyset.page(_enterprises_statement(tenant_id, filters),
                             [Enterprise.name, Enterprise.id], lambda r: r.id, size=size,
                             after=None if after is None else Enterprise.name_key(after, tenant_id))
-    rows = {r.id: EnterpriseRow(r.id, r.name, r.tax_id) for r in found.rows}
+    rows = {r[0]: EnterpriseRow(*r) for r in found.rows}  # (id, name, tax_id)
     if rows:
         if filters.product:
             result = db.session.execute(_holdings_statement(filters.product), {"ids": list(rows)})
