@@ -67,6 +67,7 @@ HOOKS = [  # (module prefix, function name or None for any): the section of a Fl
     ("bench.reference_app", "log_line", "request log"),
     ("flask_wtf", None, "csrf"),
     ("bench.reference_app", "check_csrf", "csrf"),
+    ("webapp", "check_csrf", "csrf"),
     ("flask_limiter", None, "limiter"),
     ("flask_login", None, "session"),  # the remember-cookie hook
 ]

@@ -64,8 +64,25 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    _csrf_where_it_applies(app)
     crypto.init_app(app)
     ratelimit.init_app(app)
+
+
+def _csrf_where_it_applies(app: Flask) -> None:
+    """flask-wtf's CSRF check, asked only of the methods it checks: its own hook (off here)
+    looks up the view's exemption first, on every GET too."""
+    from flask import request
+
+    from webapp.extensions import csrf
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    checked = app.config["WTF_CSRF_METHODS"]
+
+    @app.before_request
+    def check_csrf():
+        if request.method in checked and app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect(apply_exemptions=True)
 
 
 def register_converters(app: Flask) -> None:
