@@ -1,8 +1,9 @@
 """租户权益查询, its CSV export, and 操作日志 (thin: the rules live in service.py and
 core/audit.py)."""
 from functools import partial
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request, stream_with_context, url_for
+from flask import Blueprint, Response, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -19,6 +20,8 @@ from webapp.web.args import int_arg
 from webapp.web.htmx import render
 from webapp.web.i18n import Words, per_locale
 from webapp.web.templating import id_url
+
+QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a built query
 
 bp = Blueprint("entitlements", __name__, url_prefix="/entitlements")
 
@@ -37,8 +40,12 @@ any_role = roles_required(*ROLES)
 
 
 def _page_url(**cursor) -> str:
-    args = {k: v for k, v in request.args.items() if k not in ("after", "before", "submit")}
-    return url_for(request.endpoint, **(request.view_args or {}), **args, **cursor)
+    """This page with its filters and `cursor`: what url_for(request.endpoint, ...) builds,
+    written without the router (25 µs)."""
+    args = [(k, v) for k, v in request.args.items() if k not in ("after", "before", "submit")]
+    query = urlencode([*args, *((k, v) for k, v in cursor.items() if v is not None)],
+                      safe=QUERY_SAFE)
+    return _base_url() + (f"?{query}" if query else "")
 
 
 def _base_url() -> str:
