@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: install run serve test test-fast fuzz lint bench bench-server bench-breakdown clean messages
+.PHONY: install run serve test test-fast fuzz lint bench bench-server bench-breakdown bench-alone clean messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +102,11 @@ bench-server: install
 # (bench/server_breakdown.py); BENCH_PROFILE_DATABASE=postgres for PostgreSQL.
 bench-breakdown: install
 	$(PY) -m bench.server_breakdown
+
+# The same requests, each app alone in a process of its own (bench/server_alone.py): close to
+# bench-server's CPU ratios in about a minute a database.
+bench-alone: install
+	$(PY) -m bench.server_alone
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/webapp.sqlite3*
