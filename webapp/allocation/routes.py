@@ -17,6 +17,7 @@ from webapp.web.args import int_arg, search_arg
 from webapp.web.errors import status_of
 from webapp.web.htmx import is_htmx, render
 from webapp.web.i18n import per_locale
+from webapp.web.navigation import here
 
 bp = Blueprint("allocation", __name__, url_prefix="/orders")
 
@@ -80,7 +81,7 @@ def toggle(order_id: int, line_id: int):
             flash(tick.refused, "error")
         return redirect(_panel_url(tick.line, q, request.form.get("after")), 303)
     status = 409 if tick.refused else 200
-    toggle_url = request.script_root + request.path  # this view's own URL, not built again
+    toggle_url = here()  # this view's own URL, not built again
     if tick.boxes_changed:
         page = drafts.panel_page(tick.line, tenant_id, q, request.form.get("after"))
         response = render("allocation/_rows_swap.html", None, status, line=tick.line,

@@ -19,6 +19,7 @@ from webapp.web.access import TenantRef, or_404, roles_required
 from webapp.web.args import int_arg
 from webapp.web.htmx import render
 from webapp.web.i18n import Words, per_locale
+from webapp.web.navigation import here
 from webapp.web.templating import id_url
 
 QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a built query
@@ -45,12 +46,7 @@ def _page_url(**cursor) -> str:
     args = [(k, v) for k, v in request.args.items() if k not in ("after", "before", "submit")]
     query = urlencode([*args, *((k, v) for k, v in cursor.items() if v is not None)],
                       safe=QUERY_SAFE)
-    return _base_url() + (f"?{query}" if query else "")
-
-
-def _base_url() -> str:
-    """This page without its query (the filter's action)."""
-    return request.script_root + request.path
+    return here() + (f"?{query}" if query else "")
 
 
 @bp.get("/")
@@ -93,7 +89,7 @@ def _tenant_view(tenant: Tenant | TenantRef):
                         **{k: v for k, v in request.args.items() if k in ("q", "product")})
     return render("entitlements/page.html", "entitlements/_results.html",
                   200 if filters is not None else 422, tenant=tenant, form=form, lines=lines,
-                  ent_page=page, export_url=export_url, action_url=_base_url(),
+                  ent_page=page, export_url=export_url, action_url=here(),
                   first_url=int_arg("after") and _page_url(), next_url=page and page.next_after
                   and _page_url(after=page.next_after))
 

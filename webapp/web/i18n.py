@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from webapp.extensions import babel, db
 from webapp.models import User
 from webapp.orm import CST
-from webapp.web.navigation import safe_path
+from webapp.web.navigation import here, safe_path
 
 DEFAULT = "zh_CN"
 LOCALES = ("zh_CN", "en")
@@ -176,12 +176,6 @@ def _opens_with_get(path: str) -> bool:
     return True
 
 
-def here() -> str:
-    """Where the switch returns to: this page's path (without its query string, so a page is
-    the same whatever its paging cursor was; a refused POST's page returns by its Referer)."""
-    return request.script_root + request.path
-
-
 def _vary(response):
     """Pages differ by Accept-Language (static files do not)."""
     if request.endpoint != "static":
@@ -202,6 +196,8 @@ def register(app: Flask) -> None:
     app.after_request(_vary)
     app.add_template_global(html_lang, "html_lang")
     app.add_template_global(locale_name, "locale_name")
+    # The switch returns to this page without its query (a page is the same whatever its
+    # paging cursor was; a refused POST's page returns by its Referer).
     app.add_template_global(here, "language_return")
     app.add_template_global(NAMES, "language_names")
     app.add_template_filter(format_money, "money")

@@ -23,6 +23,12 @@ def safe_path(target: str | None) -> str | None:
     return target
 
 
+def here() -> str:
+    """This page's URL without its query string, behind the mount point (SCRIPT_NAME): what
+    url_for builds for the current view and its path values, without the router."""
+    return request.script_root + request.path
+
+
 def return_to() -> str | None:
     """The request's `next` (query string or form), when it is a same-site path."""
     return safe_path(request.values.get("next"))
